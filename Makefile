@@ -1,0 +1,53 @@
+# cakupan: `make run` and `make test` set everything up on a machine with only Python 3.
+# uv is installed into a private bootstrap venv (.bootstrap/) when it is not on PATH, so
+# the system Python is never touched (Debian's refuses `pip install`, PEP 668).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+BOOTSTRAP := .bootstrap
+UV := $(shell command -v uv 2>/dev/null || echo $(BOOTSTRAP)/bin/uv)
+OUTPUT ?= $(or $(CAKUPAN_OUTPUT_DIR),data/output)
+PORT ?= 3000
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help sync run test dev lint format sample bench validate clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BOOTSTRAP)/bin/uv:
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+sync: .venv/.synced ## create or update the environment (uv, Python deps from uv.lock)
+
+run: sync ## run the pipeline once on $CAKUPAN_LANDING_DIR (default: the embedded sample)
+	$(UV) run --no-sync cakupan run
+
+test: sync ## run the test suite
+	$(UV) run --no-sync pytest
+
+dev: sync ## start the Dagster UI on http://127.0.0.1:$(PORT)
+	mkdir -p $(OUTPUT)/dagster_home
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(abspath $(OUTPUT))/dagster_home} \
+	  $(UV) run --no-sync dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+
+lint: sync ## check style with ruff
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+
+format: sync ## format the code with ruff
+	$(UV) run --no-sync ruff check --fix .
+	$(UV) run --no-sync ruff format .
+
+sample: sync ## regenerate the embedded sample in data/sample/landing
+	$(UV) run --no-sync python scripts/make_sample.py
+
+clean: ## remove the output folder and the environments
+	rm -rf $(OUTPUT) .venv $(BOOTSTRAP)

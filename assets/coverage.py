@@ -1,0 +1,79 @@
+"""Coverage stage: UCJ per kab/kota, province and Indonesia, in the working warehouse."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
+
+from pipelines.warehouse import materialize_sql
+
+GROUP = "coverage"
+MACROS = ("coverage/macros.sql",)
+
+LATEST_NATIONAL = """
+    SELECT snapshot_date, regions, regions_with_potential, potential_total, covered_total,
+           covered_pmi, coverage_pct, pu_coverage_pct, bpu_coverage_pct, uncovered
+    FROM coverage.coverage_national ORDER BY snapshot_date
+"""
+
+
+@dg.asset(
+    key=["coverage", "coverage_by_city"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[
+        ["staging", "membership"], ["staging", "workforce"], ["staging", "targets"],
+        ["reference", "regencies"], ["reference", "provinces"],
+    ],
+)
+def coverage_by_city(warehouse: DuckDBResource):
+    """UCJ per snapshot and kab/kota: potentials of the latest usable Sakernas round,
+    covered persons by segment and by home region, percentages, gap to target and ranks;
+    all 514 current kab/kota for every snapshot."""
+    return materialize_sql(
+        warehouse, "coverage/coverage_by_city.sql", "coverage.coverage_by_city",
+        macros=MACROS,
+        previews={
+            "highest coverage, latest snapshot": """
+                SELECT region_code, region_name, potential_total, covered_total, coverage_pct
+                FROM coverage.coverage_by_city
+                WHERE snapshot_date = (SELECT max(snapshot_date) FROM coverage.coverage_by_city)
+                  AND coverage_pct IS NOT NULL
+                ORDER BY coverage_pct DESC, region_code LIMIT 5""",
+            "lowest coverage, latest snapshot": """
+                SELECT region_code, region_name, potential_total, covered_total, coverage_pct
+                FROM coverage.coverage_by_city
+                WHERE snapshot_date = (SELECT max(snapshot_date) FROM coverage.coverage_by_city)
+                  AND coverage_pct IS NOT NULL
+                ORDER BY coverage_pct, region_code LIMIT 5""",
+        },
+    )
+
+
+@dg.asset(
+    key=["coverage", "coverage_by_province"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[coverage_by_city],
+)
+def coverage_by_province(warehouse: DuckDBResource):
+    """UCJ per snapshot and province: sums of its kab/kota, percentages from the sums over
+    the kab/kota with a potential (never averaged)."""
+    return materialize_sql(
+        warehouse, "coverage/coverage_by_province.sql", "coverage.coverage_by_province",
+        macros=(*MACROS, "coverage/rollups.sql"),
+    )
+
+
+@dg.asset(
+    key=["coverage", "coverage_national"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[coverage_by_city],
+)
+def coverage_national(warehouse: DuckDBResource):
+    """UCJ per snapshot for all Indonesia: sums of all kab/kota (each covered person once)."""
+    return materialize_sql(
+        warehouse, "coverage/coverage_national.sql", "coverage.coverage_national",
+        macros=(*MACROS, "coverage/rollups.sql"),
+        previews={"national coverage": LATEST_NATIONAL},
+    )

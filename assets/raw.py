@@ -1,0 +1,88 @@
+"""Raw stage: every landing extract read, checked and loaded, all files of a kind or none."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
+
+from pipelines import rejections
+from pipelines.ingest import ingest
+from pipelines.landing import FileRejected
+from pipelines.settings import CakupanSettings, LandingDirectoryError
+from pipelines.warehouse import table_metadata
+
+GROUP = "raw"
+KINDS = {"polars", "duckdb"}
+REGION_CODES = dg.AssetKey(["reference", "region_codes"])
+
+
+def _ingest(
+    context: dg.AssetExecutionContext,
+    settings: CakupanSettings,
+    warehouse: DuckDBResource,
+    kind: str,
+) -> dg.MaterializeResult:
+    try:
+        settings.landing  # noqa: B018 - fail early, naming the folder
+    except LandingDirectoryError as exc:
+        raise dg.Failure(str(exc)) from None
+    with warehouse.get_connection() as con:
+        try:
+            report = ingest(con, settings, kind, context.log)
+        except FileRejected as rejected:
+            rejections.record(con, settings, context.run_id, kind, rejected.rejections)
+            raise dg.Failure(
+                description=f"{len({r.file for r in rejected.rejections})} {kind} file(s) "
+                f"rejected; nothing was loaded:\n" + "\n".join(map(str, rejected.rejections)),
+                metadata={
+                    "rejected files": dg.MetadataValue.json(
+                        sorted({r.file for r in rejected.rejections})
+                    ),
+                    "rejections": dg.MetadataValue.path(str(settings.rejected_files_path)),
+                },
+            ) from None
+        rejections.record(con, settings, context.run_id, kind, [])
+        metadata = {
+            **table_metadata(con, f"raw.{kind}"),
+            "files": dg.MetadataValue.md(report.markdown()),
+            "landing folder": dg.MetadataValue.path(str(settings.landing / kind)),
+        }
+        if report.skipped:
+            metadata["skipped entries"] = dg.MetadataValue.json(report.skipped)
+        if kind == "membership":
+            metadata["invalid NIK rows"] = dg.MetadataValue.int(
+                sum(f.invalid_nik for f in report.files)
+            )
+        return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(key=["raw", "workforce"], group_name=GROUP, kinds=KINDS, deps=[REGION_CODES])
+def workforce(
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """Workforce estimates (BPS Sakernas): potential PU and BPU workers per kab/kota and
+    round, from every `.csv`/`.parquet` in `workforce/`; region codes translated to today's
+    Kemendagri codes; province and national totals skipped."""
+    return _ingest(context, settings, warehouse, "workforce")
+
+
+@dg.asset(
+    key=["raw", "membership"],
+    group_name=GROUP,
+    kinds=KINDS,
+    deps=[REGION_CODES, dg.AssetKey(["reference", "districts"])],
+)
+def membership(
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """BPJS Ketenagakerjaan membership rows from every `.csv`, `.csv.gz` and `.parquet` in
+    `membership/`. The NIK is replaced by a keyed HMAC pseudonym as it is read, with flags
+    for its validity and structure; it is never stored."""
+    return _ingest(context, settings, warehouse, "membership")
+
+
+@dg.asset(key=["raw", "targets"], group_name=GROUP, kinds=KINDS, deps=[REGION_CODES])
+def targets(
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    """UCJ coverage targets per year and kab/kota from every `.csv` in `targets/`."""
+    return _ingest(context, settings, warehouse, "targets")

@@ -1,0 +1,89 @@
+"""Region reference data shipped in ``data/reference`` (see its README for provenance)."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
+
+from pipelines.settings import REFERENCE_DIR
+from pipelines.warehouse import literal, run_sql, sql, table_metadata
+
+GROUP = "reference"
+
+# table -> what it holds (shown in the UI and kept as the table's COMMENT)
+REFERENCE_TABLES = {
+    "provinces": "The 38 Kemendagri provinces: code PP, name (idn-area-data 4.0.1, ODbL 1.0).",
+    "regencies": "The 514 current Kemendagri kab/kota: code PP.KK, province_code, name "
+    "(idn-area-data 4.0.1, ODbL 1.0; Kepmendagri 300.2.2-2138/2025).",
+    "districts": "The 7,285 Kemendagri kecamatan: code PP.KK.DD (used to check NIK structure).",
+    "bps_kemendagri_kabkota_2020": "BPS 4-digit kab/kota code beside the Kemendagri code of "
+    "2020 (BPS bridging table; credit BPS).",
+    "bps_kemendagri_provinsi_2020": "BPS province code beside the Kemendagri province code "
+    "(BPS bridging table; credit BPS).",
+    "bps_papua_2023": "The 42 Papua kab/kota: BPS code before 2023, BPS code from 2023, and "
+    "today's Kemendagri code (BPS bridging service; credit BPS).",
+}
+
+
+def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["reference", table],
+        group_name=GROUP,
+        kinds={"duckdb"},
+        description=description,
+        code_version="1",
+    )
+    def _asset(warehouse: DuckDBResource) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
+            con.execute("CREATE SCHEMA IF NOT EXISTS reference")
+            con.execute(
+                sql("reference/load_csv.sql").format(table=table),
+                {"path": str(REFERENCE_DIR / f"{table}.csv")},
+            )
+            con.execute(f"COMMENT ON TABLE reference.{table} IS {literal(description)}")
+            return dg.MaterializeResult(metadata=table_metadata(con, f"reference.{table}"))
+
+    return _asset
+
+
+reference_tables = [_reference_asset(t, d) for t, d in REFERENCE_TABLES.items()]
+
+
+@dg.asset(
+    key=["reference", "region_codes"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[
+        ["reference", t]
+        for t in ("regencies", "provinces", "bps_kemendagri_kabkota_2020",
+                  "bps_kemendagri_provinsi_2020", "bps_papua_2023")
+    ],
+    code_version="1",
+)
+def region_codes(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Every region code an extract may carry (Kemendagri PP.KK, BPS 4-digit of either
+    numbering, Papua codes before the 2022 split, province and national totals), mapped to
+    today's Kemendagri kab/kota code through the BPS bridges, never by adding a dot."""
+    with warehouse.get_connection() as con:
+        run_sql(con, "reference/region_codes.sql")
+        clashes = con.execute(
+            "SELECT list(code) FROM reference.region_codes WHERE meanings > 1"
+        ).fetchone()[0]
+        if clashes:
+            raise dg.Failure(f"region codes with two meanings in the reference data: {clashes}")
+        unknown = con.execute(
+            """SELECT list(code) FROM reference.region_codes WHERE level = 'kabkota'
+               AND region_code NOT IN (SELECT code FROM reference.regencies)"""
+        ).fetchone()[0]
+        if unknown:
+            raise dg.Failure(f"bridge codes mapped to no current kab/kota: {unknown}")
+        counts = dict(
+            con.execute(
+                "SELECT numbering, count(*) FROM reference.region_codes GROUP BY ALL ORDER BY 1"
+            ).fetchall()
+        )
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "reference.region_codes"),
+                "codes by numbering": dg.MetadataValue.json(counts),
+            }
+        )

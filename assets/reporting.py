@@ -1,0 +1,51 @@
+"""Reporting stage: the published database ``coverage.duckdb`` that reports and analysts
+read. Its tables are written together and the file is replaced whole."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
+
+from pipelines.publish import publish
+from pipelines.settings import CakupanSettings
+from pipelines.warehouse import table_metadata
+
+GROUP = "reporting"
+
+PUBLISHED_TABLES = {
+    "coverage_by_city": "UCJ per snapshot and kab/kota, all 514 current kab/kota.",
+    "coverage_by_province": "UCJ per snapshot and province.",
+    "coverage_national": "UCJ per snapshot for all Indonesia.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["reporting", table],
+            deps=[["coverage", table]],
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description=f"{text} Published in `coverage.duckdb` as `reporting.{table}`.",
+        )
+        for table, text in PUBLISHED_TABLES.items()
+    ],
+    can_subset=False,
+)
+def published_coverage(
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: DuckDBResource
+):
+    """Publish the coverage tables to `$CAKUPAN_OUTPUT_DIR/coverage.duckdb`: written to a
+    temporary file, checkpointed and closed, then renamed over the previous one."""
+    tables = {f"reporting.{t}": f"coverage.{t}" for t in PUBLISHED_TABLES}
+    with warehouse.get_connection() as con:
+        publish(con, settings.published_path, tables, context.run_id)
+        for dest, source in tables.items():
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey(dest.split(".")),
+                metadata={
+                    **table_metadata(con, source),
+                    "dagster/table_name": dg.MetadataValue.text(dest),
+                    "published database": dg.MetadataValue.path(str(settings.published_path)),
+                },
+            )
+    context.log.info(f"published {settings.published_path}")

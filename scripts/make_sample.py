@@ -1,0 +1,833 @@
+"""Generate the embedded sample extracts in ``data/sample/landing/``.
+
+The sample is small, fake and fully deterministic: a fixed random seed, no
+wall clock, gzip written with ``mtime=0`` and Parquet written by pyarrow, so
+every run produces byte-identical files. The script deletes and recreates
+``data/sample/landing/`` each time. Run it with::
+
+    .venv/bin/python scripts/make_sample.py
+
+What it writes (all 514 current Kemendagri kab/kota are present everywhere):
+
+``workforce/``
+    ``workforce_2023-08.csv``: the August 2023 round, ``;``-delimited, 4-digit
+    BPS codes in the numbering used before 2023 (so the Papua codes are the
+    old ones: BPS 9401 is Merauke, today's Kemendagri 93.01), Indonesian
+    thousands separators (``5.089.783``), plus total rows for a few provinces
+    (``1100``, ``1900``, ``6100``, ``9400``) and for ``0000 INDONESIA``.
+    ``workforce_2024-08_barat.csv`` and ``workforce_2024-08_timur.parquet``:
+    the August 2024 round split by province group, dotted Kemendagri codes,
+    plain integers, one province total row in each (``19`` and ``61``).
+
+``membership/``
+    ``members_2024-12-31.csv.gz``: one gzip CSV, messy on purpose.
+    ``members_2025-06-30_{sumatera,jawa,timur}.parquet``: the latest snapshot,
+    split over three files by province group (all columns are strings).
+
+``targets/targets_2025.csv``
+    ``;``-delimited, decimal comma (``35,00``), years 2024 and 2025.
+
+Traps planted in the data (the README lists the same, with expected figures):
+
+* Workforce: region codes in two code systems (BPS 4-digit in 2023-08,
+  dotted Kemendagri in 2024-08); BPS and Kemendagri numbers differ for many
+  regions (BPS 1101 is Simeulue, Kemendagri 11.09), so stripping a dot is
+  wrong. Province and national total rows must be skipped. The BPU value of
+  32.04 (``-``) and 12.07 (empty) is missing in 2024-08, so those two regions
+  fall back to the complete 2023-08 round.
+* Membership, both snapshots:
+  - exact duplicate rows (about 1% of each file);
+  - NONAKTIF rows, including a later NONAKTIF row in another region that
+    must not move a covered person (``stale_nonaktif``);
+  - AKTIF rows without JKM (``JKK,JHT``, ``JHT``, blank programs), also as a
+    later row in another region (``stale_no_jkm``);
+  - persons in two segments: PU+BPU (same region, and PU in one region with
+    BPU in another), BPU+JAKON, PU+JAKON, PU+PMI;
+  - a person with covered PU rows in two regions: the latest registered_on
+    wins (``moved_in``/``moved_out``), a blank registered_on loses
+    (``blank_date``), equal dates go to the smaller code (``tie``: 35.15 over
+    35.78, 61.71 over 61.72), and one such person has rows in two Parquet
+    files (31.74 then 64.72);
+  - JAKON-only persons (in covered_total) and PMI-only persons (never in
+    covered_total);
+  - invalid NIKs (15 digits, 17 digits, letters, blank and, in Parquet, one
+    null) on rows that otherwise look covered, about 0.2% of every file;
+  - valid NIKs with surrounding spaces.
+* ``members_2024-12-31.csv.gz`` only: Aceh (11) and Kalimantan Barat (61)
+  rows carry BPS codes, as do about 10% of other non-Papua rows (Papua rows
+  and the planted multi-region persons keep dotted codes); status in
+  any case (``aktif``, ``Aktif``); programs in any case, order and spacing
+  (``" jkk , JKM,jht"``); programs is a quoted comma list in a comma CSV.
+  Rows registered after the snapshot date are absent, and some rows have a
+  different status than six months later.
+
+The two figure regions are built with exact counts and the script asserts
+them for the 2025-06-30 snapshot with the 2024-08 round:
+
+* Singkawang (61.72): potential PU+BPU 73,236, covered_total 16,684 (22.78%).
+* Pangkalpinang (19.71): PU 47,010 / covered 24,286 (51.66%), BPU 23,416 /
+  covered 4,754 (20.30%), covered_total 29,036 (41.23%): 4 persons are
+  covered in both PU and BPU there.
+
+NIKs are fake but shaped like real ones: the 4-digit Kemendagri regency code
+and a 2-digit district, the birth date as DDMMYY (women's day + 40), then a
+4-digit serial.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+import random
+import shutil
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from itertools import groupby
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "data" / "reference"
+LANDING = ROOT / "data" / "sample" / "landing"
+
+SEED = 20250630
+
+ROUND_OLD = "2023-08"
+ROUND_NEW = "2024-08"
+SNAPSHOT_EARLY = date(2024, 12, 31)
+SNAPSHOT_LATEST = date(2025, 6, 30)
+
+# Current Kemendagri provinces carved out of Papua and Papua Barat (and those two).
+PAPUA_PROVINCES = ("91", "92", "93", "94", "95", "96")
+
+SINGKAWANG = "61.72"
+PANGKALPINANG = "19.71"
+
+# Figures the sample must reproduce (2025-06-30 snapshot, 2024-08 round).
+SINGKAWANG_POTENTIAL = {"PU": 45_120, "BPU": 28_116}  # sum 73,236
+SINGKAWANG_COVERED_TOTAL = 16_684
+PANGKALPINANG_POTENTIAL = {"PU": 47_010, "BPU": 23_416}
+PANGKALPINANG_COVERED = {"PU": 24_286, "BPU": 4_754, "total": 29_036}
+
+# Range of a region's total potential workers (log-uniform), by first digit of the
+# province code: Java (3) is bigger, Papua (9) smaller.
+POTENTIAL_RANGE = {"3": (80_000, 1_500_000), "9": (30_000, 250_000), "other": (30_000, 800_000)}
+
+# Regions whose BPU value is missing in the 2024-08 round (they fall back to 2023-08).
+MISSING_BPU_2024 = {"32.04": "-", "12.07": ""}
+
+# Province totals written into the workforce rounds (skipped by the pipeline).
+PROVINCE_TOTALS_2023_BPS = ("11", "19", "61", "94")  # BPS province codes (94 = old Papua)
+PROVINCE_TOTALS_2024 = {"barat": "19", "timur": "61"}
+
+# Provinces whose rows use 4-digit BPS codes in the 2024-12-31 membership extract.
+BPS_CODED_PROVINCES_2024_12 = ("11", "61")
+
+
+# --------------------------------------------------------------------------- reference
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str  # Kemendagri, dotted: "61.72"
+    province: str  # Kemendagri province: "61"
+    name: str  # Kemendagri name: "Kota Singkawang"
+    bps_code: str  # BPS code in the numbering used up to August 2023: "6172"
+    bps_name: str  # BPS name: "SINGKAWANG"
+
+    @property
+    def is_papua(self) -> bool:
+        return self.province in PAPUA_PROVINCES
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def load_regions() -> list[Region]:
+    """Every current kab/kota with its pre-2023 BPS code, taken from the bridges.
+
+    Papua regions come from bps_papua_2023.csv (kode_bps_2022); all others from
+    the 2020 BPS-Kemendagri bridge, looked up by the Kemendagri code.
+    """
+    bridge = {
+        row["kode_dagri"]: row for row in read_csv(REFERENCE / "bps_kemendagri_kabkota_2020.csv")
+    }
+    papua = {row["kode_kemendagri"]: row for row in read_csv(REFERENCE / "bps_papua_2023.csv")}
+    regions = []
+    for row in read_csv(REFERENCE / "regencies.csv"):
+        code, province = row["code"], row["province_code"]
+        if province in PAPUA_PROVINCES:
+            match = papua[code]
+            bps_code, bps_name = match["kode_bps_2022"], match["nama_bps"]
+        else:
+            match = bridge[code.replace(".", "")]  # the bridge keys Kemendagri codes without dot
+            bps_code, bps_name = match["kode_bps"], match["nama_bps"]
+        regions.append(Region(code, province, row["name"], bps_code, bps_name))
+    assert len(regions) == 514
+    assert len({r.bps_code for r in regions}) == 514, "BPS codes must be unique"
+    return sorted(regions, key=lambda r: r.code)
+
+
+def load_province_names() -> dict[str, str]:
+    return {row["code"]: row["name"] for row in read_csv(REFERENCE / "provinces.csv")}
+
+
+def load_bps_province_names() -> dict[str, str]:
+    rows = read_csv(REFERENCE / "bps_kemendagri_provinsi_2020.csv")
+    return {row["kode_bps"]: row["nama_bps"] for row in rows}
+
+
+# --------------------------------------------------------------------------- workforce
+
+
+def make_potentials(regions: list[Region], rng: random.Random) -> dict[str, dict]:
+    """Potential workers per region: {code: {"2024-08": {PU, BPU}, "2023-08": {...}}}."""
+    potentials = {}
+    for region in regions:
+        low, high = POTENTIAL_RANGE.get(region.province[0], POTENTIAL_RANGE["other"])
+        total = round(math.exp(rng.uniform(math.log(low), math.log(high))))
+        pu = round(total * rng.uniform(0.45, 0.72))
+        new = {"PU": pu, "BPU": total - pu}
+        if region.code == SINGKAWANG:
+            new = dict(SINGKAWANG_POTENTIAL)
+        elif region.code == PANGKALPINANG:
+            new = dict(PANGKALPINANG_POTENTIAL)
+        old = {seg: round(value * rng.uniform(0.94, 1.01)) for seg, value in new.items()}
+        potentials[region.code] = {ROUND_NEW: new, ROUND_OLD: old}
+    return potentials
+
+
+def thousands(value: int) -> str:
+    """Indonesian thousands separators: 5089783 -> '5.089.783'."""
+    return f"{value:,}".replace(",", ".")
+
+
+def write_workforce(
+    regions: list[Region],
+    potentials: dict[str, dict],
+    province_names: dict[str, str],
+    bps_province_names: dict[str, str],
+) -> None:
+    header = ["reference_period", "region_code", "region_name", "segment", "potential_workers"]
+    folder = LANDING / "workforce"
+
+    # 2023-08: BPS codes (old numbering), ';', thousands separators, with totals.
+    by_bps = sorted(regions, key=lambda r: r.bps_code)
+    rows_2023 = []
+    for segment in ("PU", "BPU"):
+        national = sum(potentials[r.code][ROUND_OLD][segment] for r in regions)
+        rows_2023.append([ROUND_OLD, "0000", "INDONESIA", segment, thousands(national)])
+    for bps_province, group in groupby(by_bps, key=lambda r: r.bps_code[:2]):
+        members = list(group)
+        if bps_province in PROVINCE_TOTALS_2023_BPS:
+            name = bps_province_names[bps_province]
+            for segment in ("PU", "BPU"):
+                total = sum(potentials[r.code][ROUND_OLD][segment] for r in members)
+                rows_2023.append([ROUND_OLD, f"{bps_province}00", name, segment, thousands(total)])
+        for region in members:
+            for segment in ("PU", "BPU"):
+                value = thousands(potentials[region.code][ROUND_OLD][segment])
+                rows_2023.append([ROUND_OLD, region.bps_code, region.bps_name, segment, value])
+    write_text(folder / f"workforce_{ROUND_OLD}.csv", csv_text(header, rows_2023, delimiter=";"))
+
+    # 2024-08: dotted Kemendagri codes, plain integers; west as CSV, east as Parquet.
+    parts: dict[str, list[list]] = {"barat": [], "timur": []}
+    for province, group in groupby(regions, key=lambda r: r.province):
+        members = list(group)
+        part = "barat" if province < "50" else "timur"
+        if province == PROVINCE_TOTALS_2024[part]:
+            for segment in ("PU", "BPU"):
+                total = sum(potentials[r.code][ROUND_NEW][segment] for r in members)
+                parts[part].append([ROUND_NEW, province, province_names[province], segment, total])
+        for region in members:
+            for segment in ("PU", "BPU"):
+                value = potentials[region.code][ROUND_NEW][segment]
+                if segment == "BPU" and region.code in MISSING_BPU_2024:
+                    value = MISSING_BPU_2024[region.code]  # "-" or "" in the CSV
+                parts[part].append([ROUND_NEW, region.code, region.name, segment, value])
+    assert all(code < "50" for code in MISSING_BPU_2024), "missing values go to the CSV part"
+    write_text(folder / f"workforce_{ROUND_NEW}_barat.csv", csv_text(header, parts["barat"]))
+    columns = list(zip(*parts["timur"], strict=True))
+    table = pa.table(
+        {
+            name: pa.array(values, type=pa.int64() if name == "potential_workers" else pa.string())
+            for name, values in zip(header, columns, strict=True)
+        }
+    )
+    write_parquet(table, folder / f"workforce_{ROUND_NEW}_timur.parquet")
+
+
+# --------------------------------------------------------------------------- people
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One membership row of a person, before it is formatted for a file."""
+
+    segment: str  # PU, BPU, JAKON, PMI
+    region: str  # Kemendagri code
+    status: str  # AKTIF or NONAKTIF
+    programs: tuple[str, ...]
+    registered_on: date | None
+
+    @property
+    def covered(self) -> bool:
+        return self.status == "AKTIF" and {"JKK", "JKM"} <= set(self.programs)
+
+
+@dataclass
+class Person:
+    nik: str
+    kind: str
+    rows: list[Membership] = field(default_factory=list)
+    padded: bool = False  # NIK written with surrounding spaces
+
+    @property
+    def planted(self) -> bool:
+        """Trap persons keep dotted codes in every extract (see format_region)."""
+        return self.kind in PLANTED_KINDS
+
+
+class NikFactory:
+    """Unique, plausibly structured fake NIKs: PPKKDD + DDMMYY (+40 for women) + serial."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+        self.first_birth = date(1962, 1, 1)
+        self.birth_days = (date(2007, 6, 30) - self.first_birth).days
+
+    def new(self, region_code: str) -> str:
+        rng = self.rng
+        while True:
+            district = rng.randint(1, 12)
+            birth = self.first_birth + timedelta(days=rng.randrange(self.birth_days))
+            day = birth.day + (40 if rng.random() < 0.42 else 0)
+            serial = rng.randint(1, 9999)
+            nik = (
+                f"{region_code.replace('.', '')}{district:02d}"
+                f"{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
+            )
+            if nik not in self.used:
+                self.used.add(nik)
+                return nik
+
+
+COVERED_PROGRAMS = {
+    "PU": [
+        (("JKK", "JKM", "JHT", "JP", "JKP"), 6),
+        (("JKK", "JKM", "JHT", "JP"), 3),
+        (("JKK", "JKM", "JHT"), 2),
+        (("JKK", "JKM"), 1),
+    ],
+    "BPU": [(("JKK", "JKM"), 3), (("JKK", "JKM", "JHT"), 2)],
+    "JAKON": [(("JKK", "JKM"), 1)],
+    "PMI": [(("JKK", "JKM"), 2), (("JKK", "JKM", "JHT"), 1)],
+}
+# AKTIF but not covered: JKM is missing.
+UNCOVERED_PROGRAMS = [(("JKK", "JHT"), 4), (("JKK",), 2), (("JHT",), 2), ((), 1)]
+
+
+def pick(rng: random.Random, weighted: list[tuple]) -> tuple:
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def random_date(rng: random.Random, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, (end - start).days))
+
+
+class PersonBuilder:
+    """Builds one person of a given kind; 'here' is the region the person belongs to."""
+
+    def __init__(self, rng: random.Random, niks: NikFactory) -> None:
+        self.rng = rng
+        self.niks = niks
+
+    def row(self, segment, region, *, status="AKTIF", programs=None, registered_on="random"):
+        rng = self.rng
+        if programs is None:
+            programs = pick(rng, COVERED_PROGRAMS[segment])
+        if registered_on == "random":
+            registered_on = random_date(rng, date(2010, 1, 1), SNAPSHOT_LATEST)
+            if rng.random() < 0.02:
+                registered_on = None  # blank registered_on
+        return Membership(segment, region, status, programs, registered_on)
+
+    def early(self) -> date:
+        return random_date(self.rng, date(2011, 1, 1), date(2018, 12, 31))
+
+    def late(self) -> date:
+        return random_date(self.rng, date(2019, 1, 1), date(2024, 6, 30))
+
+    def build(self, kind: str, here: str, partner: str) -> Person:
+        rng, row = self.rng, self.row
+        person = Person(self.niks.new(here if rng.random() < 0.9 else partner), kind)
+        rows: list[Membership]
+        if kind == "pu":
+            rows = [row("PU", here)]
+        elif kind == "bpu":
+            rows = [row("BPU", here)]
+        elif kind == "pu_bpu":  # covered in PU and BPU in the same region
+            rows = [row("PU", here), row("BPU", here)]
+        elif kind == "pu_bpu_split":  # PU elsewhere: BPU counts here, home is elsewhere
+            rows = [row("PU", partner), row("BPU", here)]
+        elif kind == "bpu_jakon":
+            rows = [row("BPU", here), row("JAKON", here)]
+        elif kind == "bpu_jakon_split":  # JAKON here, home is the BPU region
+            rows = [row("BPU", partner), row("JAKON", here)]
+        elif kind == "pu_jakon":
+            rows = [row("PU", here), row("JAKON", here)]
+        elif kind == "jakon":  # JAKON only: home is the JAKON region
+            rows = [row("JAKON", here)]
+        elif kind == "pmi":  # PMI only: never in covered_total
+            rows = [row("PMI", here)]
+        elif kind == "pu_pmi":
+            rows = [row("PU", here), row("PMI", here)]
+        elif kind == "nonaktif":
+            segment = rng.choice(("PU", "PU", "BPU"))
+            programs = pick(rng, COVERED_PROGRAMS[segment]) if rng.random() < 0.8 else ()
+            rows = [row(segment, here, status="NONAKTIF", programs=programs)]
+        elif kind == "no_jkm":
+            segment = rng.choice(("PU", "BPU"))
+            rows = [row(segment, here, programs=pick(rng, UNCOVERED_PROGRAMS))]
+        elif kind == "moved_in":  # older PU row elsewhere, newer here: counts here
+            rows = [
+                row("PU", partner, registered_on=self.early()),
+                row("PU", here, registered_on=self.late()),
+            ]
+        elif kind == "moved_out":  # older PU row here, newer elsewhere: counts elsewhere
+            rows = [
+                row("PU", here, registered_on=self.early()),
+                row("PU", partner, registered_on=self.late()),
+            ]
+        elif kind == "blank_date":  # blank registered_on is the oldest: counts elsewhere
+            rows = [
+                row("PU", here, registered_on=None),
+                row("PU", partner, registered_on=self.early()),
+            ]
+        elif kind == "stale_nonaktif":  # later NONAKTIF row elsewhere does not move the person
+            rows = [
+                row("PU", here, registered_on=self.early()),
+                row(
+                    "PU",
+                    partner,
+                    status="NONAKTIF",
+                    programs=pick(rng, COVERED_PROGRAMS["PU"]),
+                    registered_on=self.late(),
+                ),
+            ]
+        elif kind == "stale_no_jkm":  # later row without JKM elsewhere does not move the person
+            rows = [
+                row("PU", here, registered_on=self.early()),
+                row("PU", partner, programs=("JKK", "JHT"), registered_on=self.late()),
+            ]
+        elif kind == "tie":  # same registered_on in two regions: the smaller code wins
+            same_day = self.late()
+            rows = [
+                row("PU", here, registered_on=same_day),
+                row("PU", partner, registered_on=same_day),
+            ]
+        elif kind == "padded":  # NIK with surrounding spaces: still valid
+            rows = [row("PU", here)]
+            person.padded = True
+        else:
+            raise ValueError(kind)
+        person.rows = rows
+        return person
+
+
+# Share of each kind among the persons of an ordinary region.
+ORDINARY_MIX = {
+    "pu": 500,
+    "bpu": 200,
+    "pu_bpu": 20,
+    "pu_bpu_split": 10,
+    "bpu_jakon": 10,
+    "bpu_jakon_split": 5,
+    "pu_jakon": 10,
+    "jakon": 40,
+    "pmi": 30,
+    "pu_pmi": 10,
+    "nonaktif": 80,
+    "no_jkm": 40,
+    "moved_in": 8,
+    "moved_out": 5,
+    "blank_date": 5,
+    "stale_nonaktif": 5,
+    "stale_no_jkm": 5,
+    "padded": 5,
+}
+
+# Exact persons for the two figure regions; "pu" (and "bpu" for Pangkalpinang)
+# are solved so that the published figures come out exactly.
+# Each entry: kind -> (count, partner region).
+SINGKAWANG_KINDS = {
+    "bpu": (5_200, None),
+    "pu_bpu": (40, None),
+    "pu_bpu_split": (20, "61.71"),
+    "bpu_jakon": (30, None),
+    "pu_jakon": (15, None),
+    "jakon": (350, None),
+    "pmi": (200, None),
+    "pu_pmi": (25, None),
+    "nonaktif": (400, None),
+    "no_jkm": (150, None),
+    "moved_in": (3, "61.01"),
+    "moved_out": (3, "61.71"),
+    "blank_date": (2, "61.71"),
+    "stale_nonaktif": (5, "61.71"),
+    "stale_no_jkm": (3, "61.71"),
+    "tie": (2, "61.71"),
+    "padded": (10, None),
+}
+PANGKALPINANG_KINDS = {
+    "pu_bpu": (4, None),  # the only persons counted in both covered_pu and covered_bpu
+    "bpu_jakon": (25, None),
+    "pu_jakon": (10, None),
+    "pmi": (150, None),
+    "pu_pmi": (20, None),
+    "nonaktif": (300, None),
+    "no_jkm": (120, None),
+    "moved_in": (2, "19.01"),
+    "moved_out": (2, "19.02"),
+    "blank_date": (2, "19.03"),
+    "stale_nonaktif": (4, "19.04"),
+    "stale_no_jkm": (3, "19.04"),
+    "padded": (8, None),
+}
+# Traps planted outside the figure regions: (kind, here, partner, count).
+PLANTED_ELSEWHERE = [
+    ("tie", "35.78", "35.15", 3),  # same date: 35.15 wins
+    ("moved_out", "31.74", "64.72", 2),  # rows in two Parquet files: 64.72 (later) wins
+]
+PLANTED_KINDS = {
+    "moved_in",
+    "moved_out",
+    "blank_date",
+    "stale_nonaktif",
+    "stale_no_jkm",
+    "tie",
+}
+FIGURE_REGIONS = (SINGKAWANG, PANGKALPINANG)
+
+
+def make_people(
+    regions: list[Region], potentials: dict[str, dict], rng: random.Random
+) -> list[Person]:
+    builder = PersonBuilder(rng, NikFactory(rng))
+    by_province = defaultdict(list)
+    for region in regions:
+        if region.code not in FIGURE_REGIONS:
+            by_province[region.province].append(region.code)
+    kinds, weights = zip(*ORDINARY_MIX.items(), strict=True)
+
+    people: list[Person] = []
+    for region in regions:
+        if region.code in FIGURE_REGIONS:
+            continue
+        potential = sum(potentials[region.code][ROUND_NEW].values())
+        count = min(400, max(60, round(potential / 2_000)))
+        partners = [code for code in by_province[region.province] if code != region.code]
+        for kind in rng.choices(kinds, weights, k=count):
+            people.append(builder.build(kind, region.code, rng.choice(partners)))
+
+    for kind, here, partner, count in PLANTED_ELSEWHERE:
+        people.extend(builder.build(kind, here, partner) for _ in range(count))
+
+    people.extend(figure_region(builder, SINGKAWANG, SINGKAWANG_KINDS))
+    people.extend(figure_region(builder, PANGKALPINANG, PANGKALPINANG_KINDS))
+    return people
+
+
+def figure_region(builder: PersonBuilder, here: str, kinds: dict) -> list[Person]:
+    """The planted persons of a figure region, topped up to the exact figures."""
+    people = []
+    for kind, (count, partner) in kinds.items():
+        people.extend(builder.build(kind, here, partner or here) for _ in range(count))
+    figures = tally(snapshot_rows(people, SNAPSHOT_LATEST, None))[here]
+    if here == SINGKAWANG:
+        missing = {"pu": SINGKAWANG_COVERED_TOTAL - figures["total"]}
+    else:
+        missing = {
+            "pu": PANGKALPINANG_COVERED["PU"] - figures["PU"],
+            "bpu": PANGKALPINANG_COVERED["BPU"] - figures["BPU"],
+        }
+    for kind, count in missing.items():
+        people.extend(builder.build(kind, here, here) for _ in range(count))
+    return people
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+def snapshot_rows(
+    people: list[Person], snapshot: date, rng: random.Random | None
+) -> list[tuple[Person, Membership]]:
+    """The rows of a snapshot. The latest snapshot is the model itself; the early one
+    (rng given) drops rows registered later and flips some statuses."""
+    rows = []
+    for person in people:
+        for member in person.rows:
+            if member.registered_on and member.registered_on > snapshot:
+                continue
+            if rng is not None and not person.planted:
+                if member.status == "NONAKTIF" and rng.random() < 0.4:
+                    member = replace(member, status="AKTIF")  # left the scheme since
+                elif member.status == "AKTIF" and rng.random() < 0.03:
+                    member = replace(member, status="NONAKTIF")  # reactivated since
+            rows.append((person, member))
+    return rows
+
+
+def tally(rows: list[tuple[Person, Membership]]) -> dict[str, Counter]:
+    """Covered persons per region, by the pipeline's counting rules 3-6."""
+    candidates: dict[tuple[str, str], list[Membership]] = defaultdict(list)
+    for person, member in rows:
+        if member.covered:
+            candidates[(person.nik, member.segment)].append(member)
+    segments: dict[str, dict[str, str]] = defaultdict(dict)
+    for (nik, segment), members in candidates.items():
+        segments[nik][segment] = min(members, key=precedence).region
+    figures: dict[str, Counter] = defaultdict(Counter)
+    for by_segment in segments.values():
+        for segment, region in by_segment.items():
+            figures[region][segment] += 1
+        for segment in ("PU", "BPU", "JAKON"):
+            if segment in by_segment:
+                figures[by_segment[segment]]["total"] += 1
+                break
+    return figures
+
+
+def precedence(member: Membership) -> tuple[int, str]:
+    """Sort key: latest registered_on first (blank is oldest), then the smallest code."""
+    registered = member.registered_on or date.min
+    return (-registered.toordinal(), member.region)
+
+
+# --------------------------------------------------------------------------- formatting
+
+BAD_NIKS = ("15 digits", "letters", "blank", "17 digits")
+
+
+def bad_nik(kind: str, rng: random.Random, region_code: str) -> str:
+    digits = region_code.replace(".", "")[:4] + "".join(str(rng.randint(0, 9)) for _ in range(13))
+    if kind == "15 digits":
+        return digits[:15]
+    if kind == "17 digits":
+        return digits[:17]
+    if kind == "letters":
+        return digits[:8] + "XX" + digits[10:16]
+    return ""
+
+
+def format_nik(person: Person, rng: random.Random) -> str:
+    if person.padded:
+        return rng.choice((" {}", "{} ", "  {}  ")).format(person.nik)
+    return person.nik
+
+
+def messy_programs(programs: tuple[str, ...], rng: random.Random) -> str:
+    tokens = list(programs)
+    rng.shuffle(tokens)
+    tokens = [rng.choice((t, t, t, t.lower(), t.capitalize())) for t in tokens]
+    text = ""
+    for i, token in enumerate(tokens):
+        if i:
+            text += rng.choice((",", ",", ", ", " , ", " ,"))
+        text += token
+    if tokens and rng.random() < 0.15:
+        text = " " + text + rng.choice(("", " "))
+    return text
+
+
+def messy_status(status: str, rng: random.Random) -> str:
+    return rng.choice((status, status, status, status.lower(), status.capitalize()))
+
+
+def format_rows(
+    rows: list[tuple[Person, Membership]],
+    snapshot: date,
+    regions: dict[str, Region],
+    rng: random.Random,
+    messy: bool,
+) -> list[list]:
+    """Turn model rows into file rows: [snapshot_date, nik, segment, region_code,
+    status, programs, registered_on]."""
+    out = []
+    for person, member in rows:
+        region = regions[member.region]
+        code = member.region
+        if messy and not region.is_papua and not person.planted:
+            # Non-Papua BPS codes are the same in both numberings; Papua stays dotted.
+            if region.province in BPS_CODED_PROVINCES_2024_12 or rng.random() < 0.1:
+                code = region.bps_code
+        if rng.random() < (0.3 if messy else 0.03):
+            status = messy_status(member.status, rng)
+            programs = messy_programs(member.programs, rng)
+        else:
+            status, programs = member.status, ",".join(member.programs)
+        out.append(
+            [
+                snapshot.isoformat(),
+                format_nik(person, rng),
+                member.segment,
+                code,
+                status,
+                programs,
+                member.registered_on.isoformat() if member.registered_on else "",
+            ]
+        )
+    return out
+
+
+def finish_file(rows: list[list], rng: random.Random, null_nik: bool = False) -> list[list]:
+    """Add exact duplicates (~1%) and invalid NIKs (~0.2%), then shuffle.
+
+    The invalid rows look covered (AKTIF, JKK and JKM); the first of them go to
+    the figure regions present in the file, so counting them would show.
+    """
+    rows = list(rows)
+    rows.extend([list(row) for row in rng.sample(rows, k=max(1, len(rows) // 100))])
+    codes = sorted({row[3] for row in rows})
+    figure_codes = [code for code in codes if code in FIGURE_REGIONS or code in ("6172", "1971")]
+    snapshot = rows[0][0]
+    count = max(len(BAD_NIKS), round(len(rows) * 0.002))
+    for i in range(count):
+        code = figure_codes[i] if i < len(figure_codes) else rng.choice(codes)
+        kind = BAD_NIKS[i % len(BAD_NIKS)]
+        nik = bad_nik(kind, rng, code)
+        if kind == "blank" and null_nik and i >= len(BAD_NIKS):
+            nik, null_nik = None, False  # one Parquet null per file
+        registered = random_date(rng, date(2012, 1, 1), date(2024, 6, 30)).isoformat()
+        rows.append([snapshot, nik, "PU", code, "AKTIF", "JKK,JKM,JHT", registered])
+    rng.shuffle(rows)
+    return rows
+
+
+MEMBERSHIP_HEADER = [
+    "snapshot_date",
+    "nik",
+    "segment",
+    "region_code",
+    "status",
+    "programs",
+    "registered_on",
+]
+
+
+def write_membership(people: list[Person], regions: list[Region], rng: random.Random) -> None:
+    by_code = {r.code: r for r in regions}
+    folder = LANDING / "membership"
+
+    early = format_rows(
+        snapshot_rows(people, SNAPSHOT_EARLY, rng), SNAPSHOT_EARLY, by_code, rng, messy=True
+    )
+    early = finish_file(early, rng)
+    data = csv_text(MEMBERSHIP_HEADER, early).encode("utf-8")
+    (folder / f"members_{SNAPSHOT_EARLY}.csv.gz").write_bytes(
+        gzip.compress(data, compresslevel=9, mtime=0)
+    )
+
+    latest = format_rows(
+        snapshot_rows(people, SNAPSHOT_LATEST, None), SNAPSHOT_LATEST, by_code, rng, messy=False
+    )
+    parts = {"sumatera": [], "jawa": [], "timur": []}
+    for row in latest:
+        province = row[3][:2]
+        part = "sumatera" if province < "30" else "jawa" if province < "50" else "timur"
+        parts[part].append(row)
+    for name, rows in parts.items():
+        rows = finish_file(rows, rng, null_nik=True)
+        columns = list(zip(*rows, strict=True))
+        table = pa.table(
+            {
+                column: pa.array(values, type=pa.string())
+                for column, values in zip(MEMBERSHIP_HEADER, columns, strict=True)
+            }
+        )
+        write_parquet(table, folder / f"members_{SNAPSHOT_LATEST}_{name}.parquet")
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def write_targets(regions: list[Region], rng: random.Random) -> None:
+    rows = []
+    targets = {}
+    for region in regions:
+        base = rng.uniform(18, 55)
+        targets[region.code] = (base, base + rng.uniform(1, 6))
+    targets[SINGKAWANG] = (20.0, 25.0)
+    targets[PANGKALPINANG] = (38.5, 42.0)
+    for index, year in enumerate((2024, 2025)):
+        for region in regions:
+            value = f"{targets[region.code][index]:.2f}".replace(".", ",")
+            rows.append([year, region.code, value])
+    write_text(
+        LANDING / "targets" / "targets_2025.csv",
+        csv_text(["year", "region_code", "target_pct"], rows, delimiter=";"),
+    )
+
+
+# --------------------------------------------------------------------------- io
+
+
+def csv_text(header: list[str], rows: list[list], delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8", newline="")
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, compression="zstd")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    regions = load_regions()
+    if LANDING.exists():
+        shutil.rmtree(LANDING)
+    for folder in ("workforce", "membership", "targets"):
+        (LANDING / folder).mkdir(parents=True)
+
+    # Independent streams, so changing one part does not reshuffle the others.
+    potentials = make_potentials(regions, random.Random(f"{SEED}-workforce"))
+    write_workforce(regions, potentials, load_province_names(), load_bps_province_names())
+    people = make_people(regions, potentials, random.Random(f"{SEED}-people"))
+    write_membership(people, regions, random.Random(f"{SEED}-membership"))
+    write_targets(regions, random.Random(f"{SEED}-targets"))
+
+    # The published figures, by construction (the rows written are these plus
+    # duplicates and invalid NIKs, which must not change them).
+    figures = tally(snapshot_rows(people, SNAPSHOT_LATEST, None))
+    assert figures[SINGKAWANG]["total"] == SINGKAWANG_COVERED_TOTAL
+    assert sum(SINGKAWANG_POTENTIAL.values()) == 73_236
+    for key in ("PU", "BPU", "total"):
+        assert figures[PANGKALPINANG][key] == PANGKALPINANG_COVERED[key], key
+
+    for path in sorted(LANDING.rglob("*")):
+        if path.is_file():
+            print(f"{path.stat().st_size:>10,}  {path.relative_to(LANDING.parent)}")
+    for code in FIGURE_REGIONS:
+        print(code, dict(sorted(figures[code].items())))
+
+
+if __name__ == "__main__":
+    main()
