@@ -67,13 +67,13 @@ def region_codes(warehouse: DuckDBResource) -> dg.MaterializeResult:
         run_sql(con, "reference/region_codes.sql")
         clashes = con.execute(
             "SELECT list(code) FROM reference.region_codes WHERE meanings > 1"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if clashes:
             raise dg.Failure(f"region codes with two meanings in the reference data: {clashes}")
         unknown = con.execute(
             """SELECT list(code) FROM reference.region_codes WHERE level = 'kabkota'
                AND region_code NOT IN (SELECT code FROM reference.regencies)"""
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if unknown:
             raise dg.Failure(f"bridge codes mapped to no current kab/kota: {unknown}")
         counts = dict(

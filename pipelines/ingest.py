@@ -122,7 +122,7 @@ def _load_file(con, kind, seq, file, target, params) -> FileReport:
         keep = "level = 'kabkota'"
         report.skipped_totals = con.execute(
             "SELECT count(*) FROM parsed WHERE level <> 'kabkota'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     else:
         keep = "true"
     if kind == "membership":
@@ -142,7 +142,7 @@ def _load_file(con, kind, seq, file, target, params) -> FileReport:
         f"INSERT INTO raw.{kind} SELECT {select} FROM parsed WHERE {keep} ORDER BY line",
         {c: v for c, v in constants.items() if c in target and c != "source_line"},
     )
-    report.rows = con.execute(f"SELECT count(*) FROM parsed WHERE {keep}").fetchone()[0]
+    report.rows = con.execute(f"SELECT count(*) FROM parsed WHERE {keep}").fetchall()[0][0]
     return report
 
 
@@ -159,7 +159,7 @@ def _format_errors(con, file: LandingFile) -> list[Rejection]:
                                    {err}] ORDER BY line)[1:{MAX_ERRORS_PER_COLUMN}]
             FROM parsed WHERE {err} IS NOT NULL
             """
-        ).fetchone()
+        ).fetchall()[0]
         for line, val, reason in rows or []:
             rejections.append(Rejection(file.name, int(line), column, redact(val), reason))
         if count > MAX_ERRORS_PER_COLUMN:
@@ -201,7 +201,7 @@ def _invalid_niks(con, file: LandingFile, report: FileReport) -> list[Rejection]
                sum(unknown_programs)
         FROM parsed
         """
-    ).fetchone()
+    ).fetchall()[0]
     report.invalid_nik, report.invalid_nik_lines = invalid, lines or []
     report.duplicate_rows, report.unknown_programs = duplicates, int(unknown or 0)
     if invalid > MAX_INVALID_NIK_SHARE * total:

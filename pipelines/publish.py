@@ -49,7 +49,7 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, source: str, dest: str) -> No
         "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = ? AND table_name = ?",
         [schema, name],
-    ).fetchone()
+    ).fetchall()[0]
     if comment:
         con.execute(f"COMMENT ON TABLE {dest} IS {literal(comment)}")
     for column, _, text in columns(con, source):

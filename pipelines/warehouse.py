@@ -43,7 +43,7 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:
     """Row count and column schema (with the columns' COMMENTs) for Dagster metadata."""
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     schema = dg.TableSchema(
         columns=[
             dg.TableColumn(name=n, type=t, description=c or None)

@@ -69,9 +69,9 @@ them for the 2025-06-30 snapshot with the 2024-08 round:
   covered 4,754 (20.30%), covered_total 29,036 (41.23%): 4 persons are
   covered in both PU and BPU there.
 
-NIKs are fake but shaped like real ones: the 4-digit Kemendagri regency code
-and a 2-digit district, the birth date as DDMMYY (women's day + 40), then a
-4-digit serial.
+NIKs are fake but shaped like real ones: a real Kemendagri kecamatan code
+(PPKKDD, from districts.csv), the birth date as DDMMYY (women's day + 40),
+then a 4-digit serial.
 """
 
 from __future__ import annotations
@@ -173,6 +173,14 @@ def load_regions() -> list[Region]:
     assert len(regions) == 514
     assert len({r.bps_code for r in regions}) == 514, "BPS codes must be unique"
     return sorted(regions, key=lambda r: r.code)
+
+
+def load_districts() -> dict[str, list[str]]:
+    """Kecamatan codes (PP.KK.DD) per regency code."""
+    districts: dict[str, list[str]] = defaultdict(list)
+    for row in read_csv(REFERENCE / "districts.csv"):
+        districts[row["regency_code"]].append(row["code"])
+    return districts
 
 
 def load_province_names() -> dict[str, str]:
@@ -296,10 +304,14 @@ class Person:
 
 
 class NikFactory:
-    """Unique, plausibly structured fake NIKs: PPKKDD + DDMMYY (+40 for women) + serial."""
+    """Unique, plausibly structured fake NIKs: PPKKDD + DDMMYY (+40 for women) + serial.
 
-    def __init__(self, rng: random.Random) -> None:
+    PPKKDD is a real Kemendagri kecamatan of the region (districts.csv).
+    """
+
+    def __init__(self, rng: random.Random, districts: dict[str, list[str]]) -> None:
         self.rng = rng
+        self.districts = districts
         self.used: set[str] = set()
         self.first_birth = date(1962, 1, 1)
         self.birth_days = (date(2007, 6, 30) - self.first_birth).days
@@ -307,14 +319,11 @@ class NikFactory:
     def new(self, region_code: str) -> str:
         rng = self.rng
         while True:
-            district = rng.randint(1, 12)
+            district = rng.choice(self.districts[region_code]).replace(".", "")
             birth = self.first_birth + timedelta(days=rng.randrange(self.birth_days))
             day = birth.day + (40 if rng.random() < 0.42 else 0)
             serial = rng.randint(1, 9999)
-            nik = (
-                f"{region_code.replace('.', '')}{district:02d}"
-                f"{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
-            )
+            nik = f"{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
             if nik not in self.used:
                 self.used.add(nik)
                 return nik
@@ -522,7 +531,7 @@ FIGURE_REGIONS = (SINGKAWANG, PANGKALPINANG)
 def make_people(
     regions: list[Region], potentials: dict[str, dict], rng: random.Random
 ) -> list[Person]:
-    builder = PersonBuilder(rng, NikFactory(rng))
+    builder = PersonBuilder(rng, NikFactory(rng, load_districts()))
     by_province = defaultdict(list)
     for region in regions:
         if region.code not in FIGURE_REGIONS:

@@ -47,6 +47,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import string
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -354,9 +355,7 @@ def _parse_suite(suite: Any, origin: str = "suite") -> list[_Spec]:
             raise ValueError(f"{where}: severity must be ERROR or WARN, got {severity!r}")
 
         if etype == UNEXPECTED_ROWS:
-            query = kwargs.get("unexpected_rows_query")
-            if not isinstance(query, str) or "{batch}" not in query:
-                raise ValueError(f"{where}: unexpected_rows_query must select FROM {{batch}}")
+            _check_unexpected_rows_query(kwargs.get("unexpected_rows_query"), where)
 
         key = json.dumps([etype, kwargs], sort_keys=True, default=str)
         if key in seen_configs:
@@ -378,6 +377,23 @@ def _parse_suite(suite: Any, origin: str = "suite") -> list[_Spec]:
         description = raw.get("description") or meta.get("description")
         specs.append(_Spec(name_, etype, severity, description, config))
     return specs
+
+
+def _check_unexpected_rows_query(query: Any, where: str) -> None:
+    """GX fills the query with ``str.format(batch=...)``: ``{batch}`` is the only field."""
+    if not isinstance(query, str):
+        raise ValueError(f"{where}: unexpected_rows_query must be a string")
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(query) if f is not None}
+    except ValueError as e:
+        raise ValueError(f"{where}: unexpected_rows_query has an unpaired brace: {e}") from e
+    if "batch" not in fields:
+        raise ValueError(f"{where}: unexpected_rows_query must select FROM {{batch}}")
+    if fields - {"batch"}:
+        raise ValueError(
+            f"{where}: unexpected_rows_query may only contain the {{batch}} placeholder, found "
+            f"{sorted(fields - {'batch'})}; double literal braces, e.g. regex '[0-9]{{{{4}}}}'"
+        )
 
 
 def _default_name(etype: str, kwargs: Mapping[str, Any]) -> str:
