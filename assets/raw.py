@@ -29,7 +29,7 @@ def _ingest(
         try:
             report = ingest(con, settings, kind, context.log)
         except FileRejected as rejected:
-            rejections.record(con, settings, context.run_id, kind, rejected.rejections)
+            rejections.record(con, settings, context.run.run_id, kind, rejected.rejections)
             raise dg.Failure(
                 description=f"{len({r.file for r in rejected.rejections})} {kind} file(s) "
                 f"rejected; nothing was loaded:\n" + "\n".join(map(str, rejected.rejections)),
@@ -40,7 +40,7 @@ def _ingest(
                     "rejections": dg.MetadataValue.path(str(settings.rejected_files_path)),
                 },
             ) from None
-        rejections.record(con, settings, context.run_id, kind, [])
+        rejections.record(con, settings, context.run.run_id, kind, [])
         metadata = {
             **table_metadata(con, f"raw.{kind}"),
             "files": dg.MetadataValue.md(report.markdown()),

@@ -38,7 +38,7 @@ def published_coverage(
     temporary file, checkpointed and closed, then renamed over the previous one."""
     tables = {f"reporting.{t}": f"coverage.{t}" for t in PUBLISHED_TABLES}
     with warehouse.get_connection() as con:
-        publish(con, settings.published_path, tables, context.run_id)
+        publish(con, settings.published_path, tables, context.run.run_id)
         for dest, source in tables.items():
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(dest.split(".")),

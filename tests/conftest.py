@@ -1,0 +1,119 @@
+"""Shared test helpers: hand-made landing folders and real runs of the Dagster job."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.definitions import build_definitions
+from pipelines.settings import CakupanSettings
+
+WORKFORCE_HEADER = ["reference_period", "region_code", "region_name", "segment",
+                    "potential_workers"]
+MEMBERSHIP_HEADER = ["snapshot_date", "nik", "segment", "region_code", "status", "programs",
+                     "registered_on"]
+TARGETS_HEADER = ["year", "region_code", "target_pct"]
+
+
+class Landing:
+    """A landing folder written file by file."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        for kind in ("workforce", "membership", "targets"):
+            (root / kind).mkdir(parents=True, exist_ok=True)
+
+    def path(self, kind: str, name: str) -> Path:
+        return self.root / kind / name
+
+    def csv(self, kind: str, name: str, header: list[str], rows: list[list], sep: str = ","):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        self.path(kind, name).write_text(buffer.getvalue(), encoding="utf-8")
+        return self.path(kind, name)
+
+    def text(self, kind: str, name: str, text: str | bytes):
+        path = self.path(kind, name)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        return path
+
+    def workforce(self, rows, name="workforce.csv", sep=","):
+        return self.csv("workforce", name, WORKFORCE_HEADER, rows, sep)
+
+    def membership(self, rows, name="members.csv", sep=","):
+        return self.csv("membership", name, MEMBERSHIP_HEADER, rows, sep)
+
+    def targets(self, rows, name="targets.csv", sep=","):
+        return self.csv("targets", name, TARGETS_HEADER, rows, sep)
+
+    def parquet(self, kind: str, name: str, frame: pl.DataFrame):
+        frame.write_parquet(self.path(kind, name))
+        return self.path(kind, name)
+
+
+@dataclass
+class Run:
+    result: dg.ExecuteInProcessResult
+    settings: CakupanSettings
+
+    @property
+    def success(self) -> bool:
+        return self.result.success
+
+    def published(self, query: str, params=None) -> list[dict]:
+        """Rows of a query on the published coverage.duckdb, as dicts."""
+        with duckdb.connect(str(self.settings.published_path), read_only=True) as con:
+            cursor = con.execute(query, params or [])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def city(self, region_code: str, snapshot: str | None = None) -> dict:
+        rows = self.published(
+            "SELECT * FROM reporting.coverage_by_city WHERE region_code = ? "
+            "AND (? IS NULL OR snapshot_date = CAST(? AS DATE)) ORDER BY snapshot_date DESC",
+            [region_code, snapshot, snapshot],
+        )
+        assert rows, f"no row for {region_code}"
+        return rows[0]
+
+
+def run_job(landing: Path, output: Path, instance: dg.DagsterInstance | None = None) -> Run:
+    settings = CakupanSettings(landing_dir=str(landing), output_dir=str(output))
+    job = build_definitions(settings).resolve_job_def("cakupan")
+    with instance or dg.DagsterInstance.ephemeral() as inst:
+        result = job.execute_in_process(instance=inst, raise_on_error=False)
+    return Run(result, settings)
+
+
+@pytest.fixture
+def landing(tmp_path) -> Landing:
+    return Landing(tmp_path / "landing")
+
+
+@pytest.fixture
+def output(tmp_path) -> Path:
+    return tmp_path / "output"
+
+
+@pytest.fixture(autouse=True)
+def _pseudonym_key(monkeypatch):
+    monkeypatch.setenv("CAKUPAN_PSEUDONYM_KEY", "test-key-not-secret")
+
+
+def nik(n: int, district: str = "617201", birth: str = "010190") -> str:
+    """A well-formed 16-digit NIK for tests: district, birth date DDMMYY, serial."""
+    return f"{district}{birth}{n:04d}"
+
+
+def both_segments(period: str, code: str, pu: int | str, bpu: int | str) -> list[list]:
+    """Workforce rows for PU and BPU of one region and round."""
+    return [[period, code, "", "PU", pu], [period, code, "", "BPU", bpu]]
