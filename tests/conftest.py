@@ -117,3 +117,24 @@ def nik(n: int, district: str = "617201", birth: str = "010190") -> str:
 def both_segments(period: str, code: str, pu: int | str, bpu: int | str) -> list[list]:
     """Workforce rows for PU and BPU of one region and round."""
     return [[period, code, "", "PU", pu], [period, code, "", "BPU", bpu]]
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> tuple[Run, dg.DagsterInstance]:
+    """One real run of the job over the embedded sample, with its Dagster instance kept
+    so tests can read the event log."""
+    from pipelines.settings import SAMPLE_LANDING_DIR
+
+    output = tmp_path_factory.mktemp("sample") / "output"
+    instance = dg.DagsterInstance.ephemeral()
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CAKUPAN_PSEUDONYM_KEY", "sample-test-key")
+    try:
+        settings = CakupanSettings(landing_dir=str(SAMPLE_LANDING_DIR), output_dir=str(output))
+        job = build_definitions(settings).resolve_job_def("cakupan")
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    finally:
+        mp.undo()
+    run = Run(result, settings)
+    assert run.success
+    return run, instance

@@ -30,12 +30,15 @@ DuckDB access: GX opens the file **read-only** (``?access_mode=read_only``) so a
 of validating processes can read it at once and a validation can never modify the
 warehouse. Consequences (DuckDB rules):
 
-* across processes, a read-only open fails while another process holds the file
-  read-write (and vice versa) - run checks after the writer has closed its connection;
+* across processes, a read-only open fails ("Could not set lock on file") while another
+  process holds the file read-write, and a writer cannot open it while a validation
+  runs - run checks after the writer has closed its connection;
 * within one process, every open connection to one file must use the same
-  configuration: no ``duckdb.connect(path)`` (read-write) may be open in this process
-  while :func:`run_suite` runs, or DuckDB raises ``ConnectionException`` (a read-only
-  ``duckdb.connect(path, read_only=True)`` is fine).
+  configuration. duckdb-engine adds ``custom_user_agent`` to its config, so *any* other
+  DuckDB connection to the file that is open in this process while :func:`run_suite` runs
+  (read-write or even ``read_only=True``, e.g. inside ``with duckdb_resource.get_connection()``)
+  makes GX fail with ``TestConnectionError: ... Can't open a connection to same database
+  file with a different configuration``. Close it first.
 
 All engines are disposed before :func:`run_suite` returns, so the file is not left open.
 Not thread-safe (GX keeps its current context in a module global): run one suite at a
