@@ -63,6 +63,23 @@ def dev_server(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+        _stop_strays(str(tmp_path))
+
+
+def _stop_strays(marker: str) -> None:
+    """dagster dev's code servers start sessions of their own: stop any left behind."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline:
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def test_a_run_launched_through_the_webserver_publishes(dev_server):
