@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse r
 
 from pipelines.publish import publish
 from pipelines.settings import CakupanSettings
-from pipelines.warehouse import table_metadata
+from pipelines.warehouse import run_sql, table_metadata
 
 GROUP = "reporting"
 
@@ -37,9 +37,11 @@ def published_coverage(
     """Publish the coverage tables to `$CAKUPAN_OUTPUT_DIR/coverage.duckdb`: written to a
     temporary file, checkpointed and closed, then renamed over the previous one."""
     tables = {f"reporting.{t}": f"coverage.{t}" for t in PUBLISHED_TABLES}
+    tables["quality.validation_results"] = "quality.validation_results"
     with warehouse.get_connection() as con:
+        run_sql(con, "quality/validation_results.sql")  # exists even if no check ran
         publish(con, settings.published_path, tables, context.run.run_id)
-        for dest, source in tables.items():
+        for dest, source in list(tables.items())[: len(PUBLISHED_TABLES)]:
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(dest.split(".")),
                 metadata={

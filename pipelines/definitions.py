@@ -8,7 +8,7 @@ from __future__ import annotations
 import dagster as dg
 from pipelines.resources import Warehouse
 
-from assets import coverage, raw, reference, reporting, staging
+from assets import checks, coverage, raw, reference, reporting, staging
 from pipelines.settings import CakupanSettings, settings_from_env
 
 ASSET_MODULES = (reference, raw, staging, coverage, reporting)
@@ -35,6 +35,7 @@ def build_definitions(settings: CakupanSettings | None = None) -> dg.Definitions
     settings = settings or settings_from_env()
     return dg.Definitions(
         assets=dg.load_assets_from_modules(ASSET_MODULES),
+        asset_checks=checks.quality_checks,
         jobs=[cakupan_job],
         schedules=[nightly],
         executor=dg.in_process_executor,

@@ -185,10 +185,12 @@ def _read_csv(file: LandingFile, gzipped: bool) -> pl.DataFrame:
         row_index_offset=2,
     )
     frame = frame.rename({c: _normalise_header(c) for c in frame.columns if c != LINE})
-    # A blank line reads as a row of nulls: drop it, keeping the others' line numbers.
+    # A blank line (empty or only spaces) reads as a row of nulls and blanks: drop it,
+    # keeping the others' line numbers.
     data_columns = [c for c in frame.columns if c != LINE]
     frame = frame.with_columns(pl.col(LINE).cast(pl.Int64))
-    return frame.filter(~pl.all_horizontal(pl.col(data_columns).is_null()))
+    blank = pl.col(data_columns).str.strip_chars().fill_null("") == ""
+    return frame.filter(~pl.all_horizontal(blank))
 
 
 def _read_parquet(file: LandingFile) -> pl.DataFrame:

@@ -120,7 +120,9 @@ def _suite() -> dict:
             },
             {
                 "type": "unexpected_rows_expectation",
-                "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch} WHERE length(nik) <> 16"},
+                "kwargs": {
+                    "unexpected_rows_query": "SELECT * FROM {batch} WHERE length(nik) <> 16"
+                },
                 "meta": {"severity": "ERROR", "name": "nik_length"},
             },
         ],
@@ -142,8 +144,10 @@ _BUG_SCRIPT = """
         config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(),
                                    progress_bars=ProgressBarsConfig(globally=False))
         ctx = gx.get_context(mode="ephemeral", project_config=config)
-        ds = ctx.data_sources.add_sql(name, connection_string=f"duckdb:///{db}?access_mode=read_only")
-        batch = ds.add_table_asset("t", table_name="t").add_batch_definition_whole_table("all").get_batch()
+        url = f"duckdb:///{db}?access_mode=read_only"
+        ds = ctx.data_sources.add_sql(name, connection_string=url)
+        asset = ds.add_table_asset("t", table_name="t")
+        batch = asset.add_batch_definition_whole_table("all").get_batch()
         r = batch.validate(gx.expectations.ExpectColumnValuesToNotBeNull(column="v"))
         ds.get_execution_engine().close()
         ds.get_engine().dispose()
@@ -222,9 +226,7 @@ def test_check_internals_fails_loudly_when_gx_changes() -> None:
     moved = types.SimpleNamespace(
         _PERSISTED_CONNECTION_DIALECTS=(),
         _dialect_requires_persisted_connection=reader_without_the_constant,
-        SqlAlchemyExecutionEngine=types.SimpleNamespace(
-            get_connection=reader_without_the_constant
-        ),
+        SqlAlchemyExecutionEngine=types.SimpleNamespace(get_connection=reader_without_the_constant),
     )
     with pytest.raises(gx_duckdb.GXInternalsChanged, match="no longer reads"):
         gx_duckdb.check_internals(moved)
@@ -297,11 +299,15 @@ def test_samples_are_capped_and_errors_reported(membership_db: Path) -> None:
     suite = {
         "name": "caps",
         "expectations": [
-            {"type": "expect_column_values_to_be_between",
-             "kwargs": {"column": "id", "min_value": 100}},
-            {"type": "unexpected_rows_expectation",
-             "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch}"},
-             "meta": {"name": "all_rows"}},
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "id", "min_value": 100},
+            },
+            {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch}"},
+                "meta": {"name": "all_rows"},
+            },
             {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "missing"}},
         ],
     }
@@ -369,12 +375,18 @@ def test_load_suite_round_trips_and_rejects_bad_suites(tmp_path: Path) -> None:
     bad({"name": "s", "expectations": []}, "non-empty list")
     bad({"name": "s", "expectations": [{**one, "meta": {"severity": "FATAL"}}]}, "ERROR or WARN")
     bad({"name": "s", "expectations": [one, one]}, "duplicate")
+    regex_type = {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "k"}}
+    bad({"name": "s", "expectations": [regex_type]}, "not supported on DuckDB")
     rows = {"type": "unexpected_rows_expectation"}
-    bad({"name": "s", "expectations": [{**rows, "kwargs": {"unexpected_rows_query": "SELECT 1"}}]},
-        r"\{batch\}")
+    bad(
+        {"name": "s", "expectations": [{**rows, "kwargs": {"unexpected_rows_query": "SELECT 1"}}]},
+        r"\{batch\}",
+    )
     regex = "SELECT * FROM {batch} WHERE NOT regexp_full_match(k, '[0-9]{4}')"
-    bad({"name": "s", "expectations": [{**rows, "kwargs": {"unexpected_rows_query": regex}}]},
-        "double literal braces")
+    bad(
+        {"name": "s", "expectations": [{**rows, "kwargs": {"unexpected_rows_query": regex}}]},
+        "double literal braces",
+    )
     path.write_text("{", encoding="utf-8")
     with pytest.raises(ValueError, match="not valid JSON"):
         load_suite(path)
@@ -422,5 +434,7 @@ def test_timing_of_import_and_one_small_validation(
     assert timings.pop("gx_imported_lazily") is True
     for key, seconds in timings.items():
         record_property(key, round(seconds, 3))
-    print("\nGX timing (cold process, 8 expectations on 20 rows):", json.dumps(
-        {k: round(v, 2) for k, v in timings.items()}))
+    print(
+        "\nGX timing (cold process, 8 expectations on 20 rows):",
+        json.dumps({k: round(v, 2) for k, v in timings.items()}),
+    )

@@ -17,14 +17,17 @@ Suite format: GX's own serialized ``ExpectationSuite``::
         "meta": {"severity": "ERROR", "description": "...", "name": "nik_not_null"}},
        {"type": "unexpected_rows_expectation",
         "kwargs": {"unexpected_rows_query":
-                   "SELECT * FROM {batch} WHERE NOT regexp_full_match(kode, '[0-9]{4}')"},
+                   "SELECT * FROM {batch} WHERE NOT regexp_full_match(kode, '[0-9]{{4}}')"},
         "meta": {"severity": "WARN", "name": "kode_format"}}]}
 
 ``meta.severity`` is ``ERROR`` or ``WARN`` (Dagster's ``AssetCheckSeverity`` names);
 without it GX's own ``severity`` field is mapped (critical -> ERROR, warning/info -> WARN).
 ``meta.name`` gives the outcome its id; otherwise one is derived from type and columns.
-Regex/LIKE expectations are not implemented for DuckDB in GX 1.24: write them as an
-``unexpected_rows_expectation`` with ``regexp_full_match`` / ``LIKE`` in the query.
+Regex/LIKE expectations are not implemented for DuckDB in GX 1.24 ("Regex is not
+supported for dialect duckdb") and are rejected here: write them as an
+``unexpected_rows_expectation`` with ``regexp_full_match`` / ``LIKE`` in the query. GX fills
+that query with ``str.format(batch=...)``, so ``{batch}`` is its only placeholder and
+literal braces are doubled (regex ``[0-9]{4}`` is written ``[0-9]{{4}}``).
 
 DuckDB access: GX opens the file **read-only** (``?access_mode=read_only``) so any number
 of validating processes can read it at once and a validation can never modify the
@@ -53,7 +56,7 @@ import re
 import string
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -97,6 +100,8 @@ class ExpectationOutcome:
     description: str | None = None
     error: str | None = None
     """Set when GX raised while computing the expectation (then ``success`` is False)."""
+    partition: date | None = None
+    """The day validated when the suite ran per day of ``partition_column``, else None."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,7 @@ def run_suite(
     *,
     id_columns: Sequence[str] = (),
     store_dir: str | os.PathLike[str] | None = None,
+    partition_column: str | None = None,
 ) -> list[ExpectationOutcome]:
     """Validate ``table`` of the DuckDB file ``db_path`` against ``suite``.
 
@@ -161,9 +167,11 @@ def run_suite(
             rendered from; defaults to ``data_docs_dir / "_gx_store"``. Persisting them is
             what lets one docs folder accumulate several suites and runs: GX's index
             builder deletes pages whose source is not in the current stores.
+        partition_column: a DATE column; the suite then runs once per day found in it
+            (one batch per snapshot, say), and each outcome carries its ``partition``.
 
     Returns:
-        One outcome per expectation, in suite order.
+        One outcome per expectation (per day, with ``partition_column``), in suite order.
 
     Raises:
         ValueError: malformed suite or table name.
@@ -195,14 +203,24 @@ def run_suite(
     )
 
     context = gx.get_context(mode="ephemeral", project_config=_context_config(docs_dir, stores))
-    datasource = context.data_sources.add_sql(_DATASOURCE, connection_string=url)
+    datasource = None
     try:
+        # add_sql() already opens a connection (test_connection()).
+        datasource = context.data_sources.add_sql(_DATASOURCE, connection_string=url)
         with warnings.catch_warnings():
             # GX 1.14 deprecated TableAsset.schema_name in favour of a schema in the
             # connection config, which a DuckDB URL cannot carry. Still supported in 1.24.
             warnings.filterwarnings("ignore", "`schema_name` is deprecated", DeprecationWarning)
             asset = datasource.add_table_asset(table, table_name=table_name, schema_name=schema)
-        batch_definition = asset.add_batch_definition_whole_table("whole_table")
+        if partition_column:
+            batch_definition = asset.add_batch_definition_daily("daily", column=partition_column)
+            batches = [
+                (date(b["year"], b["month"], b["day"]), b)
+                for b in asset.get_batch_identifiers_list(batch_definition.build_batch_request())
+            ]
+        else:
+            batch_definition = asset.add_batch_definition_whole_table("whole_table")
+            batches = [(None, None)]
 
         expectations = [ExpectationConfiguration(**s.config).to_domain_obj() for s in specs]
         gx_suite = context.suites.add_or_update(
@@ -228,34 +246,42 @@ def run_suite(
         }
         if id_columns:
             result_format["unexpected_index_column_names"] = list(id_columns)
-        run_id = RunIdentifier(run_name=run_name)
-        suite_result = validation.run(result_format=result_format, run_id=run_id)
-
-        by_name: dict[str, ExpectationOutcome] = {}
-        failed_rows_checks: list[_Spec] = []
-        for r in suite_result.results:
-            spec = spec_by_id[r.expectation_config.id]
-            by_name[spec.name] = _outcome(spec, r)
-            if spec.type == UNEXPECTED_ROWS and not r.success and not by_name[spec.name].error:
-                failed_rows_checks.append(spec)
-        if failed_rows_checks:
-            _add_unexpected_rows_samples(gx, batch_definition, failed_rows_checks, by_name)
-
-        if docs_dir is not None:
-            context.build_data_docs(
-                site_names=[_DOCS_SITE],
-                resource_identifiers=[
-                    ExpectationSuiteIdentifier(name=gx_suite.name),
-                    ValidationResultIdentifier(
-                        expectation_suite_identifier=ExpectationSuiteIdentifier(gx_suite.name),
-                        run_id=suite_result.meta["run_id"],
-                        batch_identifier=suite_result.batch_id,
-                    ),
-                ],
+        outcomes: list[ExpectationOutcome] = []
+        for day, batch_parameters in batches:
+            run_id = RunIdentifier(run_name=run_name)
+            suite_result = validation.run(
+                result_format=result_format, run_id=run_id, batch_parameters=batch_parameters
             )
-        return [by_name[s.name] for s in specs]
+            by_name: dict[str, ExpectationOutcome] = {}
+            failed_rows_checks: list[_Spec] = []
+            for r in suite_result.results:
+                spec = spec_by_id[r.expectation_config.id]
+                by_name[spec.name] = replace(_outcome(spec, r), partition=day)
+                if spec.type == UNEXPECTED_ROWS and not r.success and not by_name[spec.name].error:
+                    failed_rows_checks.append(spec)
+            if failed_rows_checks:
+                _add_unexpected_rows_samples(
+                    gx, batch_definition, batch_parameters, failed_rows_checks, by_name
+                )
+            if docs_dir is not None:
+                context.build_data_docs(
+                    site_names=[_DOCS_SITE],
+                    resource_identifiers=[
+                        ExpectationSuiteIdentifier(name=gx_suite.name),
+                        ValidationResultIdentifier(
+                            expectation_suite_identifier=ExpectationSuiteIdentifier(
+                                gx_suite.name
+                            ),
+                            run_id=suite_result.meta["run_id"],
+                            batch_identifier=suite_result.batch_id,
+                        ),
+                    ],
+                )
+            outcomes += [by_name[s.name] for s in specs]
+        return outcomes
     finally:
-        _close(datasource)
+        if datasource is not None:
+            _close(datasource)
 
 
 # ------------------------------------------------------------------------------ internals
@@ -357,6 +383,11 @@ def _parse_suite(suite: Any, origin: str = "suite") -> list[_Spec]:
         if severity not in ("ERROR", "WARN"):
             raise ValueError(f"{where}: severity must be ERROR or WARN, got {severity!r}")
 
+        if "regex" in etype or "like_pattern" in etype:
+            raise ValueError(
+                f"{where}: {etype} is not supported on DuckDB by GX; use an "
+                f"{UNEXPECTED_ROWS} with regexp_full_match() or LIKE instead"
+            )
         if etype == UNEXPECTED_ROWS:
             _check_unexpected_rows_query(kwargs.get("unexpected_rows_query"), where)
 
@@ -480,7 +511,11 @@ def _column_map_sample(spec: _Spec, result: Mapping[str, Any]) -> list[dict[str,
 
 
 def _add_unexpected_rows_samples(
-    gx: Any, batch_definition: Any, specs: list[_Spec], by_name: dict[str, ExpectationOutcome]
+    gx: Any,
+    batch_definition: Any,
+    batch_parameters: dict | None,
+    specs: list[_Spec],
+    by_name: dict[str, ExpectationOutcome],
 ) -> None:
     """Fetch failing rows for failed UnexpectedRowsExpectations.
 
@@ -489,8 +524,6 @@ def _add_unexpected_rows_samples(
     its rows under COMPLETE, so the failed ones are re-run with COMPLETE. GX streams that
     query and keeps at most 200 rows (``MAX_RESULT_RECORDS``); we keep SAMPLE_SIZE.
     """
-    from dataclasses import replace
-
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
@@ -503,7 +536,8 @@ def _add_unexpected_rows_samples(
         ],
     )
     by_query = {s.config["kwargs"]["unexpected_rows_query"]: s for s in specs}
-    results = batch_definition.get_batch().validate(suite, result_format="COMPLETE").results
+    batch = batch_definition.get_batch(batch_parameters=batch_parameters)
+    results = batch.validate(suite, result_format="COMPLETE").results
     for r in results:
         spec = by_query[r.expectation_config.kwargs["unexpected_rows_query"]]
         rows = (r.result or {}).get("details", {}).get("unexpected_rows") or []

@@ -2,7 +2,8 @@
 -- The NIK leaves this query only as an HMAC-SHA256 pseudonym ($hmac_inner/$hmac_outer are
 -- the padded keys from pipelines/pseudonym.py) and as flags about its validity and
 -- structure: nothing downstream ever sees the raw NIK.
--- Each err_<column> is NULL when the value is fine, else the reason the file is rejected.
+-- Each err_<column> is NULL when the value is fine, else the reason the file is rejected;
+-- the rejection quotes <column>_raw (the value as written) when there is one, else <column>.
 WITH cleaned AS (
     SELECT
         __line AS line,
@@ -54,8 +55,8 @@ SELECT
     len(list_filter(t.programs, lambda p: p NOT IN ('JKK', 'JKM', 'JHT', 'JP', 'JKP')))
         AS unknown_programs,
     t.registered_on,
-    t.snapshot_raw,
-    t.registered_raw,
+    t.snapshot_raw AS snapshot_date_raw,
+    t.registered_raw AS registered_on_raw,
     CASE WHEN t.snapshot_date IS NULL THEN 'not a date (expected YYYY-MM-DD)'
     END AS err_snapshot_date,
     CASE WHEN coalesce(t.segment, '') NOT IN ('PU', 'BPU', 'JAKON', 'PMI')

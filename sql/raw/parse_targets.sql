@@ -1,5 +1,7 @@
 -- Types and checks one targets file (relation `landing_rows`: text columns + __line).
 -- target_pct takes a decimal point or a decimal comma ('35,00'); it is kept to 2 decimals.
+-- Each err_<column> is NULL when the value is fine, else the reason the file is rejected;
+-- the rejection quotes <column>_raw (the value as written) when there is one, else <column>.
 WITH cleaned AS (
     SELECT
         __line AS line,
@@ -21,7 +23,7 @@ SELECT
     t.region_code_raw,
     c.region_code,
     CAST(t.target_value AS DECIMAL(5, 2)) AS target_pct,
-    t.target_raw,
+    t.target_raw AS target_pct_raw,
     CASE WHEN NOT regexp_full_match(coalesce(t.year_raw, ''), '\d{4}')
         THEN 'year is not a 4-digit year' END AS err_year,
     CASE

@@ -1,5 +1,6 @@
 -- Types and checks one workforce file (relation `landing_rows`: text columns + __line).
--- Each err_<column> is NULL when the value is fine, else the reason the file is rejected.
+-- Each err_<column> is NULL when the value is fine, else the reason the file is rejected;
+-- the rejection quotes <column>_raw (the value as written) when there is one, else <column>.
 -- Province and all-Indonesia rows are totals: level <> 'kabkota', skipped by the caller.
 WITH cleaned AS (
     SELECT
@@ -27,7 +28,7 @@ SELECT
     s.segment,
     CASE WHEN regexp_full_match(s.potential_text, '\d+|\d{1,3}(\.\d{3})+')
         THEN CAST(replace(s.potential_text, '.', '') AS BIGINT) END AS potential_workers,
-    s.potential_raw,
+    s.potential_raw AS potential_workers_raw,
     CASE WHEN NOT regexp_full_match(coalesce(s.reference_period, ''), '\d{4}-(0[1-9]|1[0-2])')
         THEN 'reference period is not YYYY-MM' END AS err_reference_period,
     CASE WHEN c.level IS NULL AND NOT (coalesce(s.region_code_raw, '') = ''

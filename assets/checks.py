@@ -1,0 +1,107 @@
+"""Data-quality checks: every Great Expectations suite in ``expectations/`` runs as Dagster
+asset checks on the asset of its table, one check per expectation.
+
+ERROR checks are blocking: a failure stops everything downstream, the publish step
+included, so the last good ``coverage.duckdb`` stays. WARN checks are shown, not blocking.
+"""
+
+from collections import defaultdict
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.landing import redact
+from pipelines.quality import load_suite, run_suite
+from pipelines.quality.results import record
+from pipelines.resources import Warehouse
+from pipelines.settings import PROJECT_ROOT, CakupanSettings
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+HIDDEN_COLUMNS = {"person_key"}  # pseudonyms stay out of the UI
+
+
+def suite_checks(path: Path) -> dg.AssetChecksDefinition:
+    """The asset checks of one suite file (``expectations/<schema>.<table>.json``)."""
+    suite = load_suite(path)
+    table = suite["meta"]["table"]
+    asset = dg.AssetKey(table.split("."))
+    expectations = {e["meta"]["name"]: e for e in suite["expectations"]}
+
+    @dg.multi_asset_check(
+        name=f"validate_{table.replace('.', '__')}",
+        description=f"Great Expectations suite expectations/{path.name}: "
+        f"{suite['meta'].get('description', '')}",
+        specs=[
+            dg.AssetCheckSpec(
+                name=name,
+                asset=asset,
+                blocking=True,
+                description=f"[{e['meta']['severity']}] {e['meta']['description']}",
+            )
+            for name, e in expectations.items()
+        ],
+    )
+    def _checks(
+        context: dg.AssetCheckExecutionContext, settings: CakupanSettings, warehouse: Warehouse
+    ):
+        docs = settings.quality_dir / "data_docs"
+        outcomes = run_suite(
+            settings.warehouse_path,
+            suite,
+            table,
+            data_docs_dir=docs,
+            run_name=context.run.run_id,
+            partition_column=suite["meta"].get("partition_column"),
+        )
+        with warehouse.get_connection() as con:  # after GX closed its read-only connection
+            record(con, settings, context.run.run_id, table, outcomes)
+        by_name = defaultdict(list)
+        for outcome in outcomes:
+            by_name[outcome.expectation].append(outcome)
+        for name, e in expectations.items():
+            yield _result(asset, name, e, by_name.get(name, []), docs / "index.html")
+
+    return _checks
+
+
+def _result(asset, name, expectation, outcomes, docs) -> dg.AssetCheckResult:
+    severity = expectation["meta"]["severity"]
+    failed = [o for o in outcomes if not o.success]
+    lines = [
+        f"{o.partition or 'whole table'}: {'ok' if o.success else 'FAILED'}: {o.observed_value}"
+        for o in outcomes
+    ] or ["no rows to validate"]
+    metadata = {
+        "expectation": dg.MetadataValue.text(expectation["type"]),
+        "severity": dg.MetadataValue.text(severity),
+        "observed value": dg.MetadataValue.text(redact("\n".join(lines))),
+        "unexpected count": dg.MetadataValue.int(
+            sum(o.unexpected_count or 0 for o in outcomes)
+        ),
+        "data docs": dg.MetadataValue.path(str(docs)),
+    }
+    sample = [
+        {k: v for k, v in row.items() if k not in HIDDEN_COLUMNS}
+        for o in failed
+        for row in o.sample
+    ][:5]
+    if sample:
+        metadata["failing rows (sample)"] = dg.MetadataValue.md(_markdown(sample))
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name=name,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )
+
+
+def _markdown(rows: list[dict]) -> str:
+    header = list(dict.fromkeys(k for row in rows for k in row))
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        lines.append("| " + " | ".join(redact(row.get(k, "")) for k in header) + " |")
+    return "\n".join(lines)
+
+
+quality_checks = [suite_checks(p) for p in sorted(EXPECTATIONS_DIR.glob("*.json"))]

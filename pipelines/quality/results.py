@@ -1,0 +1,44 @@
+"""Where validation results go: ``quality.validation_results`` in the warehouse (published
+with the coverage tables) and ``$CAKUPAN_OUTPUT_DIR/quality/validation_results.parquet``,
+written by every run, published or blocked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from pipelines.quality.gx_runner import ExpectationOutcome
+from pipelines.settings import CakupanSettings
+from pipelines.warehouse import run_sql
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    settings: CakupanSettings,
+    run_id: str,
+    table: str,
+    outcomes: Iterable[ExpectationOutcome],
+) -> None:
+    """Replace ``table``'s results with this run's, drop other runs', rewrite the Parquet."""
+    run_sql(con, "quality/validation_results.sql")
+    con.execute("DELETE FROM quality.validation_results WHERE run_id <> ?", [run_id])
+    con.execute("DELETE FROM quality.validation_results WHERE table_name = ?", [table])
+    rows = [
+        [run_id, o.partition, table, o.expectation, o.severity, o.success, o.observed_value,
+         o.unexpected_count]
+        for o in outcomes
+    ]
+    if rows:
+        con.executemany(
+            "INSERT INTO quality.validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+    settings.quality_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.quality_dir / "validation_results.parquet"
+    tmp = target.with_suffix(".parquet.tmp")
+    con.execute(
+        "COPY (SELECT * FROM quality.validation_results "
+        "ORDER BY table_name, expectation, snapshot_date) TO ? (FORMAT parquet)",
+        [str(tmp)],
+    )
+    tmp.replace(target)
