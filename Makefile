@@ -30,6 +30,12 @@ sync: .venv/.synced ## create or update the environment (uv, Python deps from uv
 run: sync ## run the pipeline once on $CAKUPAN_LANDING_DIR (default: the embedded sample)
 	$(UV) run --no-sync cakupan run
 
+validate: sync ## check and validate $CAKUPAN_LANDING_DIR without publishing
+	$(UV) run --no-sync cakupan validate
+
+bench: sync ## benchmarks: GX validation vs one DuckDB query on 5M generated rows
+	$(UV) run --no-sync python benchmarks/bench_validation.py
+
 test: sync ## run the test suite
 	$(UV) run --no-sync pytest
 

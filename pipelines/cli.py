@@ -1,7 +1,8 @@
 """The ``cakupan`` command: run the pipeline once, in process, and say what it published.
 
-Exit status: 0 published; 2 landing files were rejected (nothing new published); 1 any
-other failure (the previous published database stays).
+Exit status: 0 published (or, for ``validate``, nothing blocking found); 2 landing files
+were rejected (nothing new published); 1 any other failure, a blocking data-quality check
+included (the previous published database stays).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
@@ -17,10 +19,14 @@ EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cakupan", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="materialize every asset once and publish")
-    run.add_argument("--landing", help="landing folder (default: $CAKUPAN_LANDING_DIR)")
-    run.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
-    run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's log")
+    for name, text in (
+        ("run", "materialize every asset once and publish coverage.duckdb"),
+        ("validate", "check and validate a landing folder without publishing"),
+    ):
+        command = commands.add_parser(name, help=text, description=text)
+        command.add_argument("--landing", help="landing folder (default: $CAKUPAN_LANDING_DIR)")
+        command.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
+        command.add_argument("-v", "--verbose", action="store_true", help="show Dagster's log")
     query = commands.add_parser("query", help="run SQL on the published coverage.duckdb")
     query.add_argument("sql", help="SQL to run (read-only)")
     query.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
@@ -32,40 +38,96 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CAKUPAN_OUTPUT_DIR"] = str(Path(args.output).resolve())
     if args.command == "query":
         return _query(args.sql)
+    if args.command == "validate":
+        return _validate(verbose=args.verbose)
     return _run(verbose=args.verbose)
 
 
 def _run(verbose: bool) -> int:
-    from pipelines.settings import LandingDirectoryError, settings_from_env
+    from pipelines.settings import settings_from_env
 
     settings = settings_from_env()
+    result, status = _execute("cakupan", settings, verbose)
+    if result is None:
+        return status
+    _print_checks(result, failures_only=True)
+    if result.success:
+        _summary(settings)
+        return EXIT_OK
+    return _explain_failure(result, settings)
+
+
+def _validate(verbose: bool) -> int:
+    from pipelines.settings import CakupanSettings, settings_from_env
+
+    configured = settings_from_env()
+    if not os.environ.get("CAKUPAN_PSEUDONYM_KEY"):  # same pseudonyms as the real runs
+        os.environ["CAKUPAN_PSEUDONYM_KEY"] = configured.pseudonym_key().decode()
+    with tempfile.TemporaryDirectory(prefix="cakupan-validate-") as scratch:
+        settings = CakupanSettings(landing_dir=configured.landing_dir, output_dir=scratch)
+        result, status = _execute("validate", settings, verbose)
+        if result is None:
+            return status
+        _print_checks(result, failures_only=False)
+        if result.success:
+            print("Validation passed: nothing blocks publishing (nothing was published).")
+            return EXIT_OK
+        return _explain_failure(result, settings)
+
+
+def _execute(job_name: str, settings, verbose: bool):
+    """Run a job in process; (result, None), or (None, exit status) when it cannot start."""
+    from pipelines.settings import LandingDirectoryError
+
     try:
         settings.landing  # noqa: B018 - fail early, naming the folder
     except LandingDirectoryError as exc:
         print(f"cakupan: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return None, EXIT_FAILED
 
     import dagster as dg
 
-    from pipelines import rejections
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(settings)
-    job = defs.resolve_job_def("cakupan")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    level = "INFO" if verbose else "CRITICAL"
-    print(f"cakupan: running on {settings.landing_dir}", flush=True)
+    print(f"cakupan: {job_name} on {settings.landing_dir}", flush=True)
     with instance or dg.DagsterInstance.ephemeral() as inst:
-        result = job.execute_in_process(
+        result = defs.resolve_job_def(job_name).execute_in_process(
             instance=inst,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+            run_config={"loggers": {"console": {"config": {
+                "log_level": "INFO" if verbose else "CRITICAL"}}}},
         )
-    if result.success:
-        _summary(settings)
-        return EXIT_OK
+    return result, None
 
-    with defs.resources["warehouse"].get_connection() as con:
+
+def _print_checks(result, failures_only: bool) -> None:
+    """Data-quality checks of the run: every failure, or all of them."""
+    evaluations = sorted(
+        result.get_asset_check_evaluations(),
+        key=lambda e: (e.asset_key.to_user_string(), e.check_name),
+    )
+    if not evaluations:
+        return
+    failed = [e for e in evaluations if not e.passed]
+    blocking = [e for e in failed if e.severity.value == "ERROR"]
+    print(f"Data quality: {len(evaluations)} checks, {len(failed) - len(blocking)} warning(s), "
+          f"{len(blocking)} blocking failure(s)")
+    for e in evaluations:
+        if failures_only and e.passed:
+            continue
+        mark = "ok  " if e.passed else ("WARN" if e.severity.value == "WARN" else "FAIL")
+        observed = e.metadata.get("observed value")
+        text = "; ".join(str(observed.value).splitlines()) if observed else ""
+        print(f"  {mark} {e.asset_key.to_user_string()} {e.check_name}: {text}")
+
+
+def _explain_failure(result, settings) -> int:
+    from pipelines import rejections
+    from pipelines.resources import Warehouse
+
+    with Warehouse(database=str(settings.warehouse_path)).get_connection() as con:
         rejected = rejections.for_run(con, result.run_id)
     if rejected:
         files = sorted({r.file for r in rejected})

@@ -22,6 +22,13 @@ cakupan_job = dg.define_asset_job(
     description="Ingest the landing extracts, compute coverage and publish coverage.duckdb.",
 )
 
+validate_job = dg.define_asset_job(
+    "validate",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reporting"),
+    executor_def=dg.in_process_executor,
+    description="Ingest and validate the landing extracts without publishing.",
+)
+
 nightly = dg.ScheduleDefinition(
     name="cakupan_nightly",
     job=cakupan_job,
@@ -36,7 +43,7 @@ def build_definitions(settings: CakupanSettings | None = None) -> dg.Definitions
     return dg.Definitions(
         assets=dg.load_assets_from_modules(ASSET_MODULES),
         asset_checks=checks.quality_checks,
-        jobs=[cakupan_job],
+        jobs=[cakupan_job, validate_job],
         schedules=[nightly],
         executor=dg.in_process_executor,
         resources={
