@@ -40,9 +40,11 @@ test: sync ## run the test suite
 	$(UV) run --no-sync pytest
 
 dev: sync ## start the Dagster UI on http://127.0.0.1:$(PORT)
-	mkdir -p $(OUTPUT)/dagster_home
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(abspath $(OUTPUT))/dagster_home} \
-	  $(UV) run --no-sync dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+	@home=$${DAGSTER_HOME:-$(abspath $(OUTPUT))/dagster_home}; mkdir -p "$$home"; \
+	  [ -f "$$home/dagster.yaml" ] || cp pipelines/dagster_home_template/dagster.yaml "$$home/"; \
+	  echo "Dagster UI: http://127.0.0.1:$(PORT)  (DAGSTER_HOME=$$home)"; \
+	  DAGSTER_HOME="$$home" exec $(UV) run --no-sync dagster dev -w workspace.yaml \
+	    -h 127.0.0.1 -p $(PORT)
 
 lint: sync ## check style with ruff
 	$(UV) run --no-sync ruff check .

@@ -7,6 +7,7 @@ is stopped with the whole group.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,6 +37,7 @@ def dev_server(tmp_path):
            "CAKUPAN_OUTPUT_DIR": str(tmp_path / "output"),
            "CAKUPAN_LANDING_DIR": str(SAMPLE_LANDING_DIR)}
     (tmp_path / "home").mkdir()
+    shutil.copy(ROOT / "pipelines" / "dagster_home_template" / "dagster.yaml", tmp_path / "home")
     log = (tmp_path / "dagster-dev.log").open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml",
