@@ -75,9 +75,7 @@ def _result(asset, name, expectation, outcomes, docs) -> dg.AssetCheckResult:
         "expectation": dg.MetadataValue.text(expectation["type"]),
         "severity": dg.MetadataValue.text(severity),
         "observed value": dg.MetadataValue.text(redact("\n".join(lines))),
-        "unexpected count": dg.MetadataValue.int(
-            sum(o.unexpected_count or 0 for o in outcomes)
-        ),
+        "unexpected count": dg.MetadataValue.int(sum(o.unexpected_count or 0 for o in outcomes)),
         "data docs": dg.MetadataValue.path(str(docs)),
     }
     sample = [

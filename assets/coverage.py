@@ -1,6 +1,5 @@
 """Coverage stage: UCJ per kab/kota, province and Indonesia, in the working warehouse."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 
@@ -21,8 +20,11 @@ LATEST_NATIONAL = """
     group_name=GROUP,
     kinds={"duckdb"},
     deps=[
-        ["staging", "membership"], ["staging", "workforce"], ["staging", "targets"],
-        ["reference", "regencies"], ["reference", "provinces"],
+        ["staging", "membership"],
+        ["staging", "workforce"],
+        ["staging", "targets"],
+        ["reference", "regencies"],
+        ["reference", "provinces"],
     ],
 )
 def coverage_by_city(warehouse: DuckDBResource):
@@ -30,7 +32,9 @@ def coverage_by_city(warehouse: DuckDBResource):
     covered persons by segment and by home region, percentages, gap to target and ranks;
     all 514 current kab/kota for every snapshot."""
     return materialize_sql(
-        warehouse, "coverage/coverage_by_city.sql", "coverage.coverage_by_city",
+        warehouse,
+        "coverage/coverage_by_city.sql",
+        "coverage.coverage_by_city",
         macros=MACROS,
         previews={
             "highest coverage, latest snapshot": """
@@ -59,7 +63,9 @@ def coverage_by_province(warehouse: DuckDBResource):
     """UCJ per snapshot and province: sums of its kab/kota, percentages from the sums over
     the kab/kota with a potential (never averaged)."""
     return materialize_sql(
-        warehouse, "coverage/coverage_by_province.sql", "coverage.coverage_by_province",
+        warehouse,
+        "coverage/coverage_by_province.sql",
+        "coverage.coverage_by_province",
         macros=(*MACROS, "coverage/rollups.sql"),
     )
 
@@ -73,7 +79,9 @@ def coverage_by_province(warehouse: DuckDBResource):
 def coverage_national(warehouse: DuckDBResource):
     """UCJ per snapshot for all Indonesia: sums of all kab/kota (each covered person once)."""
     return materialize_sql(
-        warehouse, "coverage/coverage_national.sql", "coverage.coverage_national",
+        warehouse,
+        "coverage/coverage_national.sql",
+        "coverage.coverage_national",
         macros=(*MACROS, "coverage/rollups.sql"),
         previews={"national coverage": LATEST_NATIONAL},
     )

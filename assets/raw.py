@@ -1,6 +1,5 @@
 """Raw stage: every landing extract read, checked and loaded, all files of a kind or none."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 

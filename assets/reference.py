@@ -1,6 +1,5 @@
 """Region reference data shipped in ``data/reference`` (see its README for provenance)."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 
@@ -54,8 +53,13 @@ reference_tables = [_reference_asset(t, d) for t, d in REFERENCE_TABLES.items()]
     kinds={"duckdb"},
     deps=[
         ["reference", t]
-        for t in ("regencies", "provinces", "bps_kemendagri_kabkota_2020",
-                  "bps_kemendagri_provinsi_2020", "bps_papua_2023")
+        for t in (
+            "regencies",
+            "provinces",
+            "bps_kemendagri_kabkota_2020",
+            "bps_kemendagri_provinsi_2020",
+            "bps_papua_2023",
+        )
     ],
     code_version="1",
 )

@@ -1,7 +1,6 @@
 """Reporting stage: the published database ``coverage.duckdb`` that reports and analysts
 read. Its tables are written together and the file is replaced whole."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 

@@ -1,6 +1,5 @@
 """Staging stage: one value per key, after the replacement and counting rules."""
 
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 
@@ -9,8 +8,9 @@ from pipelines.warehouse import materialize_sql
 GROUP = "staging"
 
 
-@dg.asset(key=["staging", "workforce"], group_name=GROUP, kinds={"duckdb"},
-          deps=[["raw", "workforce"]])
+@dg.asset(
+    key=["staging", "workforce"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "workforce"]]
+)
 def workforce(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     """Potential workers per Sakernas round, kab/kota and segment. A later file (byte-wise
     name order) replaces an earlier file's value for the same round, region and segment."""
@@ -26,31 +26,39 @@ def workforce(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
         ).fetchall():
             context.log.info(f"workforce: {later} replaces {values} value(s) of {earlier}")
     return materialize_sql(
-        warehouse, "staging/workforce.sql", "staging.workforce",
-        previews={"rounds": """
+        warehouse,
+        "staging/workforce.sql",
+        "staging.workforce",
+        previews={
+            "rounds": """
             SELECT reference_period, count(DISTINCT region_code) AS regions,
                    sum(potential_workers) FILTER (WHERE segment = 'PU') AS potential_pu,
                    sum(potential_workers) FILTER (WHERE segment = 'BPU') AS potential_bpu
-            FROM staging.workforce GROUP BY ALL ORDER BY ALL"""},
+            FROM staging.workforce GROUP BY ALL ORDER BY ALL"""
+        },
     )
 
 
-@dg.asset(key=["staging", "membership"], group_name=GROUP, kinds={"duckdb"},
-          deps=[["raw", "membership"]])
+@dg.asset(
+    key=["staging", "membership"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "membership"]]
+)
 def membership(warehouse: DuckDBResource):
     """One row per snapshot, person (pseudonym) and segment: covered (AKTIF with JKK and
     JKM) or not, and the region the person counts in (counting rules 1-4)."""
     return materialize_sql(
-        warehouse, "staging/membership.sql", "staging.membership",
-        previews={"persons by snapshot and segment": """
+        warehouse,
+        "staging/membership.sql",
+        "staging.membership",
+        previews={
+            "persons by snapshot and segment": """
             SELECT snapshot_date, segment, count(*) AS persons,
                    count(*) FILTER (WHERE is_covered) AS covered
-            FROM staging.membership GROUP BY ALL ORDER BY ALL"""},
+            FROM staging.membership GROUP BY ALL ORDER BY ALL"""
+        },
     )
 
 
-@dg.asset(key=["staging", "targets"], group_name=GROUP, kinds={"duckdb"},
-          deps=[["raw", "targets"]])
+@dg.asset(key=["staging", "targets"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "targets"]])
 def targets(warehouse: DuckDBResource):
     """UCJ target per year and kab/kota; a later file, or line, replaces an earlier one."""
     return materialize_sql(warehouse, "staging/targets.sql", "staging.targets")

@@ -96,8 +96,9 @@ def _execute(job_name: str, settings, verbose: bool):
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=inst,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {
-                "log_level": "INFO" if verbose else "CRITICAL"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}}
+            },
         )
     return result, None
 
@@ -112,8 +113,10 @@ def _print_checks(result, failures_only: bool) -> None:
         return
     failed = [e for e in evaluations if not e.passed]
     blocking = [e for e in failed if e.severity.value == "ERROR"]
-    print(f"Data quality: {len(evaluations)} checks, {len(failed) - len(blocking)} warning(s), "
-          f"{len(blocking)} blocking failure(s)")
+    print(
+        f"Data quality: {len(evaluations)} checks, {len(failed) - len(blocking)} warning(s), "
+        f"{len(blocking)} blocking failure(s)"
+    )
     for e in evaluations:
         if failures_only and e.passed:
             continue
@@ -131,8 +134,11 @@ def _explain_failure(result, settings) -> int:
         rejected = rejections.for_run(con, result.run_id)
     if rejected:
         files = sorted({r.file for r in rejected})
-        print(f"cakupan: {len(files)} landing file(s) rejected; nothing new was published "
-              f"(the previous {settings.published_path.name} stays):", file=sys.stderr)
+        print(
+            f"cakupan: {len(files)} landing file(s) rejected; nothing new was published "
+            f"(the previous {settings.published_path.name} stays):",
+            file=sys.stderr,
+        )
         for r in rejected:
             print(f"  {r}", file=sys.stderr)
         print(f"cakupan: rejections written to {settings.rejected_files_path}", file=sys.stderr)

@@ -6,9 +6,9 @@ Loaded by ``dagster dev -w workspace.yaml``, ``dg dev`` and the ``cakupan`` comm
 from __future__ import annotations
 
 import dagster as dg
-from pipelines.resources import Warehouse
 
 from assets import checks, coverage, raw, reference, reporting, staging
+from pipelines.resources import Warehouse
 from pipelines.settings import CakupanSettings, settings_from_env
 
 ASSET_MODULES = (reference, raw, staging, coverage, reporting)

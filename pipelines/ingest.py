@@ -73,7 +73,9 @@ def ingest(
     report = IngestReport(kind, skipped=skipped)
     for name in skipped:
         log.info(f"{kind}: skipped {name} (not a {'/'.join(EXTENSIONS[kind])} file)")
-    params = HmacPads.from_key(settings.pseudonym_key()).sql_params() if kind == "membership" else {}
+    params = (
+        HmacPads.from_key(settings.pseudonym_key()).sql_params() if kind == "membership" else {}
+    )
     run_sql(con, "raw/macros.sql")
     con.execute("BEGIN TRANSACTION")
     try:
@@ -113,7 +115,9 @@ def ingest(
 def _load_file(con, kind, seq, file, target, params) -> FileReport:
     frame = read_extract(file, kind)
     con.register("landing_rows", frame)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {sql(f'raw/parse_{kind}.sql')}", params or None)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE parsed AS {sql(f'raw/parse_{kind}.sql')}", params or None
+    )
     con.unregister("landing_rows")
     rejections = _format_errors(con, file)
     report = FileReport(file)
@@ -132,9 +136,12 @@ def _load_file(con, kind, seq, file, target, params) -> FileReport:
     available = {name for name, _, _ in columns(con, "temp.parsed")}
     constants = {"source_file": file.name, "file_seq": seq, "source_line": None}
     select = ", ".join(
-        "line AS source_line" if c == "source_line"
-        else f"${c} AS {c}" if c in constants
-        else c if c in available
+        "line AS source_line"
+        if c == "source_line"
+        else f"${c} AS {c}"
+        if c in constants
+        else c
+        if c in available
         else f"NULL AS {c}"
         for c in target
     )
@@ -164,8 +171,13 @@ def _format_errors(con, file: LandingFile) -> list[Rejection]:
             rejections.append(Rejection(file.name, int(line), column, redact(val), reason))
         if count > MAX_ERRORS_PER_COLUMN:
             rejections.append(
-                Rejection(file.name, None, column, "",
-                          f"{count - MAX_ERRORS_PER_COLUMN} more row(s) with errors in this column")
+                Rejection(
+                    file.name,
+                    None,
+                    column,
+                    "",
+                    f"{count - MAX_ERRORS_PER_COLUMN} more row(s) with errors in this column",
+                )
             )
     return rejections
 
@@ -184,7 +196,10 @@ def _duplicate_keys(con, file: LandingFile) -> list[Rejection]:
     ).fetchall()
     return [
         Rejection(
-            file.name, lines[1], "region_code", codes[1],
+            file.name,
+            lines[1],
+            "region_code",
+            codes[1],
             f"duplicate of line {lines[0]}: period {period}, region {region}, segment {segment} "
             "appear twice in one file",
         )
@@ -208,7 +223,10 @@ def _invalid_niks(con, file: LandingFile, report: FileReport) -> list[Rejection]
         quoted = ", ".join(map(str, report.invalid_nik_lines))
         return [
             Rejection(
-                file.name, None, "nik", "",
+                file.name,
+                None,
+                "nik",
+                "",
                 f"{invalid} of {total} rows ({100 * invalid / total:.2f}%) have an invalid NIK "
                 f"(not 16 digits); at most 1% is accepted (lines {quoted}"
                 f"{' …' if invalid > len(report.invalid_nik_lines) else ''})",

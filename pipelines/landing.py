@@ -201,8 +201,15 @@ def _read_parquet(file: LandingFile) -> pl.DataFrame:
         column = pl.col(name)
         if name == "nik" and dtype not in (pl.String, pl.Int64):
             raise FileRejected(
-                [Rejection(file.name, None, "nik", "", f"NIK must be string or int64 in "
-                           f"Parquet, found {dtype}")]
+                [
+                    Rejection(
+                        file.name,
+                        None,
+                        "nik",
+                        "",
+                        f"NIK must be string or int64 in Parquet, found {dtype}",
+                    )
+                ]
             )
         if name in DATE_COLUMNS and isinstance(dtype, pl.Datetime):
             if dtype.time_zone is not None:

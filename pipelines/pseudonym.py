@@ -38,4 +38,3 @@ class HmacPads:
 
     def sql_params(self) -> dict[str, bytes]:
         return {"hmac_inner": self.inner, "hmac_outer": self.outer}
-

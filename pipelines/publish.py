@@ -12,8 +12,9 @@ import duckdb
 from pipelines.warehouse import columns, literal
 
 
-def publish(con: duckdb.DuckDBPyConnection, target: Path, tables: dict[str, str],
-            run_id: str) -> None:
+def publish(
+    con: duckdb.DuckDBPyConnection, target: Path, tables: dict[str, str], run_id: str
+) -> None:
     """Copy ``tables`` (published ``schema.table`` -> warehouse ``schema.table``), with
     their COMMENTs, into a temporary file, checkpoint and close it, then rename it over
     ``target``."""

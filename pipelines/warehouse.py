@@ -46,8 +46,7 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     schema = dg.TableSchema(
         columns=[
-            dg.TableColumn(name=n, type=t, description=c or None)
-            for n, t, c in columns(con, table)
+            dg.TableColumn(name=n, type=t, description=c or None) for n, t, c in columns(con, table)
         ]
     )
     return {

@@ -15,10 +15,22 @@ import pytest
 from pipelines.definitions import build_definitions
 from pipelines.settings import CakupanSettings
 
-WORKFORCE_HEADER = ["reference_period", "region_code", "region_name", "segment",
-                    "potential_workers"]
-MEMBERSHIP_HEADER = ["snapshot_date", "nik", "segment", "region_code", "status", "programs",
-                     "registered_on"]
+WORKFORCE_HEADER = [
+    "reference_period",
+    "region_code",
+    "region_name",
+    "segment",
+    "potential_workers",
+]
+MEMBERSHIP_HEADER = [
+    "snapshot_date",
+    "nik",
+    "segment",
+    "region_code",
+    "status",
+    "programs",
+    "registered_on",
+]
 TARGETS_HEADER = ["year", "region_code", "target_pct"]
 
 

@@ -34,8 +34,15 @@ PROJECT = Path(__file__).resolve().parent.parent
 NIKS: set[str] = set()
 
 
-def member(n: int, segment="PU", region="61.72", status="AKTIF", snapshot=SNAP,
-           registered="2020-01-01", raw_nik: str | None = None) -> list:
+def member(
+    n: int,
+    segment="PU",
+    region="61.72",
+    status="AKTIF",
+    snapshot=SNAP,
+    registered="2020-01-01",
+    raw_nik: str | None = None,
+) -> list:
     value = raw_nik if raw_nik is not None else nik(n)
     NIKS.add(value.strip())
     return [snapshot, value, segment, region, status, COVERED, registered]
@@ -143,88 +150,175 @@ def _truncated_gz(landing: Landing):
 
 def _float_nik(landing: Landing):
     NIKS.add(nik(300))
-    frame = pl.DataFrame({
-        "snapshot_date": [SNAP], "nik": [float(nik(300))], "segment": ["PU"],
-        "region_code": ["61.72"], "status": ["AKTIF"], "programs": [COVERED],
-        "registered_on": ["2020-01-01"],
-    })
+    frame = pl.DataFrame(
+        {
+            "snapshot_date": [SNAP],
+            "nik": [float(nik(300))],
+            "segment": ["PU"],
+            "region_code": ["61.72"],
+            "status": ["AKTIF"],
+            "programs": [COVERED],
+            "registered_on": ["2020-01-01"],
+        }
+    )
     return landing.parquet("membership", "bad.parquet", frame)
 
 
 UNKNOWN_REGION = "unknown region code"
 
 CASES = [
-    Case("unknown-region-workforce", "workforce/bad.csv",
-         lambda ld: ld.workforce(both_segments("2024-08", "61.01", 10, 10)
-                                 + [["2024-08", "99.99", "X", "PU", 5]], name="bad.csv"),
-         [(4, "region_code", "99.99", UNKNOWN_REGION)]),
-    Case("unknown-region-membership", "membership/bad.csv",
-         lambda ld: ld.membership([member(10), member(11, region="6199")], name="bad.csv"),
-         [(3, "region_code", "6199", UNKNOWN_REGION)]),
-    Case("unknown-region-targets", "targets/bad.csv",
-         lambda ld: ld.targets([[2025, "61.72", "10"], [2025, "61.99", "10"]], name="bad.csv"),
-         [(3, "region_code", "61.99", UNKNOWN_REGION)]),
-    Case("negative-count", "workforce/bad.csv",
-         lambda ld: ld.workforce([["2024-08", "61.01", "", "PU", "-5"],
-                                  ["2024-08", "61.01", "", "BPU", "-1.000"]], name="bad.csv"),
-         [(2, "potential_workers", "-5", "negative"),
-          (3, "potential_workers", "-1.000", "negative")]),
-    Case("non-numeric-count", "workforce/bad.csv",
-         lambda ld: ld.workforce([["2024-08", "61.01", "", "PU", "abc"],
-                                  ["2024-08", "61.01", "", "BPU", "1.5"]], name="bad.csv"),
-         [(2, "potential_workers", "abc", "not a non-negative whole number"),
-          (3, "potential_workers", "1.5", "not a non-negative whole number")]),
-    Case("missing-columns", "membership/bad.csv", _missing_columns,
-         [(1, "programs", "", "required column missing"),
-          (1, "status", "", "required column missing")]),
-    Case("empty-file", "workforce/bad.csv", lambda ld: ld.text("workforce", "bad.csv", b""),
-         [(None, "", "", "empty")]),
-    Case("header-only", "membership/bad.csv",
-         lambda ld: ld.text("membership", "bad.csv", ",".join(MEMBERSHIP_HEADER) + "\n"),
-         [(None, "", "", "no data rows")]),
-    Case("truncated-gz", "membership/bad.csv.gz", _truncated_gz,
-         [(None, "", "", "gzip")]),
-    Case("invalid-nik-share", "membership/bad.csv", _invalid_nik_share,
-         [(None, "nik", "", ("2 of 100 rows", "lines 42, 101"))]),  # lines, never NIKs
-    Case("unknown-segment", "membership/bad.csv",
-         lambda ld: ld.membership([member(20), member(21, segment="XYZ")], name="bad.csv"),
-         [(3, "segment", "XYZ", "unknown segment")]),
-    Case("unknown-workforce-segment", "workforce/bad.csv",
-         lambda ld: ld.workforce([["2024-08", "61.01", "", "JAKON", 5]], name="bad.csv"),
-         [(2, "segment", "JAKON", "unknown segment")]),
-    Case("unknown-status", "membership/bad.csv",
-         lambda ld: ld.membership([member(22, status="MAYBE")], name="bad.csv"),
-         [(2, "status", "MAYBE", "unknown status")]),
-    Case("bad-snapshot-date", "membership/bad.csv",
-         lambda ld: ld.membership([member(23), member(24, snapshot="30/06/2025")],
-                                  name="bad.csv"),
-         [(3, "snapshot_date", "30/06/2025", "not a date")]),
-    Case("bad-registered-on", "membership/bad.csv",
-         lambda ld: ld.membership([member(25, registered="2025-02-30")], name="bad.csv"),
-         [(2, "registered_on", "2025-02-30", "not a date")]),
-    Case("target-above-100", "targets/bad.csv",
-         lambda ld: ld.targets([[2025, "61.72", "100,01"]], name="bad.csv", sep=";"),
-         [(2, "target_pct", "100,01", "outside 0-100")]),
-    Case("negative-target", "targets/bad.csv",
-         lambda ld: ld.targets([[2025, "61.72", "-1"]], name="bad.csv"),
-         [(2, "target_pct", "-1", "outside 0-100")]),
-    Case("float-nik-parquet", "membership/bad.parquet", _float_nik,
-         [(None, "nik", "", "string or int64")]),
-    Case("duplicate-key-two-codes", "workforce/bad.csv",
-         lambda ld: ld.workforce([["2024-08", "61.72", "", "PU", 100],
-                                  ["2024-08", "61.72", "", "BPU", 100],
-                                  ["2024-08", "6172", "SINGKAWANG", "PU", 200],
-                                  ["2024-08", "61.72", "", "BPU", 7]], name="bad.csv"),
-         [(4, "region_code", "6172", "duplicate of line 2"),
-          (5, "region_code", "61.72", "duplicate of line 3")]),
-    Case("province-code-in-membership", "membership/bad.csv",
-         lambda ld: ld.membership([member(26, region="61"), member(27, region="6100")],
-                                  name="bad.csv"),
-         [(2, "region_code", "61", "not a kab/kota"),
-          (3, "region_code", "6100", "not a kab/kota")]),
-    Case("nik-in-a-quoted-value", "membership/bad.csv",  # columns swapped: never quote a NIK
-         lambda ld: ld.membership([member(28, region=nik(28))], name="bad.csv"),
-         [(2, "region_code", "<16 digits>", UNKNOWN_REGION)]),
+    Case(
+        "unknown-region-workforce",
+        "workforce/bad.csv",
+        lambda ld: ld.workforce(
+            both_segments("2024-08", "61.01", 10, 10) + [["2024-08", "99.99", "X", "PU", 5]],
+            name="bad.csv",
+        ),
+        [(4, "region_code", "99.99", UNKNOWN_REGION)],
+    ),
+    Case(
+        "unknown-region-membership",
+        "membership/bad.csv",
+        lambda ld: ld.membership([member(10), member(11, region="6199")], name="bad.csv"),
+        [(3, "region_code", "6199", UNKNOWN_REGION)],
+    ),
+    Case(
+        "unknown-region-targets",
+        "targets/bad.csv",
+        lambda ld: ld.targets([[2025, "61.72", "10"], [2025, "61.99", "10"]], name="bad.csv"),
+        [(3, "region_code", "61.99", UNKNOWN_REGION)],
+    ),
+    Case(
+        "negative-count",
+        "workforce/bad.csv",
+        lambda ld: ld.workforce(
+            [["2024-08", "61.01", "", "PU", "-5"], ["2024-08", "61.01", "", "BPU", "-1.000"]],
+            name="bad.csv",
+        ),
+        [
+            (2, "potential_workers", "-5", "negative"),
+            (3, "potential_workers", "-1.000", "negative"),
+        ],
+    ),
+    Case(
+        "non-numeric-count",
+        "workforce/bad.csv",
+        lambda ld: ld.workforce(
+            [["2024-08", "61.01", "", "PU", "abc"], ["2024-08", "61.01", "", "BPU", "1.5"]],
+            name="bad.csv",
+        ),
+        [
+            (2, "potential_workers", "abc", "not a non-negative whole number"),
+            (3, "potential_workers", "1.5", "not a non-negative whole number"),
+        ],
+    ),
+    Case(
+        "missing-columns",
+        "membership/bad.csv",
+        _missing_columns,
+        [
+            (1, "programs", "", "required column missing"),
+            (1, "status", "", "required column missing"),
+        ],
+    ),
+    Case(
+        "empty-file",
+        "workforce/bad.csv",
+        lambda ld: ld.text("workforce", "bad.csv", b""),
+        [(None, "", "", "empty")],
+    ),
+    Case(
+        "header-only",
+        "membership/bad.csv",
+        lambda ld: ld.text("membership", "bad.csv", ",".join(MEMBERSHIP_HEADER) + "\n"),
+        [(None, "", "", "no data rows")],
+    ),
+    Case("truncated-gz", "membership/bad.csv.gz", _truncated_gz, [(None, "", "", "gzip")]),
+    Case(
+        "invalid-nik-share",
+        "membership/bad.csv",
+        _invalid_nik_share,
+        [(None, "nik", "", ("2 of 100 rows", "lines 42, 101"))],
+    ),  # lines, never NIKs
+    Case(
+        "unknown-segment",
+        "membership/bad.csv",
+        lambda ld: ld.membership([member(20), member(21, segment="XYZ")], name="bad.csv"),
+        [(3, "segment", "XYZ", "unknown segment")],
+    ),
+    Case(
+        "unknown-workforce-segment",
+        "workforce/bad.csv",
+        lambda ld: ld.workforce([["2024-08", "61.01", "", "JAKON", 5]], name="bad.csv"),
+        [(2, "segment", "JAKON", "unknown segment")],
+    ),
+    Case(
+        "unknown-status",
+        "membership/bad.csv",
+        lambda ld: ld.membership([member(22, status="MAYBE")], name="bad.csv"),
+        [(2, "status", "MAYBE", "unknown status")],
+    ),
+    Case(
+        "bad-snapshot-date",
+        "membership/bad.csv",
+        lambda ld: ld.membership([member(23), member(24, snapshot="30/06/2025")], name="bad.csv"),
+        [(3, "snapshot_date", "30/06/2025", "not a date")],
+    ),
+    Case(
+        "bad-registered-on",
+        "membership/bad.csv",
+        lambda ld: ld.membership([member(25, registered="2025-02-30")], name="bad.csv"),
+        [(2, "registered_on", "2025-02-30", "not a date")],
+    ),
+    Case(
+        "target-above-100",
+        "targets/bad.csv",
+        lambda ld: ld.targets([[2025, "61.72", "100,01"]], name="bad.csv", sep=";"),
+        [(2, "target_pct", "100,01", "outside 0-100")],
+    ),
+    Case(
+        "negative-target",
+        "targets/bad.csv",
+        lambda ld: ld.targets([[2025, "61.72", "-1"]], name="bad.csv"),
+        [(2, "target_pct", "-1", "outside 0-100")],
+    ),
+    Case(
+        "float-nik-parquet",
+        "membership/bad.parquet",
+        _float_nik,
+        [(None, "nik", "", "string or int64")],
+    ),
+    Case(
+        "duplicate-key-two-codes",
+        "workforce/bad.csv",
+        lambda ld: ld.workforce(
+            [
+                ["2024-08", "61.72", "", "PU", 100],
+                ["2024-08", "61.72", "", "BPU", 100],
+                ["2024-08", "6172", "SINGKAWANG", "PU", 200],
+                ["2024-08", "61.72", "", "BPU", 7],
+            ],
+            name="bad.csv",
+        ),
+        [
+            (4, "region_code", "6172", "duplicate of line 2"),
+            (5, "region_code", "61.72", "duplicate of line 3"),
+        ],
+    ),
+    Case(
+        "province-code-in-membership",
+        "membership/bad.csv",
+        lambda ld: ld.membership(
+            [member(26, region="61"), member(27, region="6100")], name="bad.csv"
+        ),
+        [(2, "region_code", "61", "not a kab/kota"), (3, "region_code", "6100", "not a kab/kota")],
+    ),
+    Case(
+        "nik-in-a-quoted-value",
+        "membership/bad.csv",  # columns swapped: never quote a NIK
+        lambda ld: ld.membership([member(28, region=nik(28))], name="bad.csv"),
+        [(2, "region_code", "<16 digits>", UNKNOWN_REGION)],
+    ),
 ]
 
 
@@ -262,8 +356,7 @@ def test_bad_file_is_rejected_with_every_other_file_checked(case: Case, landing,
     check_rows(rows, other, [other_expected])
     assert case.file in logged.errors and other in logged.errors
     assert_nothing_published(output)
-    assert_no_nik((output / "rejected_files.csv").read_text(encoding="utf-8"),
-                  logged.everything())
+    assert_no_nik((output / "rejected_files.csv").read_text(encoding="utf-8"), logged.everything())
 
 
 def test_exactly_one_percent_invalid_niks_is_accepted(landing, output):
@@ -322,7 +415,9 @@ def test_failed_run_leaves_the_published_database_untouched(landing, output):
     with duckdb.connect(str(published), read_only=True) as con:
         (count,) = con.execute(
             "SELECT covered_pu FROM reporting.coverage_by_city "
-            "WHERE region_code = '61.72' AND snapshot_date = ?", [SNAP]).fetchone()
+            "WHERE region_code = '61.72' AND snapshot_date = ?",
+            [SNAP],
+        ).fetchone()
         assert count == covered
     assert [r["file"] for r in rejected_rows(output)] == ["targets/zz_bad.csv"]
     for path, data in landing_bytes.items():  # landing files are never changed
@@ -360,7 +455,8 @@ def test_exit_status_published_then_rejected(cli_env, landing, output, capsys):
 def test_exit_status_missing_landing_folder(cli_env, tmp_path, output, capsys):
     missing = tmp_path / "no-such-landing"
     assert cli.main(["run", "--landing", str(missing), "--output", str(output)]) == (
-        cli.EXIT_FAILED)
+        cli.EXIT_FAILED
+    )
     assert str(missing) in capsys.readouterr().err
     assert not (output / "coverage.duckdb").exists()
 
@@ -368,13 +464,26 @@ def test_exit_status_missing_landing_folder(cli_env, tmp_path, output, capsys):
 def test_console_script_exits_2_on_rejection(landing, output):
     good_landing(landing)
     landing.membership([member(40, status="MAYBE")], name="zz_bad.csv")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("CAKUPAN_LANDING_DIR", "CAKUPAN_OUTPUT_DIR", "DAGSTER_HOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CAKUPAN_LANDING_DIR", "CAKUPAN_OUTPUT_DIR", "DAGSTER_HOME")
+    }
     env["CAKUPAN_PSEUDONYM_KEY"] = "test-key-not-secret"
     proc = subprocess.run(
-        [str(PROJECT / ".venv" / "bin" / "cakupan"), "run", "--landing", str(landing.root),
-         "--output", str(output)],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
+        [
+            str(PROJECT / ".venv" / "bin" / "cakupan"),
+            "run",
+            "--landing",
+            str(landing.root),
+            "--output",
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 2, proc.stderr
     assert "membership/zz_bad.csv" in proc.stderr

@@ -19,10 +19,18 @@ BIN = Path(sys.executable).parent
 def test_definitions_load_with_the_expected_assets():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    for table in ("raw/workforce", "raw/membership", "raw/targets", "staging/membership",
-                  "coverage/coverage_by_city", "reporting/coverage_by_city",
-                  "reporting/coverage_by_province", "reporting/coverage_national",
-                  "reference/regencies", "reference/region_codes"):
+    for table in (
+        "raw/workforce",
+        "raw/membership",
+        "raw/targets",
+        "staging/membership",
+        "coverage/coverage_by_city",
+        "reporting/coverage_by_city",
+        "reporting/coverage_by_province",
+        "reporting/coverage_national",
+        "reference/regencies",
+        "reference/region_codes",
+    ):
         assert table in keys
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups == {"reference", "raw", "staging", "coverage", "reporting"}
@@ -47,7 +55,12 @@ def test_job_runs_steps_one_at_a_time():
 def test_cli_loads_the_code_location(command, tmp_path):
     env = {**os.environ, "CAKUPAN_OUTPUT_DIR": str(tmp_path), "VIRTUAL_ENV": str(ROOT / ".venv")}
     done = subprocess.run(
-        [str(BIN / command[0]), *command[1:]], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=180, stdin=subprocess.DEVNULL,
+        [str(BIN / command[0]), *command[1:]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 0, done.stdout + done.stderr

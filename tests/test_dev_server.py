@@ -33,16 +33,31 @@ def _free_port() -> int:
 @pytest.fixture
 def dev_server(tmp_path):
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"),
-           "CAKUPAN_OUTPUT_DIR": str(tmp_path / "output"),
-           "CAKUPAN_LANDING_DIR": str(SAMPLE_LANDING_DIR)}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "CAKUPAN_OUTPUT_DIR": str(tmp_path / "output"),
+        "CAKUPAN_LANDING_DIR": str(SAMPLE_LANDING_DIR),
+    }
     (tmp_path / "home").mkdir()
     shutil.copy(ROOT / "pipelines" / "dagster_home_template" / "dagster.yaml", tmp_path / "home")
     log = (tmp_path / "dagster-dev.log").open("w")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml",
-         "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
@@ -87,7 +102,8 @@ def _stop_strays(marker: str) -> None:
 def test_a_run_launched_through_the_webserver_publishes(dev_server):
     client, output = dev_server
     run_id = client.submit_job_execution(
-        "cakupan", repository_location_name="cakupan", repository_name="__repository__")
+        "cakupan", repository_location_name="cakupan", repository_name="__repository__"
+    )
     deadline = time.monotonic() + 240
     status = None
     while time.monotonic() < deadline:
@@ -100,5 +116,7 @@ def test_a_run_launched_through_the_webserver_publishes(dev_server):
         time.sleep(2)
     assert status == "SUCCESS"
     with duckdb.connect(str(output / "coverage.duckdb"), read_only=True) as con:
-        assert con.execute(
-            "SELECT count(*) FROM reporting.coverage_by_city").fetchall()[0][0] == 2 * 514
+        assert (
+            con.execute("SELECT count(*) FROM reporting.coverage_by_city").fetchall()[0][0]
+            == 2 * 514
+        )

@@ -71,8 +71,10 @@ def test_no_nik_in_the_dagster_event_log(sample_run, sample_niks):
 def test_no_pseudonym_in_the_published_database(sample_run):
     run, _ = sample_run
     with duckdb.connect(str(run.settings.warehouse_path), read_only=True) as con:
-        keys = {k for (k,) in con.execute(
-            "SELECT DISTINCT person_key FROM staging.membership").fetchall()}
+        keys = {
+            k
+            for (k,) in con.execute("SELECT DISTINCT person_key FROM staging.membership").fetchall()
+        }
     with duckdb.connect(str(run.settings.published_path), read_only=True) as con:
         published = con.execute(
             "SELECT string_agg(CAST(columns(*) AS VARCHAR), '|') FROM reporting.coverage_by_city"

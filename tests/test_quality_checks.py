@@ -19,17 +19,33 @@ SNAP = "2025-06-30"
 
 
 def _member(n, region="61.72", **kw):
-    row = {"snapshot": SNAP, "nik": nik(n), "segment": "PU", "status": "AKTIF",
-           "programs": "JKK,JKM", "registered": "2020-01-01", **kw}
-    return [row["snapshot"], row["nik"], row["segment"], region, row["status"],
-            row["programs"], row["registered"]]
+    row = {
+        "snapshot": SNAP,
+        "nik": nik(n),
+        "segment": "PU",
+        "status": "AKTIF",
+        "programs": "JKK,JKM",
+        "registered": "2020-01-01",
+        **kw,
+    }
+    return [
+        row["snapshot"],
+        row["nik"],
+        row["segment"],
+        region,
+        row["status"],
+        row["programs"],
+        row["registered"],
+    ]
 
 
 def _small_landing(landing: Landing) -> None:
-    landing.workforce(both_segments("2024-08", "61.72", 100, 100)
-                      + both_segments("2024-08", "19.71", 50, 50))
-    landing.membership([_member(i) for i in range(5)] + [_member(10 + i, "19.71")
-                                                         for i in range(3)])
+    landing.workforce(
+        both_segments("2024-08", "61.72", 100, 100) + both_segments("2024-08", "19.71", 50, 50)
+    )
+    landing.membership(
+        [_member(i) for i in range(5)] + [_member(10 + i, "19.71") for i in range(3)]
+    )
     landing.targets([[2025, "61.72", "35,00"], [2025, "19.71", "40"]])
 
 
@@ -49,34 +65,70 @@ def _sha(path) -> str:
 
 
 ERROR_CASES = {
-    ("raw", "workforce", "one_value_per_file_round_region_segment"):
-        "INSERT INTO raw.workforce SELECT * FROM raw.workforce LIMIT 1",
-    ("raw", "targets", "region_is_a_known_kabkota"):
-        "UPDATE raw.targets SET region_code = '99.99' WHERE region_code = '61.72'",
-    ("staging", "membership", "one_row_per_person_and_segment"):
-        "INSERT INTO staging.membership SELECT * FROM staging.membership LIMIT 1",
-    ("staging", "membership", "region_is_set"):
-        "UPDATE staging.membership SET region_code = NULL WHERE region_code = '19.71'",
-    ("coverage", "coverage_by_city", "all_514_kabkota"):
-        "DELETE FROM coverage.coverage_by_city WHERE region_code = '11.01'",
-    ("coverage", "coverage_by_city", "one_row_per_region"):
-        "CREATE OR REPLACE TABLE coverage.coverage_by_city AS FROM coverage.coverage_by_city "
-        "UNION ALL (FROM coverage.coverage_by_city WHERE region_code = '11.01')",
-    ("coverage", "coverage_by_city", "percentages_match_counts"):
-        "UPDATE coverage.coverage_by_city SET coverage_pct = coverage_pct + 1 "
-        "WHERE region_code = '61.72'",
-    ("coverage", "coverage_by_city", "national_total_is_distinct_persons"):
-        "UPDATE coverage.coverage_by_city SET covered_total = 1 WHERE region_code = '11.01'",
-    ("coverage", "coverage_by_province", "all_38_provinces"):
-        "DELETE FROM coverage.coverage_by_province WHERE province_code = '11'",
-    ("coverage", "coverage_by_province", "sums_of_cities"):
-        "UPDATE coverage.coverage_by_province SET covered_pu = covered_pu + 1 "
-        "WHERE province_code = '61'",
-    ("coverage", "coverage_national", "one_row"):
-        "CREATE OR REPLACE TABLE coverage.coverage_national AS FROM coverage.coverage_national "
-        "UNION ALL FROM coverage.coverage_national",
-    ("coverage", "coverage_national", "sums_of_cities"):
-        "UPDATE coverage.coverage_national SET covered_total = covered_total + 1",
+    (
+        "raw",
+        "workforce",
+        "one_value_per_file_round_region_segment",
+    ): "INSERT INTO raw.workforce SELECT * FROM raw.workforce LIMIT 1",
+    (
+        "raw",
+        "targets",
+        "region_is_a_known_kabkota",
+    ): "UPDATE raw.targets SET region_code = '99.99' WHERE region_code = '61.72'",
+    (
+        "staging",
+        "membership",
+        "one_row_per_person_and_segment",
+    ): "INSERT INTO staging.membership SELECT * FROM staging.membership LIMIT 1",
+    (
+        "staging",
+        "membership",
+        "region_is_set",
+    ): "UPDATE staging.membership SET region_code = NULL WHERE region_code = '19.71'",
+    (
+        "coverage",
+        "coverage_by_city",
+        "all_514_kabkota",
+    ): "DELETE FROM coverage.coverage_by_city WHERE region_code = '11.01'",
+    (
+        "coverage",
+        "coverage_by_city",
+        "one_row_per_region",
+    ): "CREATE OR REPLACE TABLE coverage.coverage_by_city AS FROM coverage.coverage_by_city "
+    "UNION ALL (FROM coverage.coverage_by_city WHERE region_code = '11.01')",
+    (
+        "coverage",
+        "coverage_by_city",
+        "percentages_match_counts",
+    ): "UPDATE coverage.coverage_by_city SET coverage_pct = coverage_pct + 1 "
+    "WHERE region_code = '61.72'",
+    (
+        "coverage",
+        "coverage_by_city",
+        "national_total_is_distinct_persons",
+    ): "UPDATE coverage.coverage_by_city SET covered_total = 1 WHERE region_code = '11.01'",
+    (
+        "coverage",
+        "coverage_by_province",
+        "all_38_provinces",
+    ): "DELETE FROM coverage.coverage_by_province WHERE province_code = '11'",
+    (
+        "coverage",
+        "coverage_by_province",
+        "sums_of_cities",
+    ): "UPDATE coverage.coverage_by_province SET covered_pu = covered_pu + 1 "
+    "WHERE province_code = '61'",
+    (
+        "coverage",
+        "coverage_national",
+        "one_row",
+    ): "CREATE OR REPLACE TABLE coverage.coverage_national AS FROM coverage.coverage_national "
+    "UNION ALL FROM coverage.coverage_national",
+    (
+        "coverage",
+        "coverage_national",
+        "sums_of_cities",
+    ): "UPDATE coverage.coverage_national SET covered_total = covered_total + 1",
 }
 
 
@@ -92,18 +144,24 @@ def test_error_check_blocks_downstream_and_publishing(case, published, tmp_path)
     before = _sha(settings.published_path)
 
     key = dg.AssetKey([schema, table])
-    selection = (dg.AssetSelection.checks_for_assets(key)
-                 | dg.AssetSelection.assets(key).downstream(include_self=False)
-                 .required_multi_asset_neighbors())
-    job = dg.define_asset_job("tampered", selection=selection,
-                              executor_def=dg.in_process_executor)
+    selection = (
+        dg.AssetSelection.checks_for_assets(key)
+        | dg.AssetSelection.assets(key)
+        .downstream(include_self=False)
+        .required_multi_asset_neighbors()
+    )
+    job = dg.define_asset_job("tampered", selection=selection, executor_def=dg.in_process_executor)
     defs = dg.Definitions.merge(build_definitions(settings), dg.Definitions(jobs=[job]))
     with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("tampered").execute_in_process(
-            instance=instance, raise_on_error=False)
+            instance=instance, raise_on_error=False
+        )
 
-    failed = {(e.check_name, e.severity.value) for e in result.get_asset_check_evaluations()
-              if not e.passed}
+    failed = {
+        (e.check_name, e.severity.value)
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
+    }
     assert (check, "ERROR") in failed
     assert not result.success
     assert result.get_asset_materialization_events() == []  # nothing downstream ran
@@ -114,7 +172,8 @@ def test_error_check_blocks_downstream_and_publishing(case, published, tmp_path)
     with duckdb.connect() as con:
         rows = con.execute(
             "SELECT expectation, severity FROM read_parquet(?) WHERE NOT success",
-            [str(settings.quality_dir / "validation_results.parquet")]).fetchall()
+            [str(settings.quality_dir / "validation_results.parquet")],
+        ).fetchall()
     assert (check, "ERROR") in rows
     assert cli._explain_failure(result, settings) == cli.EXIT_FAILED
 
@@ -147,14 +206,25 @@ def test_warn_checks_show_but_do_not_block(landing, output):
     landing.targets([[2025, "61.72", "35"], [2025, "61.72", "36"]])
     run = run_job(landing.root, output)
     assert run.success  # WARN failures do not block publishing
-    warned = {(r["table_name"], r["expectation"]) for r in run.published(
-        "SELECT * FROM quality.validation_results WHERE NOT success AND severity = 'WARN'")}
+    warned = {
+        (r["table_name"], r["expectation"])
+        for r in run.published(
+            "SELECT * FROM quality.validation_results WHERE NOT success AND severity = 'WARN'"
+        )
+    }
     assert warned == WARN_CHECKS
-    assert run.published(
-        "SELECT count(*) AS n FROM quality.validation_results WHERE NOT success "
-        "AND severity = 'ERROR'")[0]["n"] == 0
-    evaluation = next(e for e in run.result.get_asset_check_evaluations()
-                      if e.check_name == "covered_not_above_potential")
+    assert (
+        run.published(
+            "SELECT count(*) AS n FROM quality.validation_results WHERE NOT success "
+            "AND severity = 'ERROR'"
+        )[0]["n"]
+        == 0
+    )
+    evaluation = next(
+        e
+        for e in run.result.get_asset_check_evaluations()
+        if e.check_name == "covered_not_above_potential"
+    )
     assert evaluation.severity == dg.AssetCheckSeverity.WARN and not evaluation.passed
     sample = evaluation.metadata["failing rows (sample)"].value
     assert "61.71" in sample and "Kota Pontianak" in sample
@@ -164,16 +234,24 @@ def test_warn_checks_show_but_do_not_block(landing, output):
 
 def test_sample_trips_only_the_warnings_it_plants(sample_run):
     run, _ = sample_run
-    failed = {(e.asset_key.to_user_string(), e.check_name, e.severity.value)
-              for e in run.result.get_asset_check_evaluations() if not e.passed}
+    failed = {
+        (e.asset_key.to_user_string(), e.check_name, e.severity.value)
+        for e in run.result.get_asset_check_evaluations()
+        if not e.passed
+    }
     # the sample's few invalid NIKs (0.2% of each membership file), on purpose
     assert failed == {("raw/membership", "no_invalid_nik", "WARN")}
     results = run.published("SELECT * FROM quality.validation_results")
     assert {r["run_id"] for r in results} == {run.result.run_id}
     assert {r["table_name"] for r in results} == {
-        "raw.workforce", "raw.membership", "raw.targets", "staging.membership",
-        "coverage.coverage_by_city", "coverage.coverage_by_province",
-        "coverage.coverage_national"}
+        "raw.workforce",
+        "raw.membership",
+        "raw.targets",
+        "staging.membership",
+        "coverage.coverage_by_city",
+        "coverage.coverage_by_province",
+        "coverage.coverage_national",
+    }
 
 
 def test_every_suite_is_checked_on_its_asset():
@@ -182,9 +260,15 @@ def test_every_suite_is_checked_on_its_asset():
     by_asset = {}
     for key in graph.asset_check_keys:
         by_asset.setdefault(key.asset_key.to_user_string(), set()).add(key.name)
-    assert set(by_asset) == {"raw/workforce", "raw/membership", "raw/targets",
-                             "staging/membership", "coverage/coverage_by_city",
-                             "coverage/coverage_by_province", "coverage/coverage_national"}
+    assert set(by_asset) == {
+        "raw/workforce",
+        "raw/membership",
+        "raw/targets",
+        "staging/membership",
+        "coverage/coverage_by_city",
+        "coverage/coverage_by_province",
+        "coverage/coverage_national",
+    }
     assert "one_row_per_person_and_segment" in by_asset["staging/membership"]
 
 

@@ -6,28 +6,65 @@ import duckdb
 import pytest
 
 CITY_COLUMNS = [
-    ("snapshot_date", "DATE"), ("region_code", "VARCHAR"), ("region_name", "VARCHAR"),
-    ("province_code", "VARCHAR"), ("province_name", "VARCHAR"),
-    ("workforce_period", "VARCHAR"), ("potential_pu", "BIGINT"), ("potential_bpu", "BIGINT"),
-    ("potential_total", "BIGINT"), ("covered_pu", "BIGINT"), ("covered_bpu", "BIGINT"),
-    ("covered_jakon", "BIGINT"), ("covered_pmi", "BIGINT"), ("covered_total", "BIGINT"),
-    ("coverage_pct", "DOUBLE"), ("pu_coverage_pct", "DOUBLE"), ("bpu_coverage_pct", "DOUBLE"),
-    ("uncovered", "BIGINT"), ("target_pct", "DOUBLE"), ("workers_to_target", "BIGINT"),
-    ("rank_in_province", "BIGINT"), ("rank_national", "BIGINT"),
+    ("snapshot_date", "DATE"),
+    ("region_code", "VARCHAR"),
+    ("region_name", "VARCHAR"),
+    ("province_code", "VARCHAR"),
+    ("province_name", "VARCHAR"),
+    ("workforce_period", "VARCHAR"),
+    ("potential_pu", "BIGINT"),
+    ("potential_bpu", "BIGINT"),
+    ("potential_total", "BIGINT"),
+    ("covered_pu", "BIGINT"),
+    ("covered_bpu", "BIGINT"),
+    ("covered_jakon", "BIGINT"),
+    ("covered_pmi", "BIGINT"),
+    ("covered_total", "BIGINT"),
+    ("coverage_pct", "DOUBLE"),
+    ("pu_coverage_pct", "DOUBLE"),
+    ("bpu_coverage_pct", "DOUBLE"),
+    ("uncovered", "BIGINT"),
+    ("target_pct", "DOUBLE"),
+    ("workers_to_target", "BIGINT"),
+    ("rank_in_province", "BIGINT"),
+    ("rank_national", "BIGINT"),
 ]
 ROLLUP_COLUMNS = [
-    ("regions", "BIGINT"), ("regions_with_potential", "BIGINT"), ("potential_pu", "BIGINT"),
-    ("potential_bpu", "BIGINT"), ("potential_total", "BIGINT"), ("covered_pu", "BIGINT"),
-    ("covered_bpu", "BIGINT"), ("covered_jakon", "BIGINT"), ("covered_pmi", "BIGINT"),
-    ("covered_total", "BIGINT"), ("coverage_pct", "DOUBLE"), ("pu_coverage_pct", "DOUBLE"),
-    ("bpu_coverage_pct", "DOUBLE"), ("uncovered", "BIGINT"),
+    ("regions", "BIGINT"),
+    ("regions_with_potential", "BIGINT"),
+    ("potential_pu", "BIGINT"),
+    ("potential_bpu", "BIGINT"),
+    ("potential_total", "BIGINT"),
+    ("covered_pu", "BIGINT"),
+    ("covered_bpu", "BIGINT"),
+    ("covered_jakon", "BIGINT"),
+    ("covered_pmi", "BIGINT"),
+    ("covered_total", "BIGINT"),
+    ("coverage_pct", "DOUBLE"),
+    ("pu_coverage_pct", "DOUBLE"),
+    ("bpu_coverage_pct", "DOUBLE"),
+    ("uncovered", "BIGINT"),
 ]
 PUBLISHED = {
     "coverage_by_city": CITY_COLUMNS,
-    "coverage_by_province": [("snapshot_date", "DATE"), ("province_code", "VARCHAR"),
-                             ("province_name", "VARCHAR"), *ROLLUP_COLUMNS],
+    "coverage_by_province": [
+        ("snapshot_date", "DATE"),
+        ("province_code", "VARCHAR"),
+        ("province_name", "VARCHAR"),
+        *ROLLUP_COLUMNS,
+    ],
     "coverage_national": [("snapshot_date", "DATE"), *ROLLUP_COLUMNS],
 }
+RESULTS_COLUMNS = [
+    ("run_id", "VARCHAR"),
+    ("snapshot_date", "DATE"),
+    ("table_name", "VARCHAR"),
+    ("expectation", "VARCHAR"),
+    ("severity", "VARCHAR"),
+    ("success", "BOOLEAN"),
+    ("observed_value", "VARCHAR"),
+    ("unexpected_count", "BIGINT"),
+]
 LATEST = "2025-06-30"
 
 
@@ -38,25 +75,34 @@ def run(sample_run):
 
 def test_singkawang(run):
     row = run.city("61.72", LATEST)
-    assert (row["potential_total"], row["covered_total"], row["coverage_pct"],
-            row["uncovered"]) == (73236, 16684, 22.78, 56552)
+    assert (
+        row["potential_total"],
+        row["covered_total"],
+        row["coverage_pct"],
+        row["uncovered"],
+    ) == (73236, 16684, 22.78, 56552)
 
 
 def test_pangkalpinang(run):
     row = run.city("19.71", LATEST)
-    assert (row["potential_pu"], row["covered_pu"], row["pu_coverage_pct"]) == (
-        47010, 24286, 51.66)
+    assert (row["potential_pu"], row["covered_pu"], row["pu_coverage_pct"]) == (47010, 24286, 51.66)
     assert (row["potential_bpu"], row["covered_bpu"], row["bpu_coverage_pct"]) == (
-        23416, 4754, 20.30)
+        23416,
+        4754,
+        20.30,
+    )
     assert row["coverage_pct"] == 41.23
 
 
 def test_514_rows_per_snapshot(run):
     rows = run.published(
         "SELECT snapshot_date, count(DISTINCT region_code) AS regions, count(*) AS n "
-        "FROM reporting.coverage_by_city GROUP BY ALL ORDER BY ALL")
+        "FROM reporting.coverage_by_city GROUP BY ALL ORDER BY ALL"
+    )
     assert [(str(r["snapshot_date"]), r["regions"], r["n"]) for r in rows] == [
-        ("2024-12-31", 514, 514), ("2025-06-30", 514, 514)]
+        ("2024-12-31", 514, 514),
+        ("2025-06-30", 514, 514),
+    ]
 
 
 @pytest.mark.parametrize("level", ["province", "national"])
@@ -89,7 +135,8 @@ def test_rollups_equal_sums_of_cities(run, level):
     """)
     assert mismatches == []
     assert len(run.published(f"SELECT * FROM reporting.{table}")) == (
-        2 * 38 if level == "province" else 2)
+        2 * 38 if level == "province" else 2
+    )
 
 
 def test_published_tables_follow_the_contract(run):
@@ -97,12 +144,16 @@ def test_published_tables_follow_the_contract(run):
         tables = con.execute(
             "SELECT schema_name, table_name, comment FROM duckdb_tables() ORDER BY ALL"
         ).fetchall()
-        assert [(s, t) for s, t, _ in tables] == [("reporting", t) for t in sorted(PUBLISHED)]
+        assert [(s, t) for s, t, _ in tables] == [("quality", "validation_results")] + [
+            ("reporting", t) for t in sorted(PUBLISHED)
+        ]
         assert all(comment for _, _, comment in tables)
-        for table, expected in PUBLISHED.items():
+        for table, expected in {**PUBLISHED, "validation_results": RESULTS_COLUMNS}.items():
             found = con.execute(
                 "SELECT column_name, data_type, comment FROM duckdb_columns() "
-                "WHERE table_name = ? ORDER BY column_index", [table]).fetchall()
+                "WHERE table_name = ? ORDER BY column_index",
+                [table],
+            ).fetchall()
             assert [(n, t) for n, t, _ in found] == expected, table
             assert all(comment for _, _, comment in found), table
 

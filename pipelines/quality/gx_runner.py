@@ -269,9 +269,7 @@ def run_suite(
                     resource_identifiers=[
                         ExpectationSuiteIdentifier(name=gx_suite.name),
                         ValidationResultIdentifier(
-                            expectation_suite_identifier=ExpectationSuiteIdentifier(
-                                gx_suite.name
-                            ),
+                            expectation_suite_identifier=ExpectationSuiteIdentifier(gx_suite.name),
                             run_id=suite_result.meta["run_id"],
                             batch_identifier=suite_result.batch_id,
                         ),

@@ -25,8 +25,16 @@ def record(
     con.execute("DELETE FROM quality.validation_results WHERE run_id <> ?", [run_id])
     con.execute("DELETE FROM quality.validation_results WHERE table_name = ?", [table])
     rows = [
-        [run_id, o.partition, table, o.expectation, o.severity, o.success, o.observed_value,
-         o.unexpected_count]
+        [
+            run_id,
+            o.partition,
+            table,
+            o.expectation,
+            o.severity,
+            o.success,
+            o.observed_value,
+            o.unexpected_count,
+        ]
         for o in outcomes
     ]
     if rows:

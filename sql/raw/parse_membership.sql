@@ -10,8 +10,10 @@ WITH cleaned AS (
         trim(snapshot_date) AS snapshot_raw,
         trim(nik) AS nik,
         upper(trim(segment)) AS segment,
+        trim(segment) AS segment_raw,
         trim(region_code) AS region_code_raw,
         upper(trim(status)) AS status,
+        trim(status) AS status_raw,
         list_filter(
             list_transform(string_split(upper(coalesce(programs, '')), ','), lambda p: trim(p)),
             lambda p: p <> ''
@@ -56,6 +58,8 @@ SELECT
         AS unknown_programs,
     t.registered_on,
     t.snapshot_raw AS snapshot_date_raw,
+    t.segment_raw,
+    t.status_raw,
     t.registered_raw AS registered_on_raw,
     CASE WHEN t.snapshot_date IS NULL THEN 'not a date (expected YYYY-MM-DD)'
     END AS err_snapshot_date,

@@ -9,6 +9,7 @@ WITH cleaned AS (
         trim(region_code) AS region_code_raw,
         upper(trim(coalesce(region_name, ''))) AS region_name,
         upper(trim(segment)) AS segment,
+        trim(segment) AS segment_raw,
         trim(potential_workers) AS potential_raw,
         -- '5.089.783' or '5 089 783' -> '5089783'; '-' or '' -> missing
         nullif(nullif(regexp_replace(trim(potential_workers), '[\s\x{00A0}]', '', 'g'), ''), '-')
@@ -29,6 +30,7 @@ SELECT
     CASE WHEN regexp_full_match(s.potential_text, '\d+|\d{1,3}(\.\d{3})+')
         THEN CAST(replace(s.potential_text, '.', '') AS BIGINT) END AS potential_workers,
     s.potential_raw AS potential_workers_raw,
+    s.segment_raw,
     CASE WHEN NOT regexp_full_match(coalesce(s.reference_period, ''), '\d{4}-(0[1-9]|1[0-2])')
         THEN 'reference period is not YYYY-MM' END AS err_reference_period,
     CASE WHEN c.level IS NULL AND NOT (coalesce(s.region_code_raw, '') = ''
