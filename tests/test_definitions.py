@@ -64,3 +64,14 @@ def test_cli_loads_the_code_location(command, tmp_path):
         stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_loading_the_definitions_does_not_import_great_expectations():
+    code = (
+        "import sys, pipelines.definitions; "
+        "sys.exit(1 if 'great_expectations' in sys.modules else 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr

@@ -258,7 +258,7 @@ def test_run_suite_reports_successes_counts_and_samples(membership_db: Path) -> 
     nulls = by["column_values_to_not_be_null__iuran"]
     assert (nulls.success, nulls.severity, nulls.unexpected_count) == (False, "ERROR", 2)
     assert nulls.description == "iuran is filled"
-    assert nulls.observed_value == "2 unexpected of 20 rows"
+    assert nulls.observed_value == "2 unexpected of 20 rows (10.00%)"
     assert nulls.sample == [{"id": 3, "iuran": None}, {"id": 7, "iuran": None}]
 
     rng = by["iuran_range"]

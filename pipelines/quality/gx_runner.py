@@ -457,6 +457,8 @@ def _outcome(spec: _Spec, r: Any) -> ExpectationOutcome:
             observed = f"{observed} unexpected rows"
     elif unexpected_count is not None:
         observed = f"{unexpected_count} unexpected of {result.get('element_count')} rows"
+        if isinstance(result.get("unexpected_percent"), int | float):
+            observed += f" ({result['unexpected_percent']:.2f}%)"
         if result.get("missing_count"):
             observed += f" ({result['missing_count']} null, ignored)"
     else:
