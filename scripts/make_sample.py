@@ -91,6 +91,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.landing import COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "data" / "reference"
 LANDING = ROOT / "data" / "sample" / "landing"
@@ -222,9 +224,10 @@ def write_workforce(
     potentials: dict[str, dict],
     province_names: dict[str, str],
     bps_province_names: dict[str, str],
+    landing: Path,
 ) -> None:
-    header = ["reference_period", "region_code", "region_name", "segment", "potential_workers"]
-    folder = LANDING / "workforce"
+    header = list(COLUMNS["workforce"])
+    folder = landing / "workforce"
 
     # 2023-08: BPS codes (old numbering), ';', thousands separators, with totals.
     by_bps = sorted(regions, key=lambda r: r.bps_code)
@@ -722,20 +725,14 @@ def finish_file(rows: list[list], rng: random.Random, null_nik: bool = False) ->
     return rows
 
 
-MEMBERSHIP_HEADER = [
-    "snapshot_date",
-    "nik",
-    "segment",
-    "region_code",
-    "status",
-    "programs",
-    "registered_on",
-]
+MEMBERSHIP_HEADER = list(COLUMNS["membership"])
 
 
-def write_membership(people: list[Person], regions: list[Region], rng: random.Random) -> None:
+def write_membership(
+    people: list[Person], regions: list[Region], rng: random.Random, landing: Path
+) -> None:
     by_code = {r.code: r for r in regions}
-    folder = LANDING / "membership"
+    folder = landing / "membership"
 
     early = format_rows(
         snapshot_rows(people, SNAPSHOT_EARLY, rng), SNAPSHOT_EARLY, by_code, rng, messy=True
@@ -769,7 +766,7 @@ def write_membership(people: list[Person], regions: list[Region], rng: random.Ra
 # --------------------------------------------------------------------------- targets
 
 
-def write_targets(regions: list[Region], rng: random.Random) -> None:
+def write_targets(regions: list[Region], rng: random.Random, landing: Path) -> None:
     rows = []
     targets = {}
     for region in regions:
@@ -782,8 +779,8 @@ def write_targets(regions: list[Region], rng: random.Random) -> None:
             value = f"{targets[region.code][index]:.2f}".replace(".", ",")
             rows.append([year, region.code, value])
     write_text(
-        LANDING / "targets" / "targets_2025.csv",
-        csv_text(["year", "region_code", "target_pct"], rows, delimiter=";"),
+        landing / "targets" / "targets_2025.csv",
+        csv_text(list(COLUMNS["targets"]), rows, delimiter=";"),
     )
 
 
@@ -809,19 +806,20 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def main() -> None:
+def main(landing: Path = LANDING) -> None:
+    """Write the sample into ``landing`` (deleted and recreated)."""
     regions = load_regions()
-    if LANDING.exists():
-        shutil.rmtree(LANDING)
+    if landing.exists():
+        shutil.rmtree(landing)
     for folder in ("workforce", "membership", "targets"):
-        (LANDING / folder).mkdir(parents=True)
+        (landing / folder).mkdir(parents=True)
 
     # Independent streams, so changing one part does not reshuffle the others.
     potentials = make_potentials(regions, random.Random(f"{SEED}-workforce"))
-    write_workforce(regions, potentials, load_province_names(), load_bps_province_names())
+    write_workforce(regions, potentials, load_province_names(), load_bps_province_names(), landing)
     people = make_people(regions, potentials, random.Random(f"{SEED}-people"))
-    write_membership(people, regions, random.Random(f"{SEED}-membership"))
-    write_targets(regions, random.Random(f"{SEED}-targets"))
+    write_membership(people, regions, random.Random(f"{SEED}-membership"), landing)
+    write_targets(regions, random.Random(f"{SEED}-targets"), landing)
 
     # The published figures, by construction (the rows written are these plus
     # duplicates and invalid NIKs, which must not change them).
@@ -831,9 +829,9 @@ def main() -> None:
     for key in ("PU", "BPU", "total"):
         assert figures[PANGKALPINANG][key] == PANGKALPINANG_COVERED[key], key
 
-    for path in sorted(LANDING.rglob("*")):
+    for path in sorted(landing.rglob("*")):
         if path.is_file():
-            print(f"{path.stat().st_size:>10,}  {path.relative_to(LANDING.parent)}")
+            print(f"{path.stat().st_size:>10,}  {path.relative_to(landing.parent)}")
     for code in FIGURE_REGIONS:
         print(code, dict(sorted(figures[code].items())))
 

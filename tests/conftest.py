@@ -13,25 +13,12 @@ import polars as pl
 import pytest
 
 from pipelines.definitions import build_definitions
+from pipelines.landing import COLUMNS
 from pipelines.settings import CakupanSettings
 
-WORKFORCE_HEADER = [
-    "reference_period",
-    "region_code",
-    "region_name",
-    "segment",
-    "potential_workers",
-]
-MEMBERSHIP_HEADER = [
-    "snapshot_date",
-    "nik",
-    "segment",
-    "region_code",
-    "status",
-    "programs",
-    "registered_on",
-]
-TARGETS_HEADER = ["year", "region_code", "target_pct"]
+WORKFORCE_HEADER = list(COLUMNS["workforce"])
+MEMBERSHIP_HEADER = list(COLUMNS["membership"])
+TARGETS_HEADER = list(COLUMNS["targets"])
 
 
 class Landing:
