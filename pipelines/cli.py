@@ -91,7 +91,7 @@ def _execute(job_name: str, settings, verbose: bool):
 
     defs = build_definitions(settings)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    print(f"cakupan: {job_name} on {settings.landing_dir}", flush=True)
+    print(f"cakupan: running job {job_name!r} on {settings.landing_dir}", flush=True)
     with instance or dg.DagsterInstance.ephemeral() as inst:
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=inst,
@@ -179,7 +179,13 @@ def _summary(settings) -> None:
     )
     print("Query it:")
     print(f'  duckdb -readonly {path} -c "{latest}"')
-    print(f'  uv run cakupan query "{latest}"')
+    print(f'  {_this_command()} query "{latest}"')
+
+
+def _this_command() -> str:
+    """How to call this command again (uv may not be on PATH: make bootstraps its own)."""
+    argv0 = Path(sys.argv[0])
+    return str(argv0) if argv0.name == "cakupan" and argv0.exists() else "cakupan"
 
 
 def _fmt(value) -> str:
