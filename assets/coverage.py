@@ -1,8 +1,8 @@
 """Coverage stage: UCJ per kab/kota, province and Indonesia, in the working warehouse."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 
+from pipelines.resources import Warehouse
 from pipelines.warehouse import materialize_sql
 
 GROUP = "coverage"
@@ -27,7 +27,7 @@ LATEST_NATIONAL = """
         ["reference", "provinces"],
     ],
 )
-def coverage_by_city(warehouse: DuckDBResource):
+def coverage_by_city(warehouse: Warehouse):
     """UCJ per snapshot and kab/kota: potentials of the latest usable Sakernas round,
     covered persons by segment and by home region, percentages, gap to target and ranks;
     all 514 current kab/kota for every snapshot."""
@@ -59,7 +59,7 @@ def coverage_by_city(warehouse: DuckDBResource):
     kinds={"duckdb"},
     deps=[coverage_by_city],
 )
-def coverage_by_province(warehouse: DuckDBResource):
+def coverage_by_province(warehouse: Warehouse):
     """UCJ per snapshot and province: sums of its kab/kota, percentages from the sums over
     the kab/kota with a potential (never averaged)."""
     return materialize_sql(
@@ -76,7 +76,7 @@ def coverage_by_province(warehouse: DuckDBResource):
     kinds={"duckdb"},
     deps=[coverage_by_city],
 )
-def coverage_national(warehouse: DuckDBResource):
+def coverage_national(warehouse: Warehouse):
     """UCJ per snapshot for all Indonesia: sums of all kab/kota (each covered person once)."""
     return materialize_sql(
         warehouse,

@@ -1,11 +1,11 @@
 """Raw stage: every landing extract read, checked and loaded, all files of a kind or none."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 
 from pipelines import rejections
 from pipelines.ingest import ingest
 from pipelines.landing import FileRejected
+from pipelines.resources import Warehouse
 from pipelines.settings import CakupanSettings, LandingDirectoryError
 from pipelines.warehouse import table_metadata
 
@@ -17,7 +17,7 @@ REGION_CODES = dg.AssetKey(["reference", "region_codes"])
 def _ingest(
     context: dg.AssetExecutionContext,
     settings: CakupanSettings,
-    warehouse: DuckDBResource,
+    warehouse: Warehouse,
     kind: str,
 ) -> dg.MaterializeResult:
     try:
@@ -56,7 +56,7 @@ def _ingest(
 
 @dg.asset(key=["raw", "workforce"], group_name=GROUP, kinds=KINDS, deps=[REGION_CODES])
 def workforce(
-    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     """Workforce estimates (BPS Sakernas): potential PU and BPU workers per kab/kota and
     round, from every `.csv`/`.parquet` in `workforce/`; region codes translated to today's
@@ -71,7 +71,7 @@ def workforce(
     deps=[REGION_CODES, dg.AssetKey(["reference", "districts"])],
 )
 def membership(
-    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     """BPJS Ketenagakerjaan membership rows from every `.csv`, `.csv.gz` and `.parquet` in
     `membership/`. The NIK is replaced by a keyed HMAC pseudonym as it is read, with flags
@@ -81,7 +81,7 @@ def membership(
 
 @dg.asset(key=["raw", "targets"], group_name=GROUP, kinds=KINDS, deps=[REGION_CODES])
 def targets(
-    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     """UCJ coverage targets per year and kab/kota from every `.csv` in `targets/`."""
     return _ingest(context, settings, warehouse, "targets")

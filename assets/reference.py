@@ -1,8 +1,8 @@
 """Region reference data shipped in ``data/reference`` (see its README for provenance)."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 
+from pipelines.resources import Warehouse
 from pipelines.settings import REFERENCE_DIR
 from pipelines.warehouse import literal, run_sql, sql, table_metadata
 
@@ -31,7 +31,7 @@ def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
         description=description,
         code_version="1",
     )
-    def _asset(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
             con.execute("CREATE SCHEMA IF NOT EXISTS reference")
             con.execute(
@@ -63,7 +63,7 @@ reference_tables = [_reference_asset(t, d) for t, d in REFERENCE_TABLES.items()]
     ],
     code_version="1",
 )
-def region_codes(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def region_codes(warehouse: Warehouse) -> dg.MaterializeResult:
     """Every region code an extract may carry (Kemendagri PP.KK, BPS 4-digit of either
     numbering, Papua codes before the 2022 split, province and national totals), mapped to
     today's Kemendagri kab/kota code through the BPS bridges, never by adding a dot."""

@@ -2,9 +2,9 @@
 read. Its tables are written together and the file is replaced whole."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 
 from pipelines.publish import publish
+from pipelines.resources import Warehouse
 from pipelines.settings import CakupanSettings
 from pipelines.warehouse import run_sql, table_metadata
 
@@ -31,7 +31,7 @@ PUBLISHED_TABLES = {
     can_subset=False,
 )
 def published_coverage(
-    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
 ):
     """Publish the coverage tables to `$CAKUPAN_OUTPUT_DIR/coverage.duckdb`: written to a
     temporary file, checkpointed and closed, then renamed over the previous one."""

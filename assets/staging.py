@@ -1,8 +1,8 @@
 """Staging stage: one value per key, after the replacement and counting rules."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource  # noqa: F401 (type of the warehouse resource)
 
+from pipelines.resources import Warehouse
 from pipelines.warehouse import materialize_sql
 
 GROUP = "staging"
@@ -11,7 +11,7 @@ GROUP = "staging"
 @dg.asset(
     key=["staging", "workforce"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "workforce"]]
 )
-def workforce(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Potential workers per Sakernas round, kab/kota and segment. A later file (byte-wise
     name order) replaces an earlier file's value for the same round, region and segment."""
     with warehouse.get_connection() as con:
@@ -42,7 +42,7 @@ def workforce(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
 @dg.asset(
     key=["staging", "membership"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "membership"]]
 )
-def membership(warehouse: DuckDBResource):
+def membership(warehouse: Warehouse):
     """One row per snapshot, person (pseudonym) and segment: covered (AKTIF with JKK and
     JKM) or not, and the region the person counts in (counting rules 1-4)."""
     return materialize_sql(
@@ -59,6 +59,6 @@ def membership(warehouse: DuckDBResource):
 
 
 @dg.asset(key=["staging", "targets"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "targets"]])
-def targets(warehouse: DuckDBResource):
+def targets(warehouse: Warehouse):
     """UCJ target per year and kab/kota; a later file, or line, replaces an earlier one."""
     return materialize_sql(warehouse, "staging/targets.sql", "staging.targets")
