@@ -39,7 +39,7 @@ bench: sync ## benchmarks: GX validation vs one DuckDB query on 5M generated row
 test: sync ## run the test suite
 	$(UV) run --no-sync pytest
 
-dev: sync ## start the Dagster UI on http://127.0.0.1:$(PORT)
+dev: sync ## start the Dagster UI on http://127.0.0.1:3000 (another port: PORT=3001 make dev)
 	@home=$${DAGSTER_HOME:-$(abspath $(OUTPUT))/dagster_home}; mkdir -p "$$home"; \
 	  [ -f "$$home/dagster.yaml" ] || cp pipelines/dagster_home_template/dagster.yaml "$$home/"; \
 	  echo "Dagster UI: http://127.0.0.1:$(PORT)  (DAGSTER_HOME=$$home)"; \
