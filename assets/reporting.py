@@ -36,11 +36,11 @@ def published_coverage(
     """Publish the coverage tables to `$CAKUPAN_OUTPUT_DIR/coverage.duckdb`: written to a
     temporary file, checkpointed and closed, then renamed over the previous one."""
     tables = {f"reporting.{t}": f"coverage.{t}" for t in PUBLISHED_TABLES}
-    tables["quality.validation_results"] = "quality.validation_results"
+    results = {"quality.validation_results": "quality.validation_results"}
     with warehouse.get_connection() as con:
         run_sql(con, "quality/validation_results.sql")  # exists even if no check ran
-        publish(con, settings.published_path, tables, context.run.run_id)
-        for dest, source in list(tables.items())[: len(PUBLISHED_TABLES)]:
+        publish(con, settings.published_path, {**tables, **results}, context.run.run_id)
+        for dest, source in tables.items():
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(dest.split(".")),
                 metadata={

@@ -307,6 +307,14 @@ def worker_query(db: str, table: str, repeat: int) -> dict[str, Any]:
         times.append(time.perf_counter() - t1)
         cpu.append(_cpu_s() - c1)
     return {
+        **_timings(t_import, times, cpu, rss_ready, hwm_ready, phase_reset),
+        "rows": [{k: _plain(v) for k, v in r.items()} for r in rows],
+    }
+
+
+def _timings(t_import, times, cpu, rss_ready, hwm_ready, phase_reset) -> dict[str, Any]:
+    """Import time, median wall and CPU time of the repeats, and memory, of one worker."""
+    return {
         "import_s": t_import,
         "run_s": statistics.median(times),
         "runs_s": times,
@@ -315,7 +323,6 @@ def worker_query(db: str, table: str, repeat: int) -> dict[str, Any]:
         "rss_ready_kb": rss_ready,
         "hwm_ready_kb": hwm_ready,
         "phase_peak_kb": _status_kb("VmHWM") if phase_reset else None,
-        "rows": [{k: _plain(v) for k, v in r.items()} for r in rows],
     }
 
 
@@ -355,14 +362,7 @@ def worker_gx(db: str, table: str, profile: bool, repeat: int) -> dict[str, Any]
         times.append(time.perf_counter() - t1)
         cpu.append(_cpu_s() - c1)
     result: dict[str, Any] = {
-        "import_s": t_import,
-        "run_s": statistics.median(times),
-        "runs_s": times,
-        "cpu_s": statistics.median(cpu),
-        "runs_cpu_s": cpu,
-        "rss_ready_kb": rss_ready,
-        "hwm_ready_kb": hwm_ready,
-        "phase_peak_kb": _status_kb("VmHWM") if phase_reset else None,
+        **_timings(t_import, times, cpu, rss_ready, hwm_ready, phase_reset),
         "outcomes": [
             {
                 "expectation": o.expectation,
