@@ -43,8 +43,7 @@ dev: sync ## start the Dagster UI on http://127.0.0.1:3000 (another port: PORT=3
 	@home=$${DAGSTER_HOME:-$(abspath $(OUTPUT))/dagster_home}; mkdir -p "$$home"; \
 	  [ -f "$$home/dagster.yaml" ] || cp pipelines/dagster_home_template/dagster.yaml "$$home/"; \
 	  echo "Dagster UI: http://127.0.0.1:$(PORT)  (DAGSTER_HOME=$$home)"; \
-	  DAGSTER_HOME="$$home" exec $(UV) run --no-sync dagster dev -w workspace.yaml \
-	    -h 127.0.0.1 -p $(PORT)
+	  DAGSTER_HOME="$$home" exec $(UV) run --no-sync dg dev -h 127.0.0.1 -p $(PORT)
 
 lint: sync ## check style with ruff
 	$(UV) run --no-sync ruff check .

@@ -35,7 +35,7 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
             dg.AssetCheckSpec(
                 name=name,
                 asset=asset,
-                blocking=True,
+                blocking=e["meta"]["severity"] == "ERROR",  # WARN checks never block
                 description=f"[{e['meta']['severity']}] {e['meta']['description']}",
             )
             for name, e in expectations.items()
