@@ -18,6 +18,10 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
     ``workforce_2024-08_barat.csv`` and ``workforce_2024-08_timur.parquet``:
     the August 2024 round split by province group, dotted Kemendagri codes,
     plain integers, one province total row in each (``19`` and ``61``).
+    The potentials are invented but sized like Indonesia's (``make_potentials``):
+    approximate BPS working population per province (Sakernas August 2024, 144.64
+    million in all) split between its kab/kota by kecamatan count, with denser
+    kecamatan in kota, then into PU and BPU (kota have more PU).
 
 ``membership/``
     ``members_2024-12-31.csv.gz``: one gzip CSV, messy on purpose.
@@ -79,7 +83,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import math
 import random
 import shutil
 from collections import Counter, defaultdict
@@ -116,9 +119,71 @@ SINGKAWANG_COVERED_TOTAL = 16_684
 PANGKALPINANG_POTENTIAL = {"PU": 47_010, "BPU": 23_416}
 PANGKALPINANG_COVERED = {"PU": 24_286, "BPU": 4_754, "total": 29_036}
 
-# Range of a region's total potential workers (log-uniform), by first digit of the
-# province code: Java (3) is bigger, Papua (9) smaller.
-POTENTIAL_RANGE = {"3": (80_000, 1_500_000), "9": (30_000, 250_000), "other": (30_000, 800_000)}
+# 2023-08 potentials of the figure regions (no published figure uses them; kept fixed).
+SINGKAWANG_POTENTIAL_2023 = {"PU": 43_614, "BPU": 28_033}
+PANGKALPINANG_POTENTIAL_2023 = {"PU": 46_439, "BPU": 22_308}
+
+# Size proxy of the potentials (see make_potentials). Working population ("penduduk
+# bekerja", aged 15+) per Kemendagri province in August 2024: APPROXIMATE values after BPS,
+# Sakernas Agustus 2024, "Penduduk Berumur 15 Tahun Ke Atas yang Bekerja menurut Provinsi",
+# rounded to 10,000 and adjusted to sum to BPS's national 144.64 million. A proxy for the
+# size of each province, not the official table.
+WORKING_POPULATION_2024 = {
+    "11": 2_640_000,  # Aceh
+    "12": 7_750_000,  # Sumatera Utara
+    "13": 2_850_000,  # Sumatera Barat
+    "14": 3_300_000,  # Riau
+    "15": 1_860_000,  # Jambi
+    "16": 4_550_000,  # Sumatera Selatan
+    "17": 1_070_000,  # Bengkulu
+    "18": 4_800_000,  # Lampung
+    "19": 750_000,  # Kepulauan Bangka Belitung
+    "21": 1_070_000,  # Kepulauan Riau
+    "31": 5_200_000,  # DKI Jakarta
+    "32": 25_200_000,  # Jawa Barat
+    "33": 20_100_000,  # Jawa Tengah
+    "34": 2_270_000,  # DI Yogyakarta
+    "35": 23_300_000,  # Jawa Timur
+    "36": 5_900_000,  # Banten
+    "51": 2_700_000,  # Bali
+    "52": 2_950_000,  # Nusa Tenggara Barat
+    "53": 3_000_000,  # Nusa Tenggara Timur
+    "61": 2_750_000,  # Kalimantan Barat
+    "62": 1_400_000,  # Kalimantan Tengah
+    "63": 2_230_000,  # Kalimantan Selatan
+    "64": 1_900_000,  # Kalimantan Timur
+    "65": 350_000,  # Kalimantan Utara
+    "71": 1_250_000,  # Sulawesi Utara
+    "72": 1_650_000,  # Sulawesi Tengah
+    "73": 4_500_000,  # Sulawesi Selatan
+    "74": 1_370_000,  # Sulawesi Tenggara
+    "75": 600_000,  # Gorontalo
+    "76": 730_000,  # Sulawesi Barat
+    "81": 820_000,  # Maluku
+    "82": 640_000,  # Maluku Utara
+    "91": 530_000,  # Papua
+    "92": 280_000,  # Papua Barat
+    "93": 280_000,  # Papua Selatan
+    "94": 850_000,  # Papua Tengah
+    "95": 960_000,  # Papua Pegunungan
+    "96": 290_000,  # Papua Barat Daya
+}
+# Workers per kecamatan of a main city and of another kota, whatever the province; a
+# kecamatan of a kabupaten gets the province average. Clamped factors (low, high) relative
+# to that average: kota kecamatan are denser than rural ones, but a kota in densely
+# populated Java is barely denser than the kabupaten around it.
+MAIN_CITY_DENSITY, MAIN_CITY_FACTOR = 50_000, (1.0, 4.0)
+TOWN_DENSITY, TOWN_FACTOR = 20_000, (0.5, 2.0)
+JAKARTA = "31"  # its five kota are one city: all count as the main city
+SMALL_ISLANDS = {"31.01": 0.1}  # Kepulauan Seribu: 2 kecamatan of small islands
+SIZE_NOISE = (0.9, 1.1)  # seeded noise on each region's weight
+# Share of PU (wage earners) in a region's potential, drawn uniformly from these ranges.
+PU_SHARE = {
+    "main city": (0.58, 0.70),
+    "kota": (0.50, 0.65),
+    "kabupaten": (0.28, 0.45),
+    "kabupaten in Papua": (0.12, 0.30),
+}
 
 # Regions whose BPU value is missing in the 2024-08 round (they fall back to 2023-08).
 MISSING_BPU_2024 = {"32.04": "-", "12.07": ""}
@@ -145,6 +210,10 @@ class Region:
     @property
     def is_papua(self) -> bool:
         return self.province in PAPUA_PROVINCES
+
+    @property
+    def is_kota(self) -> bool:
+        return self.name.startswith("Kota")  # else "Kabupaten"
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -197,21 +266,84 @@ def load_bps_province_names() -> dict[str, str]:
 # --------------------------------------------------------------------------- workforce
 
 
-def make_potentials(regions: list[Region], rng: random.Random) -> dict[str, dict]:
-    """Potential workers per region: {code: {"2024-08": {PU, BPU}, "2023-08": {...}}}."""
+def make_potentials(
+    regions: list[Region], kecamatan: dict[str, int], rng: random.Random
+) -> dict[str, dict]:
+    """Potential workers per region: {code: {"2024-08": {PU, BPU}, "2023-08": {...}}}.
+
+    A proxy of real sizes: each province's working population (WORKING_POPULATION_2024,
+    less the fixed figure regions) is split between its kab/kota in proportion to
+    kecamatan count x density factor x SIZE_NOISE. With ``a`` the province's workers per
+    kecamatan, the factor is MAIN_CITY_DENSITY / a for its main city (the kota with most
+    kecamatan, ties to the smaller code; all kota of Jakarta), TOWN_DENSITY / a for another
+    kota (both clamped) and 1 for a kabupaten. PU and BPU then split by PU_SHARE; the
+    2023-08 round is 94-101% of 2024-08 per segment.
+    """
+    fixed = {
+        SINGKAWANG: (SINGKAWANG_POTENTIAL, SINGKAWANG_POTENTIAL_2023),
+        PANGKALPINANG: (PANGKALPINANG_POTENTIAL, PANGKALPINANG_POTENTIAL_2023),
+    }
     potentials = {}
-    for region in regions:
-        low, high = POTENTIAL_RANGE.get(region.province[0], POTENTIAL_RANGE["other"])
-        total = round(math.exp(rng.uniform(math.log(low), math.log(high))))
-        pu = round(total * rng.uniform(0.45, 0.72))
-        new = {"PU": pu, "BPU": total - pu}
-        if region.code == SINGKAWANG:
-            new = dict(SINGKAWANG_POTENTIAL)
-        elif region.code == PANGKALPINANG:
-            new = dict(PANGKALPINANG_POTENTIAL)
-        old = {seg: round(value * rng.uniform(0.94, 1.01)) for seg, value in new.items()}
-        potentials[region.code] = {ROUND_NEW: new, ROUND_OLD: old}
+    for province, group in groupby(regions, key=lambda r: r.province):
+        members = list(group)
+        working = WORKING_POPULATION_2024[province]
+        average = working / sum(kecamatan[r.code] for r in members)
+        kinds = region_kinds(members, kecamatan)
+        weights = {}
+        for region in members:
+            if kinds[region.code] == "main city":
+                factor = clamp(MAIN_CITY_DENSITY / average, *MAIN_CITY_FACTOR)
+            elif kinds[region.code] == "kota":
+                factor = clamp(TOWN_DENSITY / average, *TOWN_FACTOR)
+            else:
+                factor = SMALL_ISLANDS.get(region.code, 1.0)
+            weights[region.code] = kecamatan[region.code] * factor * rng.uniform(*SIZE_NOISE)
+        rest = working - sum(sum(fixed[r.code][0].values()) for r in members if r.code in fixed)
+        totals = apportion(rest, {c: w for c, w in weights.items() if c not in fixed})
+        for region in members:
+            if region.code in fixed:
+                new, old = (dict(values) for values in fixed[region.code])
+            else:
+                total = totals[region.code]
+                pu = round(total * rng.uniform(*PU_SHARE[kinds[region.code]]))
+                new = {"PU": pu, "BPU": total - pu}
+                old = {seg: round(value * rng.uniform(0.94, 1.01)) for seg, value in new.items()}
+            potentials[region.code] = {ROUND_NEW: new, ROUND_OLD: old}
     return potentials
+
+
+def region_kinds(members: list[Region], kecamatan: dict[str, int]) -> dict[str, str]:
+    """The PU_SHARE kind of each kab/kota of one province."""
+    kotas = [r for r in members if r.is_kota]
+    if members[0].province == JAKARTA:
+        main = {r.code for r in kotas}
+    else:
+        main = {min(kotas, key=lambda r: (-kecamatan[r.code], r.code)).code} if kotas else set()
+    kinds = {}
+    for region in members:
+        if region.code in main:
+            kinds[region.code] = "main city"
+        elif region.is_kota:
+            kinds[region.code] = "kota"
+        else:
+            kinds[region.code] = "kabupaten in Papua" if region.is_papua else "kabupaten"
+    return kinds
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    return min(high, max(low, value))
+
+
+def apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Split an integer total in proportion to weights; the parts sum to the total."""
+    scale = total / sum(weights.values())
+    parts, cumulative, previous = {}, 0.0, 0
+    for code, weight in weights.items():
+        cumulative += weight * scale
+        parts[code] = round(cumulative) - previous
+        previous += parts[code]
+    assert previous == total
+    return parts
 
 
 def thousands(value: int) -> str:
@@ -541,7 +673,10 @@ def make_people(
             by_province[region.province].append(region.code)
     kinds, weights = zip(*ORDINARY_MIX.items(), strict=True)
 
-    people: list[Person] = []
+    # The figure regions come first, so their persons (and the 2024-12-31 snapshot's
+    # random status flips, drawn in this order) do not depend on the other regions.
+    people = figure_region(builder, SINGKAWANG, SINGKAWANG_KINDS)
+    people.extend(figure_region(builder, PANGKALPINANG, PANGKALPINANG_KINDS))
     for region in regions:
         if region.code in FIGURE_REGIONS:
             continue
@@ -553,9 +688,6 @@ def make_people(
 
     for kind, here, partner, count in PLANTED_ELSEWHERE:
         people.extend(builder.build(kind, here, partner) for _ in range(count))
-
-    people.extend(figure_region(builder, SINGKAWANG, SINGKAWANG_KINDS))
-    people.extend(figure_region(builder, PANGKALPINANG, PANGKALPINANG_KINDS))
     return people
 
 
@@ -815,7 +947,8 @@ def main(landing: Path = LANDING) -> None:
         (landing / folder).mkdir(parents=True)
 
     # Independent streams, so changing one part does not reshuffle the others.
-    potentials = make_potentials(regions, random.Random(f"{SEED}-workforce"))
+    kecamatan = {code: len(codes) for code, codes in load_districts().items()}
+    potentials = make_potentials(regions, kecamatan, random.Random(f"{SEED}-workforce"))
     write_workforce(regions, potentials, load_province_names(), load_bps_province_names(), landing)
     people = make_people(regions, potentials, random.Random(f"{SEED}-people"))
     write_membership(people, regions, random.Random(f"{SEED}-membership"), landing)

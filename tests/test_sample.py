@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 import pytest
+
+from pipelines.settings import PROJECT_ROOT, SAMPLE_LANDING_DIR
 
 CITY_COLUMNS = [
     ("snapshot_date", "DATE"),
@@ -66,6 +69,9 @@ RESULTS_COLUMNS = [
     ("unexpected_count", "BIGINT"),
 ]
 LATEST = "2025-06-30"
+WORKFORCE = SAMPLE_LANDING_DIR / "workforce"
+# Regions whose 2024-08 BPU is missing, with their BPS code in the 2023-08 round.
+FALLBACK = {"32.04": "3204", "12.07": "1212"}
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +167,101 @@ def test_published_tables_follow_the_contract(run):
 def test_no_temporary_files_left(run):
     leftovers = [p.name for p in run.settings.output.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def _segments(frame: pl.DataFrame, code: str) -> pl.DataFrame:
+    """{region_code, PU, BPU} from workforce rows; a missing value ('-', '') is null."""
+    return (
+        frame.filter(pl.col("region_code").str.contains(code))
+        .with_columns(
+            pl.col("potential_workers").cast(pl.String).str.replace_all(".", "", literal=True)
+        )
+        .with_columns(pl.col("potential_workers").cast(pl.Int64, strict=False))
+        .pivot(on="segment", index="region_code", values="potential_workers")
+        .select("region_code", "PU", "BPU")
+    )
+
+
+@pytest.fixture(scope="module")
+def potentials() -> dict[str, tuple[int, int]]:
+    """(PU, BPU) per kab/kota from the files: 2024-08, or 2023-08 where 2024-08 lacks BPU."""
+    new = pl.concat(
+        [
+            pl.read_csv(WORKFORCE / "workforce_2024-08_barat.csv", infer_schema=False),
+            pl.read_parquet(WORKFORCE / "workforce_2024-08_timur.parquet").cast(
+                {"potential_workers": pl.String}
+            ),
+        ]
+    )
+    old = pl.read_csv(WORKFORCE / "workforce_2023-08.csv", separator=";", infer_schema=False)
+    result = {
+        r["region_code"]: (r["PU"], r["BPU"])
+        for r in _segments(new, r"^\d\d\.\d\d$").rows(named=True)
+    }
+    by_bps = {
+        r["region_code"]: (r["PU"], r["BPU"]) for r in _segments(old, r"^\d{4}$").rows(named=True)
+    }
+    assert [code for code, (pu, bpu) in result.items() if bpu is None] == sorted(FALLBACK)
+    result.update({code: by_bps[bps] for code, bps in FALLBACK.items()})
+    assert len(result) == 514
+    return result
+
+
+def test_potentials_are_sized_like_indonesia(potentials):
+    def total(code):
+        return sum(potentials[code])
+
+    # Rough real sizes: about 0.47 workers per inhabitant.
+    assert total("32.72") < 200_000  # Kota Sukabumi, ~0.36 M inhabitants
+    assert 200_000 < total("61.01") < 400_000  # Kab. Sambas, ~0.65 M
+    assert 200_000 < total("61.71") < 400_000  # Kota Pontianak, ~0.68 M
+    assert total("32.72") < total("61.01") < 5 * total("61.71")
+    assert 1_000_000 < total("35.78") < 2_500_000  # Kota Surabaya, ~3.0 M
+    assert 1_000_000 < total("32.01") < 3_500_000  # Kab. Bogor, ~5.6 M
+    assert 700_000 < total("31.74") < 2_000_000  # Kota Jakarta Selatan, ~2.2 M
+    assert total("91.19") < 50_000  # Kab. Supiori, ~0.02 M
+    # BPS Sakernas August 2024: 144.64 M working, 25.x M in Jawa Barat, 5.x M in Jakarta.
+    assert 135_000_000 < sum(map(total, potentials)) < 150_000_000
+    by_province = {p: sum(total(c) for c in potentials if c[:2] == p) for p in ("31", "32", "95")}
+    assert 23_000_000 < by_province["32"] < 28_000_000
+    assert 4_500_000 < by_province["31"] < 6_000_000
+    assert by_province["95"] < 1_500_000  # Papua Pegunungan
+
+
+def test_kota_have_a_larger_pu_share_than_kabupaten(potentials):
+    names = {
+        r["code"]: r["name"]
+        for r in pl.read_csv(
+            PROJECT_ROOT / "data" / "reference" / "regencies.csv", infer_schema=False
+        ).rows(named=True)
+    }
+    shares = {"Kota": [], "Kabupaten": []}
+    for code, (pu, bpu) in potentials.items():
+        shares[names[code].split()[0]].append(pu / (pu + bpu))
+    assert (len(shares["Kota"]), len(shares["Kabupaten"])) == (98, 416)
+    assert min(shares["Kota"]) > 0.45
+    assert max(shares["Kabupaten"]) < 0.5
+
+
+def test_figure_regions_keep_their_potentials(potentials):
+    old = pl.read_csv(WORKFORCE / "workforce_2023-08.csv", separator=";", infer_schema=False)
+    rows_2023 = _segments(old, "^(6172|1971)$").sort("region_code").rows()
+    assert rows_2023 == [("1971", 46439, 22308), ("6172", 43614, 28033)]
+    assert (potentials["61.72"], potentials["19.71"]) == ((45120, 28116), (47010, 23416))
+
+
+def test_published_potentials_are_those_of_the_files(run, potentials):
+    for snapshot in ("2024-12-31", LATEST):
+        rows = run.published(
+            "SELECT region_code, potential_pu, potential_bpu FROM reporting.coverage_by_city "
+            "WHERE snapshot_date = CAST(? AS DATE)",
+            [snapshot],
+        )
+        published = {r["region_code"]: (r["potential_pu"], r["potential_bpu"]) for r in rows}
+        assert published == potentials, snapshot
+    national = run.published(
+        "SELECT potential_total FROM reporting.coverage_national ORDER BY snapshot_date"
+    )
+    expected = sum(pu + bpu for pu, bpu in potentials.values())
+    assert expected == 144_622_230  # as in data/sample/README.md
+    assert [r["potential_total"] for r in national] == [expected] * 2
