@@ -59,9 +59,10 @@ class Browser:
         self.driver = driver
         self.screenshots = screenshots
 
-    def load(self, page: Path) -> Loaded:
+    def load(self, page: Path | str) -> Loaded:
+        """Open a file (or a URL) and wait until it and everything it asked for settled."""
         self._drain()
-        self.driver.get(page.resolve().as_uri())
+        self.driver.get(page if isinstance(page, str) else page.resolve().as_uri())
         self.driver.execute_async_script(  # wait for every subresource to settle
             "const done = arguments[arguments.length - 1];"
             "if (document.readyState === 'complete') done(); "

@@ -123,13 +123,17 @@ def test_page_shows_the_published_results_offline(browser, warned):
     assert f"0 blocking (ERROR) failure(s), {warnings} warning(s)" in summary
 
 
-def test_dagster_check_links_to_the_page(warned):
+def test_dagster_check_links_to_the_page(browser, warned):
+    """Each check's "data docs" is a URL (the UI renders it as a link) to the page."""
     evaluations = warned.result.get_asset_check_evaluations()
     page = (warned.settings.quality_dir / "index.html").resolve()
     links = {e.metadata["data docs"] for e in evaluations}
     assert links == {dg.MetadataValue.url(page.as_uri())}
-    url = urlparse(next(iter(links)).url)
-    assert url.scheme == "file" and unquote(url.path) == str(page)
+    url = next(iter(links)).url
+    assert urlparse(url).scheme == "file" and unquote(urlparse(url).path) == str(page)
+    loaded = browser.load(url)
+    assert loaded.failed == [] and loaded.console_errors == []
+    assert browser.driver.find_element(By.ID, "run-id").text == warned.result.run_id
 
 
 def test_gx_data_docs_need_internet(browser, warned):
