@@ -41,8 +41,8 @@ OPTIONS = (
 
 @dataclass
 class Loaded:
-    """One page load: every URL requested, those that failed (with Chromium's error text),
-    and the console messages of level SEVERE."""
+    """One page load: every URL the page requested (itself included), those that failed
+    (with Chromium's error text), and the console messages of level SEVERE."""
 
     requested: list[str]
     failed: list[tuple[str, str]]
@@ -61,8 +61,9 @@ class Browser:
 
     def load(self, page: Path | str) -> Loaded:
         """Open a file (or a URL) and wait until it and everything it asked for settled."""
+        url = page if isinstance(page, str) else page.resolve().as_uri()
         self._drain()
-        self.driver.get(page if isinstance(page, str) else page.resolve().as_uri())
+        self.driver.get(url)
         self.driver.execute_async_script(  # wait for every subresource to settle
             "const done = arguments[arguments.length - 1];"
             "if (document.readyState === 'complete') done(); "
@@ -72,11 +73,13 @@ class Browser:
         for entry in self.driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
             params = message.get("params", {})
+            if params.get("documentURL", url) != url:
+                continue  # a request of another document (Chromium's own new-tab page)
             if message["method"] == "Network.requestWillBeSent":
                 urls[params["requestId"]] = params["request"]["url"]
                 requested.append(params["request"]["url"])
-            elif message["method"] == "Network.loadingFailed":
-                failed.append((urls.get(params["requestId"], "?"), params.get("errorText", "")))
+            elif message["method"] == "Network.loadingFailed" and params["requestId"] in urls:
+                failed.append((urls[params["requestId"]], params.get("errorText", "")))
         console = [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
         return Loaded(requested, failed, console)
 
@@ -121,6 +124,7 @@ def browser(tmp_path_factory) -> Iterator[Browser]:
         driver.set_network_conditions(
             offline=True, latency=0, download_throughput=0, upload_throughput=0
         )
+        driver.get("about:blank")
         yield Browser(driver, tmp_path_factory.mktemp("screenshots"))
     finally:
         driver.quit()
