@@ -12,7 +12,7 @@ OUTPUT ?= $(or $(CAKUPAN_OUTPUT_DIR),data/output)
 PORT ?= 3000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help sync run test dev lint format sample bench validate clean
+.PHONY: help sync run test dev lint format sample bench validate browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -52,6 +52,15 @@ lint: sync ## check style with ruff
 format: sync ## format the code with ruff
 	$(UV) run --no-sync ruff check --fix .
 	$(UV) run --no-sync ruff format .
+
+browser: ## install Debian chromium + chromium-driver for browser tests (as root)
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
+	  echo "chromium and chromedriver are installed"; \
+	else \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
 
 sample: sync ## regenerate the embedded sample in data/sample/landing
 	$(UV) run --no-sync python scripts/make_sample.py

@@ -12,6 +12,7 @@ import dagster as dg
 
 from pipelines.landing import redact
 from pipelines.quality import load_suite, run_suite
+from pipelines.quality.report_html import page_path
 from pipelines.quality.results import record
 from pipelines.resources import Warehouse
 from pipelines.settings import PROJECT_ROOT, CakupanSettings
@@ -59,7 +60,7 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
         for outcome in outcomes:
             by_name[outcome.expectation].append(outcome)
         for name, e in expectations.items():
-            yield _result(asset, name, e, by_name.get(name, []), docs / "index.html")
+            yield _result(asset, name, e, by_name.get(name, []), page_path(settings.quality_dir))
 
     return _checks
 
@@ -76,7 +77,7 @@ def _result(asset, name, expectation, outcomes, docs) -> dg.AssetCheckResult:
         "severity": dg.MetadataValue.text(severity),
         "observed value": dg.MetadataValue.text(redact("\n".join(lines))),
         "unexpected count": dg.MetadataValue.int(sum(o.unexpected_count or 0 for o in outcomes)),
-        "data docs": dg.MetadataValue.path(str(docs)),
+        "data docs": dg.MetadataValue.url(docs.resolve().as_uri()),
     }
     sample = [
         {k: v for k, v in row.items() if k not in HIDDEN_COLUMNS}

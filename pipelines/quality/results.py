@@ -1,6 +1,7 @@
 """Where validation results go: ``quality.validation_results`` in the warehouse (published
-with the coverage tables) and ``$CAKUPAN_OUTPUT_DIR/quality/validation_results.parquet``,
-written by every run, published or blocked."""
+with the coverage tables), ``$CAKUPAN_OUTPUT_DIR/quality/validation_results.parquet`` and
+the offline page ``quality/index.html`` (:mod:`pipelines.quality.report_html`), the last
+two written by every run, published or blocked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 import duckdb
 
 from pipelines.quality.gx_runner import ExpectationOutcome
+from pipelines.quality.report_html import write_page
 from pipelines.settings import CakupanSettings
 from pipelines.warehouse import run_sql
 
@@ -20,7 +22,8 @@ def record(
     table: str,
     outcomes: Iterable[ExpectationOutcome],
 ) -> None:
-    """Replace ``table``'s results with this run's, drop other runs', rewrite the Parquet."""
+    """Replace ``table``'s results with this run's, drop other runs', rewrite the Parquet
+    and the offline page."""
     run_sql(con, "quality/validation_results.sql")
     con.execute("DELETE FROM quality.validation_results WHERE run_id <> ?", [run_id])
     con.execute("DELETE FROM quality.validation_results WHERE table_name = ?", [table])
@@ -50,3 +53,4 @@ def record(
         [str(tmp)],
     )
     tmp.replace(target)
+    write_page(con, settings.quality_dir, run_id)
