@@ -33,13 +33,22 @@ PUBLISHED_TABLES = {
 def published_coverage(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
 ):
-    """Publish the coverage tables to `$CAKUPAN_OUTPUT_DIR/coverage.duckdb`: written to a
-    temporary file, checkpointed and closed, then renamed over the previous one."""
+    """Publish the coverage tables to `$CAKUPAN_OUTPUT_DIR/coverage.duckdb` (storage format
+    `$CAKUPAN_STORAGE_VERSION`): written to a temporary file, checkpointed and closed, then
+    renamed over the previous one."""
     tables = {f"reporting.{t}": f"coverage.{t}" for t in PUBLISHED_TABLES}
     results = {"quality.validation_results": "quality.validation_results"}
     with warehouse.get_connection() as con:
         run_sql(con, "quality/validation_results.sql")  # exists even if no check ran
-        publish(con, settings.published_path, {**tables, **results}, context.run.run_id)
+        stale = publish(
+            con,
+            settings.published_path,
+            {**tables, **results},
+            context.run.run_id,
+            settings.storage_version,
+        )
+        for path in stale:
+            context.log.warning(f"removed {path}, left by an interrupted run")
         for dest, source in tables.items():
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(dest.split(".")),

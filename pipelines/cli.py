@@ -155,6 +155,8 @@ def _explain_failure(result, settings) -> int:
 
 
 def _summary(settings) -> None:
+    import shutil
+
     import duckdb
 
     path = settings.published_path
@@ -178,8 +180,9 @@ def _summary(settings) -> None:
         "ORDER BY coverage_pct DESC NULLS LAST LIMIT 10"
     )
     print("Query it:")
-    print(f'  duckdb -readonly {path} -c "{latest}"')
-    print(f'  {_this_command()} query "{latest}"')
+    print(f'  {"uv run cakupan" if shutil.which("uv") else _this_command()} query "{latest}"')
+    if shutil.which("duckdb"):  # a DuckDB 1.1+ CLI opens the file too
+        print(f'  duckdb -readonly {path} -c "{latest}"')
 
 
 def _this_command() -> str:

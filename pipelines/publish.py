@@ -1,6 +1,10 @@
 """Publishing: the reporting tables written to a new DuckDB file that replaces
 ``coverage.duckdb`` whole, so readers never see a half-written database and a failed run
-leaves the previous one in place."""
+leaves the previous one in place.
+
+The file is written in an older storage format (``CAKUPAN_STORAGE_VERSION``, default
+``v1.1.0``) so that the DuckDB 1.x clients analysts have (DBeaver, R, Node, CLIs) open it.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +13,60 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.settings import DEFAULT_STORAGE_VERSION
 from pipelines.warehouse import columns, literal
 
 
 def publish(
-    con: duckdb.DuckDBPyConnection, target: Path, tables: dict[str, str], run_id: str
-) -> None:
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    tables: dict[str, str],
+    run_id: str,
+    storage_version: str = DEFAULT_STORAGE_VERSION,
+) -> list[Path]:
     """Copy ``tables`` (published ``schema.table`` -> warehouse ``schema.table``), with
-    their COMMENTs, into a temporary file, checkpoint and close it, then rename it over
-    ``target``."""
+    their constraints and COMMENTs, into a temporary file written with ``storage_version``,
+    checkpoint and close it, then rename it over ``target``.
+
+    Returns the temporary files of earlier, interrupted runs that it removed.
+    """
+    stale = remove_stale_temporaries(target)
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
+    write(con, tmp, tables, storage_version)
+    replace(tmp, target)
+    return stale
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove the temporary files (and their WALs) that killed runs left beside ``target``.
+    Runs never overlap (one run at a time), so none of them is being written."""
+    stale = sorted(
+        p
+        for pattern in (f".{target.name}.*.tmp", f".{target.name}.*.tmp.wal")
+        for p in target.parent.glob(pattern)
+    )
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def write(
+    con: duckdb.DuckDBPyConnection, tmp: Path, tables: dict[str, str], storage_version: str
+) -> None:
+    """Write ``tables`` to the new DuckDB file ``tmp``, checkpointed and closed; on failure
+    nothing is left behind."""
     _remove(tmp)
-    con.execute("ATTACH ? AS published", [str(tmp)])
+    try:
+        con.execute(
+            f"ATTACH {literal(str(tmp))} AS published (STORAGE_VERSION {literal(storage_version)})"
+        )
+    except duckdb.InvalidInputException as exc:
+        _remove(tmp)
+        raise ValueError(f"CAKUPAN_STORAGE_VERSION={storage_version!r}: {exc}") from exc
     try:
         for dest, source in tables.items():
-            schema = dest.split(".")[0]
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{schema}")
-            con.execute(f"CREATE TABLE published.{dest} AS SELECT * FROM {source}")
-            _copy_comments(con, source, f"published.{dest}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{dest.split('.')[0]}")
+            _copy_table(con, source, f"published.{dest}")
         con.execute("CHECKPOINT published")
     except BaseException:
         con.execute("DETACH published")
@@ -35,8 +75,13 @@ def publish(
     con.execute("DETACH published")
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
+
+
+def replace(tmp: Path, target: Path) -> None:
+    """Rename ``tmp`` over ``target``. The target's WAL goes first: a reader opening the new
+    file while the old file's WAL is still there would replay it onto the new file."""
+    Path(f"{target}.wal").unlink(missing_ok=True)
     os.replace(tmp, target)
-    _remove(Path(f"{target}.wal"))  # a stale WAL would belong to the old file
     directory = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(directory)
@@ -44,13 +89,20 @@ def publish(
         os.close(directory)
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, source: str, dest: str) -> None:
+def _copy_table(con: duckdb.DuckDBPyConnection, source: str, dest: str) -> None:
+    """Create ``dest`` from the DDL of ``source`` (PRIMARY KEY, NOT NULL and other
+    constraints kept, which CREATE TABLE AS drops), then copy the rows and COMMENTs."""
     schema, name = source.split(".")
-    (comment,) = con.execute(
-        "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
+    ddl, comment = con.execute(
+        "SELECT sql, comment FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = ? AND table_name = ?",
         [schema, name],
     ).fetchall()[0]
+    head = f"CREATE TABLE {source}("
+    if not ddl.startswith(head):
+        raise ValueError(f"unexpected DDL of {source}: {ddl[:100]}")
+    con.execute(f"CREATE TABLE {dest}({ddl.removeprefix(head)}")
+    con.execute(f"INSERT INTO {dest} SELECT * FROM {source}")
     if comment:
         con.execute(f"COMMENT ON TABLE {dest} IS {literal(comment)}")
     for column, _, text in columns(con, source):

@@ -6,6 +6,8 @@ Configured through environment variables (documented in the README):
 - ``CAKUPAN_OUTPUT_DIR``: where the pipeline writes (default ``data/output``).
 - ``CAKUPAN_PSEUDONYM_KEY``: secret for NIK pseudonymization. When unset, a random key is
   created once as ``$CAKUPAN_OUTPUT_DIR/pseudonym.key`` (mode 0600) and reused.
+- ``CAKUPAN_STORAGE_VERSION``: DuckDB storage format of ``coverage.duckdb`` (default
+  ``v1.1.0``: DuckDB 1.1 and later clients open it).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ SAMPLE_LANDING_DIR = PROJECT_ROOT / "data" / "sample" / "landing"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "data" / "output"
 
 KEY_ENV = "CAKUPAN_PSEUDONYM_KEY"
+DEFAULT_STORAGE_VERSION = "v1.1.0"  # coverage.duckdb opens in DuckDB 1.x clients
 
 
 def landing_dir_from_env() -> str:
@@ -47,6 +50,7 @@ class CakupanSettings(dg.ConfigurableResource):
 
     landing_dir: str
     output_dir: str
+    storage_version: str = DEFAULT_STORAGE_VERSION  # of coverage.duckdb
 
     @property
     def landing(self) -> Path:
@@ -98,4 +102,8 @@ class CakupanSettings(dg.ConfigurableResource):
 
 
 def settings_from_env() -> CakupanSettings:
-    return CakupanSettings(landing_dir=landing_dir_from_env(), output_dir=output_dir_from_env())
+    return CakupanSettings(
+        landing_dir=landing_dir_from_env(),
+        output_dir=output_dir_from_env(),
+        storage_version=os.environ.get("CAKUPAN_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
+    )
