@@ -2,8 +2,17 @@
 
 -- A coverage percentage (counting rule 8): 100 x covered / potential, rounded half away
 -- from zero to 2 decimals; NULL when the potential is NULL or 0; not capped at 100.
+-- Rounded in exact integers, not with round() on a DOUBLE, which rounds the binary
+-- approximation (57 / 20000 is 0.285% exactly, and round(0.285, 2) gives 0.28): with
+-- n = 10000 x |covered| / |potential|, floor(n + 1/2) = (20000 |c| + |p|) // (2 |p|) is
+-- n rounded half up; the sign is put back after, so halves go away from zero.
 CREATE OR REPLACE TEMP MACRO coverage_pct(covered, potential) AS
-    round(100 * covered / nullif(potential, 0), 2);
+    CASE WHEN potential <> 0 THEN
+        sign(covered) * sign(potential)
+        * ((20000 * abs(CAST(covered AS HUGEINT)) + abs(CAST(potential AS HUGEINT)))
+           // (2 * abs(CAST(potential AS HUGEINT))))
+        / 100
+    END;
 
 -- Workers still uncovered (rule 9): max(potential - covered, 0); NULL without a potential.
 CREATE OR REPLACE TEMP MACRO uncovered(potential, covered) AS

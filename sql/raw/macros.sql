@@ -1,15 +1,54 @@
 -- Macros shared by the parse_*.sql files (created per connection).
 
+-- The local date-time at the start of a timestamp ('YYYY-MM-DD[T ]HH:MM[:SS[.f]]'), '' when
+-- v does not start with one; and what follows it, trimmed: the time zone as written.
+CREATE OR REPLACE TEMP MACRO timestamp_local(v) AS
+    regexp_extract(v, '^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?');
+CREATE OR REPLACE TEMP MACRO timestamp_zone(v) AS
+    trim(substr(v, length(timestamp_local(v)) + 1));
+
+-- A time zone as written after a timestamp, as a suffix DuckDB's TIMESTAMPTZ cast reads: an
+-- offset ('Z', '+07', '+0700', '+07:00'; at most 14 hours), UTC or GMT, Indonesia's WIB (Asia/Jakarta), WITA
+-- (Asia/Makassar) and WIT (Asia/Jayapura), or an IANA name ('Asia/Jakarta'; an unknown one
+-- fails the cast). NULL for any other name: abbreviations such as PST or EST are ambiguous
+-- or not Indonesian, and are never guessed.
+CREATE OR REPLACE TEMP MACRO timestamp_zone_suffix(zone) AS
+    CASE
+        WHEN upper(zone) IN ('Z', 'UTC', 'GMT') THEN '+00'
+        WHEN upper(zone) = 'WIB' THEN ' Asia/Jakarta'
+        WHEN upper(zone) = 'WITA' THEN ' Asia/Makassar'
+        WHEN upper(zone) = 'WIT' THEN ' Asia/Jayapura'
+        WHEN regexp_full_match(zone, '[+-](0\d|1[0-4])(:?[0-5]\d)?') THEN zone
+        WHEN regexp_full_match(zone, '[A-Za-z]+(/[A-Za-z0-9_+-]+)+')
+            AND NOT starts_with(upper(zone), 'SYSTEMV/') THEN ' ' || zone  -- ICU's, not IANA
+    END;
+
 -- A date in the extracts: 'YYYY-MM-DD', or a timestamp read as its date in Asia/Jakarta
--- (with an offset or 'Z': converted; without one: taken as Jakarta wall-clock time).
--- NULL when blank; NULL for a non-blank value that is no date (the caller rejects it).
+-- (with an offset or a zone name: converted; without one: taken as Jakarta wall-clock
+-- time; a zone is never dropped). NULL when blank; NULL for a non-blank value that is no
+-- date or has a zone not accepted (the caller rejects it, see timestamp_zone_error).
 CREATE OR REPLACE TEMP MACRO jakarta_date(v) AS
     CASE
         WHEN v IS NULL OR trim(v) = '' THEN NULL
         WHEN regexp_full_match(trim(v), '\d{4}-\d{2}-\d{2}')
             THEN CAST(try_strptime(trim(v), '%Y-%m-%d') AS DATE)
-        WHEN NOT regexp_matches(trim(v), '^\d{4}-\d{2}-\d{2}[T ]\d') THEN NULL
-        WHEN regexp_matches(trim(v), '(Z|[+-]\d{2}(:?\d{2})?)$')
-            THEN CAST(timezone('Asia/Jakarta', TRY_CAST(trim(v) AS TIMESTAMPTZ)) AS DATE)
-        ELSE CAST(TRY_CAST(trim(v) AS TIMESTAMP) AS DATE)
+        WHEN timestamp_local(trim(v)) = '' THEN NULL
+        WHEN timestamp_zone(trim(v)) = ''
+            THEN CAST(TRY_CAST(timestamp_local(trim(v)) AS TIMESTAMP) AS DATE)
+        ELSE CAST(timezone('Asia/Jakarta', TRY_CAST(
+            timestamp_local(trim(v)) || timestamp_zone_suffix(timestamp_zone(trim(v)))
+            AS TIMESTAMPTZ)) AS DATE)
+    END;
+
+-- Why jakarta_date(v) is NULL when the cause is the time zone of a well-formed timestamp:
+-- 'unknown time zone "PST" (expected ...)'; NULL otherwise.
+CREATE OR REPLACE TEMP MACRO timestamp_zone_error(v) AS
+    CASE
+        WHEN timestamp_local(trim(v)) <> ''
+            AND timestamp_zone(trim(v)) <> ''
+            AND TRY_CAST(timestamp_local(trim(v)) AS TIMESTAMP) IS NOT NULL
+            AND jakarta_date(v) IS NULL
+        THEN 'unknown time zone "' || timestamp_zone(trim(v))
+            || '" (expected UTC, GMT, WIB, WITA, WIT, an IANA name such as Asia/Jakarta or an offset'
+            || ' such as +07:00)'
     END;

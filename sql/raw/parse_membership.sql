@@ -61,7 +61,8 @@ SELECT
     t.segment_raw,
     t.status_raw,
     t.registered_raw AS registered_on_raw,
-    CASE WHEN t.snapshot_date IS NULL THEN 'not a date (expected YYYY-MM-DD)'
+    CASE WHEN t.snapshot_date IS NULL THEN
+        coalesce(timestamp_zone_error(t.snapshot_raw), 'not a date (expected YYYY-MM-DD)')
     END AS err_snapshot_date,
     CASE WHEN coalesce(t.segment, '') NOT IN ('PU', 'BPU', 'JAKON', 'PMI')
         THEN 'unknown segment (expected PU, BPU, JAKON or PMI)' END AS err_segment,
@@ -72,7 +73,8 @@ SELECT
     CASE WHEN coalesce(t.status, '') NOT IN ('AKTIF', 'NONAKTIF')
         THEN 'unknown status (expected AKTIF or NONAKTIF)' END AS err_status,
     CASE WHEN t.registered_raw IS NOT NULL AND t.registered_raw <> '' AND t.registered_on IS NULL
-        THEN 'not a date (expected YYYY-MM-DD or blank)' END AS err_registered_on
+        THEN coalesce(timestamp_zone_error(t.registered_raw),
+                      'not a date (expected YYYY-MM-DD or blank)') END AS err_registered_on
 FROM typed AS t
 LEFT JOIN reference.region_codes AS c ON c.code = t.region_code_raw
 LEFT JOIN reference.districts AS d
