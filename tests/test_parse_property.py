@@ -237,6 +237,8 @@ def test_any_cell_is_typed_or_rejected(warehouse, tmp_path, kind, column):
     @example(cell="\u0662\u0660\u0662\u0665")
     @example(cell="\\xZZ\\x00")
     @example(cell=" \t\u3000")
+    @example(cell="9999-12-31T23:59:59-12:00")
+    @example(cell="0000-01-01T00:00:00+14:00")
     def check(cell):
         report, rejections = ingest_one(warehouse, tmp_path, kind, {**GOOD[kind], column: cell})
         oracle = ORACLES.get((kind, column))
