@@ -25,6 +25,7 @@ def _ingest(
     except LandingDirectoryError as exc:
         raise dg.Failure(str(exc)) from None
     with warehouse.get_connection() as con:
+        rejections.start(con, settings, context.run.run_id)  # no earlier run's rejections
         try:
             report = ingest(con, settings, kind, context.log)
         except FileRejected as rejected:

@@ -15,6 +15,7 @@ import duckdb
 
 from pipelines.landing import (
     EXTENSIONS,
+    MAX_ERRORS_PER_COLUMN,
     FileRejected,
     LandingFile,
     Rejection,
@@ -26,7 +27,6 @@ from pipelines.pseudonym import HmacPads
 from pipelines.settings import CakupanSettings
 from pipelines.warehouse import columns, run_sql, sql
 
-MAX_ERRORS_PER_COLUMN = 20  # rows quoted per file and column; the count says how many more
 MAX_INVALID_NIK_SHARE = 0.01
 
 
@@ -39,6 +39,7 @@ class FileReport:
     invalid_nik_lines: list[int] = field(default_factory=list)
     duplicate_rows: int = 0
     unknown_programs: int = 0
+    header_only: bool = False
 
 
 @dataclass
@@ -98,6 +99,8 @@ def ingest(
         raise FileRejected(report.rejections)
     con.execute("COMMIT")
     for f in report.files:
+        if f.header_only:
+            log.warning(f"{f.file.name}: header only, no data rows (accepted; adds nothing)")
         if f.invalid_nik:
             lines = ", ".join(map(str, f.invalid_nik_lines))
             more = " …" if f.invalid_nik > len(f.invalid_nik_lines) else ""
@@ -120,7 +123,7 @@ def _load_file(con, kind, seq, file, target, params) -> FileReport:
     )
     con.unregister("landing_rows")
     rejections = _format_errors(con, file)
-    report = FileReport(file)
+    report = FileReport(file, header_only=frame.height == 0)
     if kind == "workforce":
         rejections += _duplicate_keys(con, file)
         keep = "level = 'kabkota'"

@@ -3,7 +3,8 @@
 Every column is read as text (no type inference: a NIK must not become a BIGINT, nor
 ``61.70`` become 61.7); typing and validation happen in ``sql/raw/parse_*.sql``. Each frame
 carries ``__line``: the file's line number for CSV (header is line 1), the 1-based row
-number for Parquet.
+number for Parquet. A Parquet count stored as a float or decimal becomes the exact digits
+of its whole number; a fraction, NaN or infinity rejects the file.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import gzip
 import hashlib
 import io
+import math
 import re
 import zlib
 from dataclasses import dataclass
@@ -51,6 +53,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 DATE_COLUMNS = ("snapshot_date", "registered_on")
 INTEGER_COLUMNS = ("potential_workers", "year")
 JAKARTA = "Asia/Jakarta"
+MAX_ERRORS_PER_COLUMN = 20  # rows quoted per file and column; the count says how many more
 
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
@@ -126,7 +129,8 @@ def _hash(path: Path) -> tuple[str, int]:
 def read_extract(file: LandingFile, kind: str) -> pl.DataFrame:
     """Read one file as text columns named as in ``COLUMNS[kind]`` plus ``__line``.
 
-    Raises FileRejected when the file cannot be read, is empty or lacks a column.
+    Raises FileRejected when the file cannot be read, is empty (0 bytes, or only blanks) or
+    lacks a column. A header without data rows gives an empty frame (the caller warns).
     """
     lower = file.name.lower()
     try:
@@ -143,10 +147,7 @@ def read_extract(file: LandingFile, kind: str) -> pl.DataFrame:
         raise FileRejected(
             [Rejection(file.name, 1, c, "", "required column missing") for c in missing]
         )
-    frame = frame.select(LINE, *COLUMNS[kind])
-    if frame.height == 0:
-        raise _reject(file, "file has no data rows")
-    return frame
+    return frame.select(LINE, *COLUMNS[kind])
 
 
 def _reject(file: LandingFile, reason: str) -> FileRejected:
@@ -215,18 +216,41 @@ def _read_parquet(file: LandingFile) -> pl.DataFrame:
             if dtype.time_zone is not None:
                 column = column.dt.convert_time_zone(JAKARTA)
             column = column.dt.date()
-        elif name in INTEGER_COLUMNS and dtype.is_float():
-            bad = frame.with_row_index(LINE, 1).filter(
-                pl.col(name).is_not_null() & (pl.col(name).round(0) != pl.col(name))
-            )
-            if bad.height:
-                row = bad.row(0, named=True)
-                raise FileRejected(
-                    [Rejection(file.name, row[LINE], name, str(row[name]), "not an integer")]
-                )
-            column = column.cast(pl.Int64)
+        elif name in INTEGER_COLUMNS and (dtype.is_float() or dtype.is_decimal()):
+            column = pl.Series(name, _whole_numbers(file, name, frame[name]), dtype=pl.String)
         columns.append(column.cast(pl.String).alias(name))
     return frame.select(columns).with_row_index(LINE, 1).with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def _whole_numbers(file: LandingFile, name: str, values: pl.Series) -> list[str | None]:
+    """The exact digits of each float or decimal (``1e20`` is ``100000000000000000000``,
+    ``1500.00`` is ``1500``); FileRejected naming every row that holds no whole number."""
+    texts, bad = [], []
+    for line, value in enumerate(values.to_list(), start=1):
+        if value is None:
+            texts.append(None)
+        elif isinstance(value, float) and math.isnan(value):
+            bad.append((line, value, "not a number (NaN)"))
+        elif isinstance(value, float) and math.isinf(value):
+            bad.append((line, value, "not a finite number"))
+        elif value != int(value):
+            bad.append((line, value, "not a whole number"))
+        else:
+            texts.append(str(int(value)))
+    if bad:
+        rejections = [
+            Rejection(file.name, line, name, redact(value), reason)
+            for line, value, reason in bad[:MAX_ERRORS_PER_COLUMN]
+        ]
+        if len(bad) > MAX_ERRORS_PER_COLUMN:
+            more = len(bad) - MAX_ERRORS_PER_COLUMN
+            rejections.append(
+                Rejection(
+                    file.name, None, name, "", f"{more} more row(s) with errors in this column"
+                )
+            )
+        raise FileRejected(rejections)
+    return texts
 
 
 def write_rejections(path: Path, rejections: list[Rejection]) -> None:

@@ -228,10 +228,16 @@ CASES = [
         [(None, "", "", "empty")],
     ),
     Case(
-        "header-only",
-        "membership/bad.csv",
-        lambda ld: ld.text("membership", "bad.csv", ",".join(MEMBERSHIP_HEADER) + "\n"),
-        [(None, "", "", "no data rows")],
+        "empty-parquet",
+        "membership/bad.parquet",
+        lambda ld: ld.text("membership", "bad.parquet", b""),
+        [(None, "", "", "cannot read file")],
+    ),
+    Case(
+        "blanks-only",
+        "targets/bad.csv",
+        lambda ld: ld.text("targets", "bad.csv", " \r\n\n"),
+        [(None, "", "", "file is empty")],
     ),
     Case("truncated-gz", "membership/bad.csv.gz", _truncated_gz, [(None, "", "", "gzip")]),
     Case(
@@ -369,6 +375,19 @@ def test_exactly_one_percent_invalid_niks_is_accepted(landing, output):
     assert logged.run.city("61.01", SNAP)["covered_pu"] == 99
     assert any("one_percent.csv" in m and "invalid NIK" in m for m in logged.logs)
     assert_no_nik(logged.everything())
+
+
+def test_header_only_file_is_accepted_with_a_warning(landing, output):
+    """An office with no members this period sends a header and no rows: it adds nothing
+    and must not block the publish; a 0-byte file stays a rejection (``empty-file``)."""
+    good_landing(landing)
+    landing.text("membership", "no_members.csv", ",".join(MEMBERSHIP_HEADER) + "\n")
+    logged = run_logged(landing.root, output)
+    assert logged.run.success, logged.errors
+    assert logged.run.city("61.72", SNAP)["covered_pu"] == 3
+    warnings = [m for m in logged.logs if "membership/no_members.csv" in m]
+    assert warnings and "no data rows" in warnings[0], logged.logs
+    assert not (output / "rejected_files.csv").exists()
 
 
 def test_two_bad_files_of_the_same_kind_are_both_reported(landing, output):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import dagster as dg
 import duckdb
@@ -148,6 +149,30 @@ def build(landing: Landing) -> None:
             schema_overrides={"potential_workers": pl.Int64},
         ),
     )
+    landing.parquet(
+        wf,
+        "wf_decimal.parquet",
+        pl.DataFrame(
+            {
+                "reference_period": ["2024-08"] * 2,
+                "region_code": ["11.14", "11.14"],
+                "region_name": ["", ""],
+                "segment": ["PU", "BPU"],
+                "potential_workers": [Decimal("1500.00"), Decimal("12345678901234567.00")],
+            },
+            schema_overrides={"potential_workers": pl.Decimal(20, 2)},
+        ),
+    )
+    # -- header only (an office with no members this period): accepted, adds nothing -----
+    landing.parquet(
+        wf,
+        "wf_no_rows.parquet",
+        pl.DataFrame(
+            schema={c: pl.String for c in WORKFORCE_HEADER} | {"potential_workers": pl.Float64}
+        ),
+    )
+    landing.text(ms, "m_header_only.csv", "\ufeff" + ",".join(MEMBERSHIP_HEADER) + "\r\n\r\n")
+    landing.text(tg, "t_header_only.csv", "year;region_code;target_pct\n")
     # -- workforce: byte-wise name order ('B.csv' before 'a.csv'); a later file wins ----
     landing.workforce(both_segments("2024-08", "12.01", 111, 1), name="B.csv")
     landing.workforce([["2024-08", "12.01", "", "PU", 222]], name="a.csv")
@@ -378,6 +403,26 @@ def test_workforce_float_counts_in_parquet(run):
     ]
     assert potentials(run, "11.11") == ("2024-08", 1500, 2500)
     assert potentials(run, "11.12") == (None, None, None)
+
+
+def test_workforce_decimal_counts_in_parquet(run):
+    assert workforce_rows(run, "wf_decimal.parquet") == [
+        (1, "11.14", "PU", 1500),
+        (2, "11.14", "BPU", 12_345_678_901_234_567),  # every digit (no float on the way)
+    ]
+
+
+def test_header_only_files_are_accepted_with_a_warning(ran):
+    run, logs = ran
+    files = (
+        "workforce/wf_no_rows.parquet",
+        "membership/m_header_only.csv",
+        "targets/t_header_only.csv",
+    )
+    for name in files:
+        assert any(name in m and "no data rows" in m for m in logs), name
+    for kind in ("workforce", "membership", "targets"):
+        assert raw(run, f"SELECT count(*) FROM raw.{kind} WHERE source_file IN {files}") == [(0,)]
 
 
 def test_thousands_separators_spaces_and_missing_counts(run):

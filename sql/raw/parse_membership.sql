@@ -4,6 +4,8 @@
 -- structure: nothing downstream ever sees the raw NIK.
 -- Each err_<column> is NULL when the value is fine, else the reason the file is rejected;
 -- the rejection quotes <column>_raw (the value as written) when there is one, else <column>.
+-- No cast of file text may fail: the NIK is hashed as its UTF-8 bytes (encode, never a
+-- BLOB cast, which reads backslash escapes) and its birth-date digits are TRY_CAST.
 WITH cleaned AS (
     SELECT
         __line AS line,
@@ -33,17 +35,17 @@ SELECT
     t.line,
     t.snapshot_date,
     CASE WHEN t.nik_valid
-        THEN sha256($hmac_outer || unhex(sha256($hmac_inner || CAST(t.nik AS BLOB))))
+        THEN sha256($hmac_outer || unhex(sha256($hmac_inner || encode(t.nik))))
     END AS person_key,
     t.nik_valid,
     -- NIK structure: PP KK DD (district of first registration) DDMMYY (birth date, women's
     -- day + 40) SSSS. Flags only; the digits themselves are not kept.
     CASE WHEN t.nik_valid THEN d.code IS NOT NULL END AS nik_district_known,
     CASE WHEN t.nik_valid THEN try_strptime(
-        lpad(CAST(CAST(substr(t.nik, 7, 2) AS INTEGER) % 40 AS VARCHAR), 2, '0')
+        lpad(CAST(TRY_CAST(substr(t.nik, 7, 2) AS INTEGER) % 40 AS VARCHAR), 2, '0')
             || substr(t.nik, 9, 4),
         '%d%m%y') IS NOT NULL
-        AND CAST(substr(t.nik, 7, 2) AS INTEGER) NOT IN (0, 40)
+        AND TRY_CAST(substr(t.nik, 7, 2) AS INTEGER) NOT IN (0, 40)
     END AS nik_birth_date_valid,
     t.segment,
     t.region_code_raw,

@@ -2,6 +2,7 @@
 -- Each err_<column> is NULL when the value is fine, else the reason the file is rejected;
 -- the rejection quotes <column>_raw (the value as written) when there is one, else <column>.
 -- Province and all-Indonesia rows are totals: level <> 'kabkota', skipped by the caller.
+-- No cast of file text may fail: every one is a TRY_CAST of a value whose size is known.
 WITH cleaned AS (
     SELECT
         __line AS line,
@@ -15,6 +16,13 @@ WITH cleaned AS (
         nullif(nullif(regexp_replace(trim(potential_workers), '[\s\x{00A0}]', '', 'g'), ''), '-')
             AS potential_text
     FROM landing_rows
+),
+counted AS (
+    -- the digits of a count written as a whole number, thousands separators dropped
+    SELECT *,
+        CASE WHEN regexp_full_match(potential_text, '\d+|\d{1,3}(\.\d{3})+')
+            THEN replace(potential_text, '.', '') END AS potential_digits
+    FROM cleaned
 )
 SELECT
     s.line,
@@ -27,8 +35,8 @@ SELECT
             THEN 'national'
     END AS level,
     s.segment,
-    CASE WHEN regexp_full_match(s.potential_text, '\d+|\d{1,3}(\.\d{3})+')
-        THEN CAST(replace(s.potential_text, '.', '') AS BIGINT) END AS potential_workers,
+    CASE WHEN length(ltrim(s.potential_digits, '0')) <= 18
+        THEN TRY_CAST(s.potential_digits AS BIGINT) END AS potential_workers,
     s.potential_raw AS potential_workers_raw,
     s.segment_raw,
     CASE WHEN NOT regexp_full_match(coalesce(s.reference_period, ''), '\d{4}-(0[1-9]|1[0-2])')
@@ -42,8 +50,9 @@ SELECT
     CASE
         WHEN s.potential_text IS NULL THEN NULL
         WHEN regexp_full_match(s.potential_text, '-\s*[\d.]+') THEN 'negative count'
-        WHEN NOT regexp_full_match(s.potential_text, '\d+|\d{1,3}(\.\d{3})+')
-            THEN 'not a non-negative whole number'
+        WHEN s.potential_digits IS NULL THEN 'not a non-negative whole number'
+        WHEN length(ltrim(s.potential_digits, '0')) > 18
+            THEN 'count too large (more than 18 digits)'
     END AS err_potential_workers
-FROM cleaned AS s
+FROM counted AS s
 LEFT JOIN reference.region_codes AS c ON c.code = s.region_code_raw
