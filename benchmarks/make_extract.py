@@ -107,6 +107,9 @@ def region_codes_sql(reference: Path = REFERENCE) -> str:
 # Regions: index, code, name, potentials (log-uniform total by island, as
 # scripts/make_sample.py: Java bigger, Papua smaller; 45-72% PU) and their BPS codes.
 REGIONS_SQL = """
+-- hm(value, tag, m): a hash of the value, the seed and a tag, in [0, m)
+CREATE OR REPLACE TEMP MACRO hm(v, tag, m) AS CAST(hash(v, {seed}, tag) % m AS BIGINT);
+
 CREATE OR REPLACE TEMP TABLE gen_regions AS
 WITH r AS (
     SELECT code, province_code, name,
@@ -114,8 +117,8 @@ WITH r AS (
                 ELSE 30000 END AS low,
            CASE WHEN province_code LIKE '3%' THEN 1500000 WHEN province_code LIKE '9%' THEN 250000
                 ELSE 800000 END AS high,
-           (CAST(hash(code, {seed}, 'total') % 1000003 AS BIGINT)) / 1000003.0 AS u_total,
-           (CAST(hash(code, {seed}, 'share') % 1000003 AS BIGINT)) / 1000003.0 AS u_share
+           hm(code, 'total', 1000003) / 1000003.0 AS u_total,
+           hm(code, 'share', 1000003) / 1000003.0 AS u_share
     FROM read_csv('{ref}/regencies.csv', all_varchar = true)
 ),
 t AS (
@@ -167,7 +170,7 @@ SET VARIABLE gen_districts = (
 # and slot 1). Person-level values hash p, row-level formatting hashes j.
 ROWS_SQL = """
 WITH o AS (
-    SELECT i, CASE WHEN i % 2 = 1 AND CAST(hash(i // 2, {seed}, 'dup') % 1000 AS BIGINT) < 20 THEN i - 1 ELSE i END
+    SELECT i, CASE WHEN i % 2 = 1 AND hm(i // 2, 'dup', 1000) < 20 THEN i - 1 ELSE i END
         AS j
     FROM range({rows}) AS t(i)
 ),
@@ -179,28 +182,28 @@ l AS (
 per AS (
     SELECT
         j, p, second,
-        CAST(hash(p, {seed}, 'segment') % 100 AS BIGINT) AS h_seg,
+        hm(p, 'segment', 100) AS h_seg,
         CAST(CASE WHEN p < {n_regions} THEN p + 1
-             ELSE getvariable('gen_slot_region')[CAST(hash(p, {seed}, 'region') % {slots} AS BIGINT) + 1] END
+             ELSE getvariable('gen_slot_region')[hm(p, 'region', {slots}) + 1] END
              AS INTEGER) AS region0,
-        CAST(getvariable('gen_slot_region')[CAST(hash(p, {seed}, 'elsewhere') % {slots} AS BIGINT) + 1] AS INTEGER)
+        CAST(getvariable('gen_slot_region')[hm(p, 'elsewhere', {slots}) + 1] AS INTEGER)
             AS region_other,
-        CASE WHEN CAST(hash(p, {seed}, 'blank') % 100 AS BIGINT) < 2 THEN NULL
-             ELSE DATE '2005-01-01' + CAST(CAST(hash(p, {seed}, 'registered') % 7300 AS BIGINT) AS INTEGER) END
+        CASE WHEN hm(p, 'blank', 100) < 2 THEN NULL
+             ELSE DATE '2005-01-01' + CAST(hm(p, 'registered', 7300) AS INTEGER) END
             AS registered0,
-        CAST(hash(p, {seed}, 'status') % 100 AS BIGINT) < 25 AS nonaktif0,
-        CAST(hash(p, {seed}, 'no_jkm') % 100 AS BIGINT) < 5 AS no_jkm0,
-        CAST(hash(p, {seed}, 'programs') % 100 AS BIGINT) AS h_prog0,
-        CAST(hash(p, {seed}, 'kind') % 100 AS BIGINT) AS kind1,
-        CAST(hash(p, {seed}, 'misc') % 100 AS BIGINT) AS h_misc,
-        CAST(hash(p, {seed}, 'programs1') % 100 AS BIGINT) AS h_prog1,
-        CAST(1 + CAST(hash(p, {seed}, 'days') % 2000 AS BIGINT) AS INTEGER) AS days1,
+        hm(p, 'status', 100) < 25 AS nonaktif0,
+        hm(p, 'no_jkm', 100) < 5 AS no_jkm0,
+        hm(p, 'programs', 100) AS h_prog0,
+        hm(p, 'kind', 100) AS kind1,
+        hm(p, 'misc', 100) AS h_misc,
+        hm(p, 'programs1', 100) AS h_prog1,
+        CAST(1 + hm(p, 'days', 2000) AS INTEGER) AS days1,
         -- NIK: an affine bijection of p onto (district, birth day, sex, serial)
         (CAST(p AS HUGEINT) * {nik_a} + {nik_b}) % {nik_space} AS x,
-        CAST(hash(j, {seed}, 'nik') % 10000 AS BIGINT) AS h_nik,
-        CAST(hash(j, {seed}, 'code') % 100 AS BIGINT) AS h_code,
-        CAST(hash(j, {seed}, 'bps') % 1000003 AS BIGINT) AS h_bps,
-        CAST(hash(j, {seed}, 'format') % 100 AS BIGINT) AS h_fmt
+        hm(j, 'nik', 10000) AS h_nik,
+        hm(j, 'code', 100) AS h_code,
+        hm(j, 'bps', 1000003) AS h_bps,
+        hm(j, 'format', 100) AS h_fmt
     FROM l
 ),
 seg AS (
@@ -225,7 +228,7 @@ r AS (  -- the row of the person's slot
         CASE WHEN NOT second THEN NOT nonaktif0 AND no_jkm0
              ELSE kind1 >= 85 END AS lacks_jkm,
         CASE WHEN NOT second THEN registered0
-             WHEN kind1 < 45 THEN DATE '2005-01-01' + CAST(CAST(hash(p, {seed}, 'registered1') % 7300 AS BIGINT) AS INTEGER)
+             WHEN kind1 < 45 THEN DATE '2005-01-01' + CAST(hm(p, 'registered1', 7300) AS INTEGER)
              WHEN kind1 < 70 AND registered0 IS NOT NULL AND h_misc < 10 THEN registered0  -- tie
              WHEN kind1 < 70 AND registered0 IS NOT NULL AND h_misc >= 55
                 THEN registered0 - days1                                              -- earlier
@@ -269,7 +272,8 @@ SELECT
     CASE
         WHEN h_nik < 20 THEN 'AKTIF'  -- invalid NIKs look covered: counting them would show
         WHEN h_fmt >= 10 AND h_fmt < 15
-            THEN CASE WHEN h_fmt % 2 = 0 THEN lower(status) ELSE upper(status[1]) || lower(status[2:]) END
+            THEN CASE WHEN h_fmt % 2 = 0 THEN lower(status)
+                      ELSE upper(status[1]) || lower(status[2:]) END
         ELSE status
     END AS status,
     CASE
@@ -299,7 +303,7 @@ COPY (
 TARGETS_SQL = """
 COPY (
     SELECT {year} AS year, code AS region_code,
-           printf('%.2f', 20 + (CAST(hash(code, {seed}, 'target') % 3501 AS BIGINT)) / 100.0) AS target_pct
+           printf('%.2f', 20 + hm(code, 'target', 3501) / 100.0) AS target_pct
     FROM gen_regions ORDER BY code
 ) TO '{path}' (FORMAT csv, HEADER true)
 """
@@ -381,7 +385,9 @@ def generate(
         con.execute(f"COPY ({rows_sql}) TO '{_sql_str(membership)}' ({options})")
         t_membership = time.perf_counter() - t0
         con.execute(
-            WORKFORCE_SQL.format(round=ROUND, path=_sql_str(out / "workforce" / f"workforce_{ROUND}.csv"))
+            WORKFORCE_SQL.format(
+                round=ROUND, path=_sql_str(out / "workforce" / f"workforce_{ROUND}.csv")
+            )
         )
         if targets:
             con.execute(
