@@ -509,6 +509,7 @@ def _out_of_memory(m: dict[str, Any]) -> bool:
             "outofmemory",
             "unable to allocate",
             "failed to allocate",
+            "failed to map segment",  # a shared library that no longer fits
         )
     )
 
@@ -800,7 +801,7 @@ def parse_bytes(text: str) -> int:
 def find_uv() -> str | None:
     for candidate in (os.environ.get("UV"), shutil.which("uv"), str(ROOT / ".bootstrap/bin/uv")):
         if candidate and Path(candidate).exists():
-            return candidate
+            return str(Path(candidate).resolve())
     return None
 
 
