@@ -33,7 +33,14 @@ run: sync ## run the pipeline once on $CAKUPAN_LANDING_DIR (default: the embedde
 validate: sync ## check and validate $CAKUPAN_LANDING_DIR without publishing
 	$(UV) run --no-sync cakupan validate
 
-bench: sync ## benchmarks: GX validation vs one DuckDB query on 5M generated rows
+BENCH_ROWS ?= 5000000
+BENCH_FORMAT ?= parquet
+bench: sync ## benchmark: floor, cakupan, pandas on $BENCH_ROWS generated rows (BENCH_FORMAT=csv.gz)
+	UV=$(UV) $(UV) run --no-sync python benchmarks/bench_scale.py --rows $(BENCH_ROWS) \
+	  --format $(BENCH_FORMAT) $(BENCH_ARGS)
+
+.PHONY: bench-validation
+bench-validation: sync ## benchmark: GX validation vs one DuckDB query on 5M generated rows
 	$(UV) run --no-sync python benchmarks/bench_validation.py
 
 test: sync ## run the test suite
