@@ -10,14 +10,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.landing import redact
+from pipelines.privacy import SENSITIVE_COLUMNS, redact
 from pipelines.quality import load_suite, run_suite
 from pipelines.quality.results import record
 from pipelines.resources import Warehouse
 from pipelines.settings import PROJECT_ROOT, CakupanSettings
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-HIDDEN_COLUMNS = {"person_key"}  # pseudonyms stay out of the UI
 
 
 def suite_checks(path: Path) -> dg.AssetChecksDefinition:
@@ -79,7 +78,7 @@ def _result(asset, name, expectation, outcomes, docs) -> dg.AssetCheckResult:
         "data docs": dg.MetadataValue.path(str(docs)),
     }
     sample = [
-        {k: v for k, v in row.items() if k not in HIDDEN_COLUMNS}
+        {k: v for k, v in row.items() if k.lower() not in SENSITIVE_COLUMNS}  # the runner drops them too
         for o in failed
         for row in o.sample
     ][:5]

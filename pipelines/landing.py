@@ -12,12 +12,13 @@ import csv
 import gzip
 import hashlib
 import io
-import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from pipelines.privacy import redact
 
 LINE = "__line"
 
@@ -51,13 +52,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 DATE_COLUMNS = ("snapshot_date", "registered_on")
 INTEGER_COLUMNS = ("potential_workers", "year")
 JAKARTA = "Asia/Jakarta"
-
-_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
-
-
-def redact(text: object) -> str:
-    """Mask anything that looks like a NIK (16 digits) in text meant for people."""
-    return _SIXTEEN_DIGITS.sub("<16 digits>", str(text))
 
 
 @dataclass(frozen=True)
