@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines import cli
 from pipelines.definitions import build_definitions
 from pipelines.landing import COLUMNS, list_files, read_extract
 from pipelines.privacy import SENSITIVE_COLUMNS, redact
@@ -94,9 +95,8 @@ def leaks_in_database(path: Path, secrets: Secrets, pseudonyms: bool = True) -> 
 
 def _leaks_in_tables(con, secrets: Secrets, pseudonyms: bool) -> dict:
     con.execute("CREATE OR REPLACE TEMP TABLE secret_digits (digits VARCHAR, n INTEGER)")
-    rows = [[d, n] for n, ds in secrets.digits.items() for d in ds]
-    if rows:
-        con.executemany("INSERT INTO secret_digits VALUES (?, ?)", rows)
+    digits = [d for ds in secrets.digits.values() for d in ds]
+    con.execute("INSERT INTO secret_digits SELECT d, length(d) FROM unnest(?) t(d)", [digits])
     con.execute("CREATE OR REPLACE TEMP TABLE secret_keys (k VARCHAR)")
     con.execute("INSERT INTO secret_keys SELECT unnest(?)", [sorted(secrets.pseudonyms)])
     columns = con.execute(
@@ -551,3 +551,29 @@ def test_reader_keeps_columns_as_text(tmp_path):
     assert frame.schema["nik"] == pl.String and frame["nik"][0] == "0012345678901234"
     assert frame["region_code"][0] == "61.70"
     assert path.exists() and set(COLUMNS["membership"]) <= set(frame.columns)
+
+
+def test_a_key_conflict_stops_run_and_validate_naming_both_files(
+    landing, output, no_key, capsys, monkeypatch
+):
+    for name in ("CAKUPAN_LANDING_DIR", "CAKUPAN_OUTPUT_DIR"):  # cli.main sets them
+        monkeypatch.setenv(name, "")
+    _small_landing(landing)
+    new = no_key.key_path
+    new.parent.mkdir(parents=True)
+    new.write_text("the-new-key\n")
+    old = output / "pseudonym.key"
+    output.mkdir()
+    old.write_text("the-old-key\n")
+    run = run_job(landing.root, output)
+    assert not run.success
+    assert cli._explain_failure(run.result, run.settings) == cli.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert str(old) in err and str(new) in err and "replaces neither" in err
+    status = cli.main(["validate", "--landing", str(landing.root), "--output", str(output)])
+    assert status == cli.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert str(old) in err and str(new) in err
+    assert "the-old-key" not in err and "the-new-key" not in err
+    assert (old.read_text(), new.read_text()) == ("the-old-key\n", "the-new-key\n")
+    assert not (output / "coverage.duckdb").exists()
