@@ -22,6 +22,8 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipelines import cli
 from pipelines.definitions import build_definitions
@@ -230,7 +232,6 @@ def test_the_scans_find_what_they_look_for(tmp_path):
         "3171 - 0101 - 9000 - 0001",
         "3171\u00a00101\u00a09000\u00a00001",  # no-break spaces
         "3171\u20130101\u20139000\u20130001",  # en dashes
-        "31710101900000012",  # a mistyped NIK (17 digits) holds a real one
     ],
 )
 def test_redact_masks_a_nik_written_any_way(text):
@@ -239,10 +240,38 @@ def test_redact_masks_a_nik_written_any_way(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["61.72", "2025-06-30", "lines 2, 3, 4", "5.089.783", "617201019000001"]
+    "text",
+    ["61.72", "2025-06-30", "lines 2, 3, 4", "5.089.783", "617201019000001", "31710101900000012"],
 )
 def test_redact_leaves_other_numbers(text):
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("2025-06-30 3171010190000001", "2025-06-30 <16 digits>"),  # a NIK next to a date
+        ("99999999999999999999", "99999999999999999999"),  # too long for a NIK: quoted
+        ("9.223.372.036.854.775.808", "9.223.372.036.854.775.808"),
+    ],
+)
+def test_redact_in_longer_runs_of_digits(text, masked):
+    assert redact(text) == masked
+
+
+@given(
+    digits=st.text("0123456789", min_size=16, max_size=16),
+    gaps=st.lists(
+        st.sampled_from(["", " ", "-", ".", " - ", "\u00a0", "\u2013"]), min_size=15, max_size=15
+    ),
+    before=st.sampled_from(["", "value '", "x", "line 3: "]),
+    after=st.sampled_from(["", "'", " rows", ", 2025-06-30"]),
+)
+def test_redact_leaves_no_nik_however_written(digits, gaps, before, after):
+    written = digits[0] + "".join(g + d for g, d in zip(gaps, digits[1:], strict=True))
+    masked = redact(before + written + after)
+    assert digits not in re.sub(r"\D", "", masked)
+    assert masked == before + "<16 digits>" + after
 
 
 def test_redact_masks_a_pseudonym():
