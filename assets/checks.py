@@ -78,7 +78,7 @@ def _result(asset, name, expectation, outcomes, docs) -> dg.AssetCheckResult:
         "data docs": dg.MetadataValue.path(str(docs)),
     }
     sample = [
-        {k: v for k, v in row.items() if k.lower() not in SENSITIVE_COLUMNS}  # the runner drops them too
+        {k: v for k, v in row.items() if k.lower() not in SENSITIVE_COLUMNS}  # as the runner
         for o in failed
         for row in o.sample
     ][:5]
