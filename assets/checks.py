@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.landing import redact
+from pipelines.privacy import SENSITIVE_COLUMNS, redact
 from pipelines.quality import load_suite, run_suite
 from pipelines.quality.report_html import page_path
 from pipelines.quality.results import record
@@ -18,7 +18,6 @@ from pipelines.resources import Warehouse
 from pipelines.settings import PROJECT_ROOT, CakupanSettings
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-HIDDEN_COLUMNS = {"person_key"}  # pseudonyms stay out of the UI
 
 
 def suite_checks(path: Path) -> dg.AssetChecksDefinition:
@@ -80,7 +79,7 @@ def _result(asset, name, expectation, outcomes, docs) -> dg.AssetCheckResult:
         "data docs": dg.MetadataValue.url(docs.resolve().as_uri()),
     }
     sample = [
-        {k: v for k, v in row.items() if k not in HIDDEN_COLUMNS}
+        {k: v for k, v in row.items() if k.lower() not in SENSITIVE_COLUMNS}  # as the runner
         for o in failed
         for row in o.sample
     ][:5]

@@ -58,11 +58,15 @@ def _run(verbose: bool) -> int:
 
 
 def _validate(verbose: bool) -> int:
-    from pipelines.settings import CakupanSettings, settings_from_env
+    from pipelines.settings import CakupanSettings, PseudonymKeyConflict, settings_from_env
 
     configured = settings_from_env()
     if not os.environ.get("CAKUPAN_PSEUDONYM_KEY"):  # same pseudonyms as the real runs
-        os.environ["CAKUPAN_PSEUDONYM_KEY"] = configured.pseudonym_key().decode()
+        try:
+            os.environ["CAKUPAN_PSEUDONYM_KEY"] = configured.pseudonym_key().decode()
+        except PseudonymKeyConflict as exc:
+            print(f"cakupan: error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     with tempfile.TemporaryDirectory(prefix="cakupan-validate-") as scratch:
         settings = CakupanSettings(landing_dir=configured.landing_dir, output_dir=scratch)
         result, status = _execute("validate", settings, verbose)

@@ -14,12 +14,13 @@ import gzip
 import hashlib
 import io
 import math
-import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from pipelines.privacy import redact
 
 LINE = "__line"
 
@@ -54,13 +55,6 @@ DATE_COLUMNS = ("snapshot_date", "registered_on")
 INTEGER_COLUMNS = ("potential_workers", "year")
 JAKARTA = "Asia/Jakarta"
 MAX_ERRORS_PER_COLUMN = 20  # rows quoted per file and column; the count says how many more
-
-_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
-
-
-def redact(text: object) -> str:
-    """Mask anything that looks like a NIK (16 digits) in text meant for people."""
-    return _SIXTEEN_DIGITS.sub("<16 digits>", str(text))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ Configured through environment variables (documented in the README):
 - ``CAKUPAN_LANDING_DIR``: folder of extracts (default: the embedded sample).
 - ``CAKUPAN_OUTPUT_DIR``: where the pipeline writes (default ``data/output``).
 - ``CAKUPAN_PSEUDONYM_KEY``: secret for NIK pseudonymization. When unset, a random key is
-  created once as ``$CAKUPAN_OUTPUT_DIR/pseudonym.key`` (mode 0600) and reused.
+  created once as ``$XDG_CONFIG_HOME/cakupan/pseudonym.key`` (``~/.config/...`` when unset;
+  file 0600, folder 0700) and reused. It is kept out of the output folder, which holds the
+  pseudonyms: with both, NIKs can be recovered by trying every plausible one.
 - ``CAKUPAN_STORAGE_VERSION``: DuckDB storage format of ``coverage.duckdb`` (default
   ``v1.1.0``: DuckDB 1.1 and later clients open it).
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -26,6 +30,7 @@ DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "data" / "output"
 
 KEY_ENV = "CAKUPAN_PSEUDONYM_KEY"
 DEFAULT_STORAGE_VERSION = "v1.1.0"  # coverage.duckdb opens in DuckDB 1.x clients
+KEY_FILE_NAME = "pseudonym.key"
 
 
 def landing_dir_from_env() -> str:
@@ -36,8 +41,19 @@ def output_dir_from_env() -> str:
     return os.environ.get("CAKUPAN_OUTPUT_DIR") or str(DEFAULT_OUTPUT_DIR)
 
 
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/cakupan``, or ``~/.config/cakupan`` (a relative value is ignored,
+    as the XDG Base Directory specification says)."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".config") / "cakupan"
+
+
 class LandingDirectoryError(Exception):
     """The landing directory is missing or unreadable."""
+
+
+class PseudonymKeyConflict(Exception):
+    """Two different key files: cakupan will not choose between them."""
 
 
 class CakupanSettings(dg.ConfigurableResource):
@@ -86,19 +102,74 @@ class CakupanSettings(dg.ConfigurableResource):
     def quality_dir(self) -> Path:
         return self.output / "quality"
 
+    @property
+    def key_path(self) -> Path:
+        """The key file used when ``CAKUPAN_PSEUDONYM_KEY`` is unset (outside the output)."""
+        return config_dir() / KEY_FILE_NAME
+
     def pseudonym_key(self) -> bytes:
-        """The NIK pseudonymization secret (never log or display it)."""
+        """The NIK pseudonymization secret (never log or display it).
+
+        ``CAKUPAN_PSEUDONYM_KEY``, else the key file :attr:`key_path`, created with a
+        random key on first use. A key file left in the output folder by earlier versions
+        is moved there first; when both exist and differ, :class:`PseudonymKeyConflict`.
+        """
         value = os.environ.get(KEY_ENV)
         if value:
             return value.encode("utf-8")
-        key_file = self.output / "pseudonym.key"
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return key_file.read_text(encoding="ascii").strip().encode("ascii")
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
+        key_file = self.key_path
+        _move_old_key(Path(self.output_dir) / KEY_FILE_NAME, key_file)
+        if not key_file.exists():
+            _create_key_file(key_file, (secrets.token_hex(32) + "\n").encode("ascii"))
         return key_file.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def _move_old_key(old: Path, new: Path) -> None:
+    """Move ``old`` (a key file in the output folder) to ``new``, never replacing a key."""
+    if not old.is_file():
+        return
+    data = old.read_bytes()
+    moved = not new.exists() and _create_key_file(new, data)
+    if new.read_bytes().strip() != data.strip():
+        raise PseudonymKeyConflict(
+            f"two different pseudonymization keys: {old} (in the output folder, beside the "
+            f"pseudonyms it made) and {new}; cakupan replaces neither. Keep the one the "
+            f"pseudonyms you need were made with (normally {old}, used by the runs of this "
+            f"output folder so far): move it to {new} in place of the other, keeping a "
+            f"backup of the other if another output folder used it."
+        )
+    old.unlink()
+    if moved:
+        _tell(
+            f"moved the pseudonymization key {old} to {new} (it must not sit beside the "
+            "pseudonyms it makes)"
+        )
+    else:
+        _tell(f"removed {old}: the same pseudonymization key is in {new}")
+
+
+def _tell(message: str) -> None:
+    print(f"cakupan: {message}", file=sys.stderr, flush=True)
+
+
+def _create_key_file(path: Path, data: bytes) -> bool:
+    """Write ``path`` atomically (mode 0600, folder 0700); False if it already exists."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pseudonym.key.")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)  # atomic, and never replaces a file another process wrote
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(tmp)
+    return True
 
 
 def settings_from_env() -> CakupanSettings:

@@ -1,22 +1,285 @@
-"""NIKs are personal data (UU 27/2022): none is stored, logged or published."""
+"""NIKs are personal data (UU 27/2022): none is stored, logged or published, and neither
+are their pseudonyms outside the working warehouse, nor the pseudonymization key.
+
+The scans below look at everything a run writes (every column of every table of both
+databases, every file under the output folder, the Dagster event log) for every NIK of
+the input in any form (digits apart by anything: ``3171-0101-9000-0001`` is found), every
+pseudonym and the key (as text, hex, base64, and the HMAC pads derived from it).
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
 import re
 import stat
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from pipelines import cli
+from pipelines.definitions import build_definitions
 from pipelines.landing import COLUMNS, list_files, read_extract
-from pipelines.settings import SAMPLE_LANDING_DIR, CakupanSettings
-from tests.conftest import Landing, nik, run_job
+from pipelines.privacy import SENSITIVE_COLUMNS, redact
+from pipelines.pseudonym import HmacPads
+from pipelines.quality import load_suite, run_suite
+from pipelines.settings import (
+    SAMPLE_LANDING_DIR,
+    CakupanSettings,
+    PseudonymKeyConflict,
+)
+from tests.conftest import Landing, both_segments, nik, run_job
 
-SIXTEEN_DIGITS = re.compile(r"\d{16}")
+REPO = Path(__file__).resolve().parents[1]
+MIN_DIGITS = 14  # shorter digit strings of the input are not looked for (noise)
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+# ------------------------------------------------------------------------------ scanning
+
+
+@dataclass
+class Secrets:
+    """What must not appear: NIKs (any form), pseudonyms (outside the warehouse), the key."""
+
+    niks: set[str]
+    key: bytes | None = None
+    pseudonyms: set[str] = field(default_factory=set)
+
+    def __post_init__(self):
+        # A NIK written with separators is the same digits once everything else is dropped.
+        self.digits: dict[int, set[str]] = {}
+        for value in self.niks:
+            digits = re.sub(r"\D", "", value)
+            if len(digits) >= MIN_DIGITS:
+                self.digits.setdefault(len(digits), set()).add(digits)
+        self.key_forms: list[str] = []
+        if self.key:
+            pads = HmacPads.from_key(self.key)
+            self.key_forms = [
+                self.key.decode("utf-8").lower(),
+                self.key.hex(),
+                base64.b64encode(self.key).decode().lower(),
+                pads.inner.hex(),
+                pads.outer.hex(),
+            ]
+
+    def in_text(self, text: str, pseudonyms: bool = True) -> list[str]:
+        digits = re.sub(r"\D", "", text)
+        found = sorted(
+            {
+                digits[i : i + n]
+                for n, wanted in self.digits.items()
+                for i in range(len(digits) - n + 1)
+                if digits[i : i + n] in wanted
+            }
+        )
+        lower = text.lower()
+        found += [f"key as {form[:6]}…" for form in self.key_forms if form in lower]
+        if pseudonyms:
+            found += sorted(set(HEX64.findall(lower)) & self.pseudonyms)
+        return found
+
+
+def leaks_in_database(path: Path, secrets: Secrets, pseudonyms: bool = True) -> dict:
+    """Every column of every table, whatever its type, cast to text (BLOBs also as hex)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return _leaks_in_tables(con, secrets, pseudonyms)
+
+
+def _leaks_in_tables(con, secrets: Secrets, pseudonyms: bool) -> dict:
+    con.execute("CREATE OR REPLACE TEMP TABLE secret_digits (digits VARCHAR, n INTEGER)")
+    digits = [d for ds in secrets.digits.values() for d in ds]
+    con.execute("INSERT INTO secret_digits SELECT d, length(d) FROM unnest(?) t(d)", [digits])
+    con.execute("CREATE OR REPLACE TEMP TABLE secret_keys (k VARCHAR)")
+    con.execute("INSERT INTO secret_keys SELECT unnest(?)", [sorted(secrets.pseudonyms)])
+    columns = con.execute(
+        "SELECT database_name, schema_name, table_name, column_name, data_type "
+        "FROM duckdb_columns() WHERE NOT internal AND schema_name <> 'pg_catalog' "
+        "AND table_name NOT IN ('secret_digits', 'secret_keys')"
+    ).fetchall()
+    assert columns
+    leaks = {}
+    for database, schema, table, column, data_type in columns:
+        name = f'"{database}"."{schema}"."{table}"'
+        text = f'CAST("{column}" AS VARCHAR)'
+        if data_type == "BLOB":
+            text = f"""(CAST("{column}" AS VARCHAR) || ' ' || hex("{column}"))"""
+        found = (
+            con.execute(
+                f"""
+            WITH v AS (SELECT DISTINCT {text} AS v FROM {name} WHERE "{column}" IS NOT NULL),
+            d AS (SELECT regexp_replace(v, '[^0-9]', '', 'g') AS d FROM v),
+            w AS (
+                SELECT d, n, unnest(range(1, length(d) - n + 2)) AS i
+                FROM d, (SELECT DISTINCT n FROM secret_digits)
+                WHERE length(d) >= n
+            )
+            SELECT list(DISTINCT digits) FROM w JOIN secret_digits s
+              ON s.n = w.n AND s.digits = substr(w.d, w.i, w.n)
+            """
+            ).fetchall()[0][0]
+            or []
+        )
+        if secrets.key_forms:
+            found += [
+                f"key as {form[:6]}…"
+                for (form,) in con.execute(
+                    f"""SELECT f FROM unnest(?) AS t(f) WHERE EXISTS (
+                            SELECT 1 FROM {name} WHERE contains(lower({text}), f))
+                        ORDER BY list_position(?, f)""",
+                    [secrets.key_forms, secrets.key_forms],
+                ).fetchall()
+            ]
+        if pseudonyms and secrets.pseudonyms:
+            found += (
+                con.execute(
+                    f"""SELECT list(DISTINCT k) FROM (
+                        SELECT unnest(regexp_extract_all(lower({text}), '[0-9a-f]{{64}}')) AS h
+                        FROM {name}) JOIN secret_keys ON k = h"""
+                ).fetchall()[0][0]
+                or []
+            )
+        if found:
+            leaks[f"{schema}.{table}.{column}"] = found
+    return leaks
+
+
+def leaks_in_output(output: Path, secrets: Secrets) -> tuple[dict, list[str]]:
+    """Leaks in every file under the output folder, and the files scanned.
+
+    Pseudonyms are allowed only in ``warehouse.duckdb`` (where the pipeline needs them).
+    """
+    leaks, scanned = {}, []
+    for path in sorted(p for p in output.rglob("*") if p.is_file()):
+        name = path.relative_to(output).as_posix()
+        scanned.append(name)
+        if path.suffix == ".duckdb":
+            found = leaks_in_database(path, secrets, pseudonyms=name != "warehouse.duckdb")
+        elif path.suffix == ".parquet":
+            with duckdb.connect() as con:
+                con.execute("CREATE TABLE parquet AS FROM read_parquet(?)", [str(path)])
+                found = _leaks_in_tables(con, secrets, pseudonyms=True)
+        else:  # text, or bytes read as text: a NIK in ASCII is found either way
+            found = secrets.in_text(path.read_bytes().decode("utf-8", errors="replace"))
+        if found:
+            leaks[name] = found
+    return leaks, scanned
+
+
+def event_log_text(instance: dg.DagsterInstance, run_id: str) -> str:
+    """The whole Dagster event log of a run, serialized (messages, metadata, errors)."""
+    return "\n".join(dg.serialize_value(record) for record in instance.all_logs(run_id))
+
+
+def warehouse_pseudonyms(settings: CakupanSettings) -> set[str]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return {
+            k
+            for (k,) in con.execute(
+                "SELECT DISTINCT person_key FROM raw.membership WHERE person_key IS NOT NULL"
+            ).fetchall()
+        }
+
+
+def test_the_scans_find_what_they_look_for(tmp_path):
+    """The scanners themselves: each form of each secret is found, in text and tables."""
+    number = nik(42)
+    pseudonym = hashlib.sha256(b"x").hexdigest()
+    secrets = Secrets({number, "6172010190XX0042"}, b"k3y", {pseudonym})
+    dashed = "-".join(number[i : i + 4] for i in range(0, 16, 4))
+    assert secrets.in_text(f"id {dashed}.") == [number]
+    assert secrets.in_text("id 6172 0101 90XX 0042") == ["61720101900042"]
+    assert secrets.in_text(f"x {pseudonym.upper()} y") == [pseudonym]
+    assert secrets.in_text(f"{b'k3y'.hex()}") == ["key as 6b3379…"]
+    assert secrets.in_text("2025-06-30 61.72 16684 73236") == []
+    db = tmp_path / "t.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE SCHEMA s")
+        con.execute(
+            "CREATE TABLE s.t AS SELECT CAST(? AS BIGINT) AS n, CAST(? AS DOUBLE) AS d, "
+            "CAST(? AS BLOB) AS b, ? AS p, 1 AS ok",
+            [number, number, "k3y", pseudonym],
+        )
+    found = leaks_in_database(db, secrets)
+    assert found == {
+        "s.t.n": [number],
+        "s.t.d": [number],  # a DOUBLE's text still has the digits
+        "s.t.b": ["key as k3y…", "key as 6b3379…"],
+        "s.t.p": [pseudonym],
+    }
+    assert "s.t.p" not in leaks_in_database(db, secrets, pseudonyms=False)
+
+
+# ------------------------------------------------------------------------------ redact
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3171010190000001",
+        "3171-0101-9000-0001",
+        "3171 0101 9000 0001",
+        "31.71.01.010190.0001",
+        "3171 - 0101 - 9000 - 0001",
+        "3171\u00a00101\u00a09000\u00a00001",  # no-break spaces
+        "3171\u20130101\u20139000\u20130001",  # en dashes
+    ],
+)
+def test_redact_masks_a_nik_written_any_way(text):
+    masked = redact(f"value '{text}' is not a region")
+    assert masked == "value '<16 digits>' is not a region"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["61.72", "2025-06-30", "lines 2, 3, 4", "5.089.783", "617201019000001", "31710101900000012"],
+)
+def test_redact_leaves_other_numbers(text):
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("2025-06-30 3171010190000001", "2025-06-30 <16 digits>"),  # a NIK next to a date
+        ("99999999999999999999", "99999999999999999999"),  # too long for a NIK: quoted
+        ("9.223.372.036.854.775.808", "9.223.372.036.854.775.808"),
+    ],
+)
+def test_redact_in_longer_runs_of_digits(text, masked):
+    assert redact(text) == masked
+
+
+@given(
+    digits=st.text("0123456789", min_size=16, max_size=16),
+    gaps=st.lists(
+        st.sampled_from(["", " ", "-", ".", " - ", "\u00a0", "\u2013"]), min_size=15, max_size=15
+    ),
+    before=st.sampled_from(["", "value '", "x", "line 3: "]),
+    after=st.sampled_from(["", "'", " rows", ", 2025-06-30"]),
+)
+def test_redact_leaves_no_nik_however_written(digits, gaps, before, after):
+    written = digits[0] + "".join(g + d for g, d in zip(gaps, digits[1:], strict=True))
+    masked = redact(before + written + after)
+    assert digits not in re.sub(r"\D", "", masked)
+    assert masked == before + "<16 digits>" + after
+
+
+def test_redact_masks_a_pseudonym():
+    key = hashlib.sha256(b"x").hexdigest()
+    assert redact(f"row {key} twice") == "row <pseudonym> twice"
+
+
+# -------------------------------------------------------------------------- the sample run
 
 
 @pytest.fixture(scope="module")
@@ -30,58 +293,175 @@ def sample_niks() -> set[str]:
     return niks
 
 
-def _leaks_in_database(path, niks: set[str]) -> dict[str, int]:
-    """Every VARCHAR column of every table: values holding a NIK of the input."""
-    leaks = {}
-    with duckdb.connect(str(path), read_only=True) as con:
-        con.execute("CREATE TEMP TABLE niks (nik VARCHAR)")
-        con.execute("INSERT INTO niks SELECT * FROM (SELECT unnest(?))", [sorted(niks)])
-        columns = con.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-            "WHERE data_type = 'VARCHAR' AND database_name = current_database()"
-        ).fetchall()
-        assert columns
-        for schema, table, column in columns:
-            (found,) = con.execute(
-                f"""SELECT count(*) FROM (
-                        SELECT unnest(regexp_extract_all("{column}", '\\d{{16}}')) AS digits
-                        FROM "{schema}"."{table}") JOIN niks ON nik = digits"""
-            ).fetchall()[0]
-            if found:
-                leaks[f"{schema}.{table}.{column}"] = found
-    return leaks
-
-
-def test_no_nik_in_any_database(sample_run, sample_niks):
-    run, _ = sample_run
-    for path in (run.settings.warehouse_path, run.settings.published_path):
-        assert _leaks_in_database(path, sample_niks) == {}, path
-
-
-def test_no_nik_in_the_dagster_event_log(sample_run, sample_niks):
+def test_nothing_the_sample_run_writes_holds_a_nik_pseudonym_or_the_key(sample_run, sample_niks):
     run, instance = sample_run
-    text = "\n".join(
-        repr(record.dagster_event) + (record.user_message or "")
-        for record in instance.all_logs(run.result.run_id)
+    secrets = Secrets(sample_niks, b"sample-test-key", warehouse_pseudonyms(run.settings))
+    assert len(secrets.pseudonyms) > 100_000
+    leaks, scanned = leaks_in_output(run.settings.output, secrets)
+    assert leaks == {}
+    # the scan really covered the databases, the results and the Data Docs
+    assert {"warehouse.duckdb", "coverage.duckdb", "quality/validation_results.parquet"} <= set(
+        scanned
     )
-    assert "invalid NIK" in text or "raw__membership" in text  # the log is really there
-    assert set(SIXTEEN_DIGITS.findall(text)) & sample_niks == set()
+    assert "quality/data_docs/index.html" in scanned
+    assert any(n.startswith("quality/data_docs/_gx_store/validations/") for n in scanned)
+    log = event_log_text(instance, run.result.run_id)
+    assert "no_invalid_nik" in log and "raw__membership" in log  # the log is really there
+    assert secrets.in_text(log) == []
 
 
-def test_no_pseudonym_in_the_published_database(sample_run):
+def test_the_published_database_holds_no_person_level_table(sample_run):
     run, _ = sample_run
-    with duckdb.connect(str(run.settings.warehouse_path), read_only=True) as con:
-        keys = {
-            k
-            for (k,) in con.execute("SELECT DISTINCT person_key FROM staging.membership").fetchall()
-        }
     with duckdb.connect(str(run.settings.published_path), read_only=True) as con:
-        published = con.execute(
-            "SELECT string_agg(CAST(columns(*) AS VARCHAR), '|') FROM reporting.coverage_by_city"
-        ).fetchall()
-    assert len(keys) > 1000
-    text = repr(published)
-    assert not any(k in text for k in list(keys)[:5000])
+        columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns()").fetchall()}
+    assert columns and not columns & SENSITIVE_COLUMNS
+
+
+# ---------------------------------------------------------------------------- rejections
+
+
+def test_rejected_rows_never_show_a_nik_with_separators(landing, output):
+    dashed, spaced, dotted = "3171-0101-9000-0001", "3171 0101 9000 0002", "31.71.01.010190.0003"
+    landing.workforce(both_segments("2024-08", "61.72", 100, 100))
+    landing.membership(
+        [
+            ["2025-06-30", nik(1), "PU", dashed, "AKTIF", "JKK,JKM", ""],  # NIK as region
+            ["2025-06-30", nik(2), "PU", "61.72", "AKTIF", "JKK,JKM", spaced],  # as a date
+            ["2025-06-30", dotted, "PU", "61.72", "AKTIF", "JKK,JKM", ""],  # invalid NIK
+        ]
+    )
+    landing.targets([[2025, "61.72", "35"]])
+    run = run_job(landing.root, output)
+    assert not run.success
+    csv_text = run.settings.rejected_files_path.read_text()
+    assert "members.csv,2,region_code,<16 digits>," in csv_text
+    assert "members.csv,3,registered_on,<16 digits>," in csv_text
+    secrets = Secrets({dashed, spaced, dotted, nik(1), nik(2)})
+    leaks, scanned = leaks_in_output(output, secrets)
+    assert leaks == {} and "rejected_files.csv" in scanned
+    messages = " ".join(str(e) for e in run.result.all_events)
+    assert "<16 digits>" in messages and secrets.in_text(messages) == []
+
+
+# ----------------------------------------------------------- a failing check on person_key
+
+
+def _small_landing(landing: Landing) -> list[str]:
+    landing.workforce(both_segments("2024-08", "61.72", 100, 100))
+    niks = [nik(i) for i in range(6)]
+    landing.membership(
+        [["2025-06-30", n, "PU", "61.72", "AKTIF", "JKK,JKM", "2020-01-01"] for n in niks]
+    )
+    landing.targets([[2025, "61.72", "35"]])
+    return niks
+
+
+def test_a_failing_person_key_check_shows_no_pseudonym(landing, output):
+    niks = _small_landing(landing)
+    assert run_job(landing.root, output).success
+    settings = CakupanSettings(landing_dir=str(landing.root), output_dir=str(output))
+    pseudonyms = warehouse_pseudonyms(settings)
+    assert len(pseudonyms) == 6
+    # the same person twice in one snapshot and segment: the uniqueness check fails
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("INSERT INTO staging.membership SELECT * FROM staging.membership LIMIT 2")
+    key = dg.AssetKey(["staging", "membership"])
+    job = dg.define_asset_job(
+        "checks_only",
+        selection=dg.AssetSelection.checks_for_assets(key),
+        executor_def=dg.in_process_executor,
+    )
+    defs = dg.Definitions.merge(build_definitions(settings), dg.Definitions(jobs=[job]))
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("checks_only").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+        log = event_log_text(instance, result.run_id)
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert set(failed) == {"one_row_per_person_and_segment"}
+    assert failed["one_row_per_person_and_segment"].metadata["unexpected count"].value == 4
+
+    secrets = Secrets(set(niks), b"test-key-not-secret", pseudonyms)
+    leaks, scanned = leaks_in_output(output, secrets)
+    assert leaks == {}
+    run = f"staging/membership/{result.run_id}/"  # this run's results and page were scanned
+    assert any(n.startswith(f"quality/data_docs/_gx_store/validations/{run}") for n in scanned)
+    assert any(n.startswith(f"quality/data_docs/validations/{run}") for n in scanned)
+    assert secrets.in_text(log) == [] and "one_row_per_person_and_segment" in log
+
+
+@pytest.fixture
+def people_db(tmp_path) -> Path:
+    """A staging.membership-like table where one person appears twice."""
+    db = tmp_path / "people.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE SCHEMA staging")
+        con.execute(
+            """CREATE TABLE staging.membership AS
+               SELECT DATE '2025-06-30' AS snapshot_date, sha256('n' || (i % 3)) AS person_key,
+                      lpad(CAST(i % 3 AS VARCHAR), 16, '7') AS nik, 'PU' AS segment,
+                      CASE WHEN i = 0 THEN NULL ELSE '61.72' END AS region_code,
+                      DATE '2020-01-01' AS registered_on
+               FROM range(4) r(i)"""
+        )
+    return db
+
+
+def test_the_runner_never_samples_a_sensitive_column(people_db, tmp_path):
+    suite = load_suite(REPO / "expectations" / "staging.membership.json")
+    suite["expectations"] += [
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "person_key"}},
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "nik"}},
+        {
+            "type": "unexpected_rows_expectation",
+            "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch} WHERE person_key <> ''"},
+            "meta": {"name": "every_row"},
+        },
+    ]
+    docs = tmp_path / "quality" / "data_docs"
+    outcomes = run_suite(people_db, suite, "staging.membership", docs, run_name="r1")
+    by = {o.expectation: o for o in outcomes}
+    assert (by["one_row_per_person_and_segment"].unexpected_count, by["every_row"].success) == (
+        2,
+        False,
+    )
+    assert by["column_values_to_be_unique__person_key"].unexpected_count == 2
+    sample = by["every_row"].sample  # SELECT *, without the NIK and the pseudonym
+    assert len(sample) == 4
+    assert {tuple(row) for row in sample} == {
+        ("snapshot_date", "segment", "region_code", "registered_on")
+    }
+    with duckdb.connect(str(people_db), read_only=True) as con:
+        rows = con.execute("SELECT person_key, nik FROM staging.membership").fetchall()
+    secrets = Secrets({n for _, n in rows}, pseudonyms={k for k, _ in rows})
+    assert secrets.in_text(repr(outcomes)) == []
+    leaks, scanned = leaks_in_output(tmp_path / "quality", secrets)
+    assert leaks == {} and any("_gx_store/validations" in n for n in scanned)
+
+
+@pytest.mark.parametrize(
+    "expectation",
+    [
+        {"type": "expect_column_max_to_be_between", "kwargs": {"column": "person_key"}},
+        {
+            "type": "expect_column_distinct_values_to_be_in_set",
+            "kwargs": {"column": "NIK", "value_set": ["x"]},
+        },
+    ],
+)
+def test_an_expectation_that_would_report_a_sensitive_value_is_refused(people_db, expectation):
+    suite = {"name": "s", "expectations": [expectation]}
+    with pytest.raises(ValueError, match="personal data"):
+        run_suite(people_db, suite, "staging.membership")
+
+
+def test_a_sensitive_id_column_is_refused(people_db):
+    suite = load_suite(REPO / "expectations" / "staging.membership.json")
+    with pytest.raises(ValueError, match="personal data"):
+        run_suite(people_db, suite, "staging.membership", id_columns=["person_key"])
+
+
+# --------------------------------------------------------------------------------- the key
 
 
 def test_pseudonym_is_hmac_sha256_of_the_trimmed_nik(landing, output, monkeypatch):
@@ -96,25 +476,100 @@ def test_pseudonym_is_hmac_sha256_of_the_trimmed_nik(landing, output, monkeypatc
     assert stored == expected
 
 
-def test_key_file_is_created_once_with_mode_0600(tmp_path, monkeypatch):
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def no_key(monkeypatch, tmp_path):
+    """No key in the environment, and a home of our own."""
     monkeypatch.delenv("CAKUPAN_PSEUDONYM_KEY")
-    settings = CakupanSettings(landing_dir=str(tmp_path), output_dir=str(tmp_path / "out"))
-    first = settings.pseudonym_key()
-    key_file = tmp_path / "out" / "pseudonym.key"
-    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    assert settings.pseudonym_key() == first and len(first) == 64
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    return CakupanSettings(landing_dir=str(tmp_path), output_dir=str(tmp_path / "out"))
 
 
-def test_rejection_messages_never_quote_a_nik(landing, output):
-    number = nik(7)
-    # the NIK lands in the region column: the error quotes the value, masked
-    landing.membership([["2025-06-30", number, "PU", number, "AKTIF", "JKK,JKM", ""]])
+def test_key_file_is_created_once_in_the_config_home(no_key, tmp_path, monkeypatch):
+    config = tmp_path / "xdg"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    first = no_key.pseudonym_key()
+    key_file = config / "cakupan" / "pseudonym.key"
+    assert key_file.read_text().strip().encode() == first and len(first) == 64
+    assert (_mode(key_file), _mode(key_file.parent)) == (0o600, 0o700)
+    assert no_key.pseudonym_key() == first
+    assert not (tmp_path / "out" / "pseudonym.key").exists()
+    assert [p.name for p in key_file.parent.iterdir()] == ["pseudonym.key"]  # no temp left
+
+
+@pytest.mark.parametrize("xdg", [None, "relative/config"])  # a relative value is ignored
+def test_key_file_defaults_to_dot_config(no_key, tmp_path, monkeypatch, xdg):
+    if xdg:
+        monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+    key = no_key.pseudonym_key()
+    key_file = tmp_path / "home" / ".config" / "cakupan" / "pseudonym.key"
+    assert key_file.read_text().strip().encode() == key
+    assert (_mode(key_file), _mode(key_file.parent), _mode(key_file.parent.parent)) == (
+        0o600,
+        0o700,
+        0o700,
+    )
+
+
+def test_a_key_in_the_output_folder_is_moved_out(no_key, tmp_path, capsys):
+    old = tmp_path / "out" / "pseudonym.key"
+    old.parent.mkdir()
+    old.write_text("an-old-secret-key\n")
+    assert no_key.pseudonym_key() == b"an-old-secret-key"
+    new = tmp_path / "home" / ".config" / "cakupan" / "pseudonym.key"
+    assert not old.exists() and new.read_text() == "an-old-secret-key\n"
+    assert (_mode(new), _mode(new.parent)) == (0o600, 0o700)
+    message = capsys.readouterr().err
+    assert f"moved the pseudonymization key {old} to {new}" in message
+    assert "an-old-secret-key" not in message
+    assert no_key.pseudonym_key() == b"an-old-secret-key"  # and used from there on
+
+
+def test_the_same_key_left_in_the_output_folder_is_removed(no_key, tmp_path, capsys):
+    key = no_key.pseudonym_key()
+    old = tmp_path / "out" / "pseudonym.key"
+    old.parent.mkdir()
+    old.write_text(key.decode() + "\n")
+    assert no_key.pseudonym_key() == key
+    assert not old.exists()
+    assert f"removed {old}" in capsys.readouterr().err
+
+
+def test_two_different_keys_are_never_replaced(no_key, tmp_path):
+    new_key = no_key.pseudonym_key()
+    new = tmp_path / "home" / ".config" / "cakupan" / "pseudonym.key"
+    old = tmp_path / "out" / "pseudonym.key"
+    old.parent.mkdir()
+    old.write_text("an-old-secret-key\n")
+    with pytest.raises(PseudonymKeyConflict) as error:
+        no_key.pseudonym_key()
+    message = str(error.value)
+    assert str(old) in message and str(new) in message and "Keep the one" in message
+    assert "an-old-secret-key" not in message and new_key.decode() not in message
+    assert old.read_text() == "an-old-secret-key\n"
+    assert new.read_text().strip().encode() == new_key
+
+
+def test_a_run_with_the_key_file_leaves_no_key_in_its_output(landing, output, no_key, tmp_path):
+    niks = _small_landing(landing)
     run = run_job(landing.root, output)
-    assert not run.success
-    csv_text = run.settings.rejected_files_path.read_text()
-    assert "region_code" in csv_text and number not in csv_text
-    messages = " ".join(str(e) for e in run.result.all_events)
-    assert number not in messages
+    assert run.success
+    key_file = tmp_path / "home" / ".config" / "cakupan" / "pseudonym.key"
+    key = key_file.read_text().strip().encode()
+    with duckdb.connect(str(run.settings.warehouse_path), read_only=True) as con:
+        (stored,) = con.execute("SELECT min(person_key) FROM raw.membership").fetchall()[0]
+    assert stored in {hmac.new(key, n.encode(), hashlib.sha256).hexdigest() for n in niks}
+    assert not list(output.rglob("*.key"))
+    leaks, _ = leaks_in_output(output, Secrets(set(niks), key, warehouse_pseudonyms(run.settings)))
+    assert leaks == {}
+
+
+# ------------------------------------------------------------------------------ the reader
 
 
 def test_reader_keeps_columns_as_text(tmp_path):
@@ -125,3 +580,29 @@ def test_reader_keeps_columns_as_text(tmp_path):
     assert frame.schema["nik"] == pl.String and frame["nik"][0] == "0012345678901234"
     assert frame["region_code"][0] == "61.70"
     assert path.exists() and set(COLUMNS["membership"]) <= set(frame.columns)
+
+
+def test_a_key_conflict_stops_run_and_validate_naming_both_files(
+    landing, output, no_key, capsys, monkeypatch
+):
+    for name in ("CAKUPAN_LANDING_DIR", "CAKUPAN_OUTPUT_DIR"):  # cli.main sets them
+        monkeypatch.setenv(name, "")
+    _small_landing(landing)
+    new = no_key.key_path
+    new.parent.mkdir(parents=True)
+    new.write_text("the-new-key\n")
+    old = output / "pseudonym.key"
+    output.mkdir()
+    old.write_text("the-old-key\n")
+    run = run_job(landing.root, output)
+    assert not run.success
+    assert cli._explain_failure(run.result, run.settings) == cli.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert str(old) in err and str(new) in err and "replaces neither" in err
+    status = cli.main(["validate", "--landing", str(landing.root), "--output", str(output)])
+    assert status == cli.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert str(old) in err and str(new) in err
+    assert "the-old-key" not in err and "the-new-key" not in err
+    assert (old.read_text(), new.read_text()) == ("the-old-key\n", "the-new-key\n")
+    assert not (output / "coverage.duckdb").exists()

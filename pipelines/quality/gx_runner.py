@@ -43,6 +43,15 @@ warehouse. Consequences (DuckDB rules):
   makes GX fail with ``TestConnectionError: ... Can't open a connection to same database
   file with a different configuration``. Close it first.
 
+Personal data (:data:`pipelines.privacy.SENSITIVE_COLUMNS`: ``nik``, ``person_key``): a suite
+with an expectation on such a column runs without any value sample (``BASIC`` result
+format, ``partial_unexpected_count`` 0: GX fetches no unexpected value, so none reaches its
+stores or the Data Docs), and such an expectation must be row-by-row (a map expectation)
+or count-only: ``expect_column_max_to_be_between`` on ``person_key`` would report a
+pseudonym as its observed value. Samples of ``unexpected_rows_expectation`` leave out
+those columns; every text (observed value, error, sample value) goes through
+:func:`pipelines.privacy.redact`.
+
 All engines are disposed before :func:`run_suite` returns, so the file is not left open.
 Not thread-safe (GX keeps its current context in a module global): run one suite at a
 time per process.
@@ -62,6 +71,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from pipelines.privacy import SENSITIVE_COLUMNS, redact
+
 __all__ = [
     "SAMPLE_SIZE",
     "ExpectationOutcome",
@@ -79,6 +90,20 @@ _DOCS_SITE = "cakupan"
 _GX_SEVERITY = {"critical": "ERROR", "warning": "WARN", "info": "WARN"}
 # Keys of GX's serialized expectation that are assigned by a store, not by the author.
 _STORE_ASSIGNED = ("id", "rendered_content")
+# Result format of a suite touching a sensitive column: counts only, no value fetched.
+_NO_VALUES = {
+    "result_format": "BASIC",
+    "partial_unexpected_count": 0,
+    "exclude_unexpected_values": True,
+}
+# Column-level expectations that are not row-by-row but report only counts or types.
+_COUNT_ONLY = frozenset(
+    {
+        "expect_column_to_exist",
+        "expect_column_unique_value_count_to_be_between",
+        "expect_column_proportion_of_unique_values_to_be_between",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +136,8 @@ class _Spec:
     severity: Severity
     description: str | None
     config: dict[str, Any]
+    sensitive: tuple[str, ...] = ()
+    """The sensitive columns the expectation reads (see :data:`SENSITIVE_COLUMNS`)."""
 
 
 # ----------------------------------------------------------------------------- public API
@@ -162,7 +189,8 @@ def run_suite(
         data_docs_dir: if given, GX Data Docs HTML are (re)built there (``index.html``).
         run_name: GX run name shown in Data Docs (e.g. the Dagster run id).
         id_columns: key columns of ``table``; column-map samples then include them
-            (GX ``unexpected_index_column_names``). They must exist in the table.
+            (GX ``unexpected_index_column_names``). They must exist in the table and not
+            be sensitive; they are unused when the suite touches a sensitive column.
         store_dir: where GX keeps the suites and validation results the Data Docs are
             rendered from; defaults to ``data_docs_dir / "_gx_store"``. Persisting them is
             what lets one docs folder accumulate several suites and runs: GX's index
@@ -174,12 +202,15 @@ def run_suite(
         One outcome per expectation (per day, with ``partition_column``), in suite order.
 
     Raises:
-        ValueError: malformed suite or table name.
+        ValueError: malformed suite or table name, a sensitive id column, an expectation
+            that would report a sensitive value.
         great_expectations.exceptions.GreatExpectationsError: unknown expectation type or
             invalid kwargs, missing table, unreadable database.
     """
     specs = _parse_suite(suite)
     schema, table_name = _split_table(table)
+    if hidden := [c for c in id_columns if c.lower() in SENSITIVE_COLUMNS]:
+        raise ValueError(f"id_columns {hidden} hold personal data: they are never sampled")
     url = duckdb_url(db_path)
     if not Path(db_path).is_file():
         raise FileNotFoundError(f"DuckDB file not found: {db_path}")
@@ -223,6 +254,7 @@ def run_suite(
             batches = [(None, None)]
 
         expectations = [ExpectationConfiguration(**s.config).to_domain_obj() for s in specs]
+        _check_sensitive(suite["name"], specs, expectations)
         gx_suite = context.suites.add_or_update(
             gx.ExpectationSuite(
                 name=suite["name"],
@@ -244,7 +276,9 @@ def run_suite(
             "result_format": "SUMMARY",
             "partial_unexpected_count": SAMPLE_SIZE,
         }
-        if id_columns:
+        if any(s.sensitive for s in specs):
+            result_format = dict(_NO_VALUES)
+        elif id_columns:
             result_format["unexpected_index_column_names"] = list(id_columns)
         outcomes: list[ExpectationOutcome] = []
         for day, batch_parameters in batches:
@@ -334,6 +368,24 @@ def _context_config(docs_dir: Path | None, store_dir: Path | None) -> Any:
     )
 
 
+def _check_sensitive(suite_name: str, specs: list[_Spec], expectations: list) -> None:
+    """An expectation on a sensitive column must not report values: row-by-row or counts."""
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    row_by_row = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    for spec, expectation in zip(specs, expectations, strict=True):
+        if spec.sensitive and not (isinstance(expectation, row_by_row) or spec.type in _COUNT_ONLY):
+            raise ValueError(
+                f"suite {suite_name!r}, expectation {spec.name!r}: {spec.type} on "
+                f"{', '.join(spec.sensitive)} (personal data) could report a value; only "
+                f"row-by-row (column map) and count-only expectations may check it"
+            )
+
+
 def _close(datasource: Any) -> None:
     """Dispose both SQLAlchemy engines GX holds, releasing the DuckDB file."""
     # get_execution_engine() runs the metrics (StaticPool after gx_duckdb.apply());
@@ -407,7 +459,8 @@ def _parse_suite(suite: Any, origin: str = "suite") -> list[_Spec]:
         config = {k: v for k, v in raw.items() if k not in _STORE_ASSIGNED}
         config["kwargs"] = dict(kwargs)
         description = raw.get("description") or meta.get("description")
-        specs.append(_Spec(name_, etype, severity, description, config))
+        sensitive = tuple(c for c in _columns(kwargs) if c.lower() in SENSITIVE_COLUMNS)
+        specs.append(_Spec(name_, etype, severity, description, config, sensitive))
     return specs
 
 
@@ -428,14 +481,19 @@ def _check_unexpected_rows_query(query: Any, where: str) -> None:
         )
 
 
-def _default_name(etype: str, kwargs: Mapping[str, Any]) -> str:
+def _columns(kwargs: Mapping[str, Any]) -> list[str]:
+    """The columns an expectation names in its kwargs."""
     cols: list[str] = []
     for key in ("column", "column_A", "column_B"):
         if isinstance(kwargs.get(key), str):
             cols.append(kwargs[key])
     if isinstance(kwargs.get("column_list"), list):
         cols.extend(str(c) for c in kwargs["column_list"])
-    name = "__".join([etype.removeprefix("expect_"), *cols])
+    return cols
+
+
+def _default_name(etype: str, kwargs: Mapping[str, Any]) -> str:
+    name = "__".join([etype.removeprefix("expect_"), *_columns(kwargs)])
     return re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
 
 
@@ -469,12 +527,12 @@ def _outcome(spec: _Spec, r: Any) -> ExpectationOutcome:
         expectation_type=spec.type,
         severity=spec.severity,
         success=bool(r.success) and error is None,
-        observed_value=observed,
+        observed_value=redact(observed),
         unexpected_count=unexpected_count,
         sample=_column_map_sample(spec, result),
         raw=raw,
         description=spec.description,
-        error=error,
+        error=None if error is None else redact(error),
     )
 
 
@@ -506,7 +564,7 @@ def _column_map_sample(spec: _Spec, result: Mapping[str, Any]) -> list[dict[str,
         elif "column_A" in kwargs and isinstance(v, list | tuple) and len(v) == 2:
             out.append(_jsonable_row({kwargs["column_A"]: v[0], kwargs["column_B"]: v[1]}))
         else:
-            out.append({str(kwargs.get("column", "value")): _jsonable(v)})
+            out.append(_jsonable_row({str(kwargs.get("column", "value")): v}))
     return out
 
 
@@ -558,7 +616,12 @@ def _jsonable(v: Any) -> Any:
 
 
 def _jsonable_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {str(k): _jsonable(v) for k, v in row.items()}
+    """A sample row without sensitive columns, its text redacted."""
+    return {
+        str(k): redact(v) if isinstance(v, str) else v
+        for k, v in ((k, _jsonable(v)) for k, v in row.items())
+        if str(k).lower() not in SENSITIVE_COLUMNS
+    }
 
 
 def _to_text(v: Any) -> str:
