@@ -95,6 +95,10 @@ def _row_count(event) -> int | None:
     return None if value is None else int(value.value)
 
 
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
 def step_name(step_key: str) -> str:
     """``raw__membership`` -> ``raw/membership`` (asset keys as the UI shows them)."""
     return step_key.replace("__", "/")
@@ -153,9 +157,9 @@ class ProgressHandler(logging.Handler):
         parts = []
         rows = self.rows.pop(step, [])
         if len(rows) == 1 and rows[0][1] is not None:
-            parts.append(f"{rows[0][1]:,} rows")
+            parts.append(_rows(rows[0][1]))
         elif rows:
-            parts.append(", ".join(f"{key} {n:,} rows" for key, n in rows if n is not None))
+            parts.append(", ".join(f"{key} {_rows(n)}" for key, n in rows if n is not None))
         checks = self.checks.pop(step, [])
         if checks:
             failed = [c for c in checks if not c.passed]

@@ -83,12 +83,16 @@ def hold_in_another_process(start, output: Path, run_id: str) -> subprocess.Pope
     return holder
 
 
-def wait_for(condition, what: str, timeout: float = 240):
+def wait_for(condition, what: str, proc: subprocess.Popen | None = None, timeout: float = 240):
+    """The first true value of ``condition()``; fails when ``proc`` ends first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
+        if proc is not None and proc.poll() is not None:
+            out = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"process ended ({proc.returncode}) before {what}: {out}")
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
 
@@ -136,9 +140,10 @@ def test_a_run_killed_with_sigkill_does_not_block_the_next(processes, tmp_path):
     holder = wait_for(
         lambda: (h := runlock.read_holder(output / ".cakupan.lock")) and h.pid == first.pid and h,
         "the first run to take the lock",
+        first,
     )
     log = wait_for(lambda: next((output / "logs").glob(f"*_{holder.run_id}.log"), None), "log")
-    wait_for(lambda: "STEP_START" in log.read_text(), "the first run's first step")
+    wait_for(lambda: "STEP_START" in log.read_text(), "the first run's first step", first)
     kill(first)
 
     done = subprocess.run(  # no waiting allowed: the lock must be free at once
@@ -208,7 +213,8 @@ def dagster_home(tmp_path) -> Path:
 
 def dagster_job_execute(start, landing: Path, output: Path, home: Path, **env: str):
     return start(
-        [str(BIN / "dagster"), "job", "execute", "-w", "workspace.yaml", "-j", "cakupan"],
+        [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-a", "defs"]
+        + ["-j", "cakupan"],
         env=environment(
             CAKUPAN_LANDING_DIR=str(landing),
             CAKUPAN_OUTPUT_DIR=str(output),
@@ -228,6 +234,7 @@ def test_a_run_not_started_by_the_cli_holds_the_lock(processes, tmp_path, dagste
     holder = wait_for(
         lambda: (h := runlock.read_holder(lock)) and h.pid == run.pid and h,
         "`dagster job execute` to take the lock",
+        run,
     )
     with pytest.raises(runlock.RunLockError, match=f"run {holder.run_id}, pid {run.pid}"):
         with runlock.hold(output, "probe", timeout=0.5):
