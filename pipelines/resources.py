@@ -28,9 +28,9 @@ class Warehouse(DuckDBResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext):
-        log = context.log
+        log, run_id = context.log, context.run.run_id if context.run else None
         with runlock.hold(
-            Path(self.database).parent, context.run_id, on_wait=log.warning if log else None
+            Path(self.database).parent, run_id, on_wait=log.warning if log else None
         ) as held:
             if context.instance is not None:
                 abandoned = runlock.fail_abandoned_run(context.instance, held.previous)

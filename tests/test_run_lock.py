@@ -20,6 +20,7 @@ import pytest
 
 from pipelines import cli, runlock
 from tests.conftest import Landing, both_segments, nik
+from tests.test_dev_server import dev_server  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -286,3 +287,37 @@ def test_the_lock_is_reentrant_within_a_process_only(processes, tmp_path):
         assert probe.returncode != 0
         assert f"another cakupan run (run outer, pid {os.getpid()})" in probe.stderr
     assert runlock.read_holder(output / ".cakupan.lock") is None
+
+
+@pytest.fixture
+def ui_with_short_lock_timeout(request, monkeypatch):
+    """`dagster dev` (tests.test_dev_server) whose runs wait 2 s at most for the lock."""
+    monkeypatch.setenv("CAKUPAN_LOCK_TIMEOUT", "2")
+    return request.getfixturevalue("dev_server")
+
+
+def test_a_run_launched_from_the_ui_waits_then_fails(
+    processes, tmp_path, ui_with_short_lock_timeout
+):
+    client, output = ui_with_short_lock_timeout
+    holder = hold_in_another_process(processes, output, "holder-run")
+    run_id = client.submit_job_execution(
+        "cakupan", repository_location_name="cakupan", repository_name="__repository__"
+    )
+    status = wait_for(
+        lambda: (s := client.get_run_status(run_id).value) in ("SUCCESS", "FAILURE") and s,
+        "the run to end",
+    )
+    assert status == "FAILURE"
+    with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:
+        logged = "\n".join(map(_text, instance.all_logs(run_id)))
+    assert f"waiting for run holder-run (pid {holder.pid}) to finish" in logged
+    assert f"another cakupan run (run holder-run, pid {holder.pid}) holds" in logged
+    assert not (output / "warehouse.duckdb").exists()
+
+
+def _text(entry) -> str:
+    """An event's message and error (with the errors that caused it), as the UI shows them."""
+    data = entry.dagster_event.event_specific_data if entry.dagster_event else None
+    error = getattr(data, "error", None)
+    return entry.message + ("\n" + error.to_string() if error else "")
