@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
@@ -44,17 +46,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(verbose: bool) -> int:
+    from pipelines import runlock
     from pipelines.settings import settings_from_env
 
     settings = settings_from_env()
-    result, status = _execute("cakupan", settings, verbose)
-    if result is None:
-        return status
-    _print_checks(result, failures_only=True)
-    if result.success:
-        _summary(settings)
-        return EXIT_OK
-    return _explain_failure(result, settings)
+    if not _landing_ok(settings):
+        return EXIT_FAILED
+    run_id = str(uuid.uuid4())
+    try:  # one run at a time on this output folder, the report after it included
+        with runlock.hold(settings.output, run_id, on_wait=_waiting):
+            result, status = _execute("cakupan", settings, verbose, run_id)
+            if result is None:
+                return status
+            _print_checks(result, failures_only=True)
+            if result.success:
+                _summary(settings)
+                return EXIT_OK
+            return _explain_failure(result, settings)
+    except runlock.RunLockError as exc:
+        print(f"cakupan: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _waiting(message: str) -> None:
+    print(f"cakupan: {message}", flush=True)
 
 
 def _validate(verbose: bool) -> int:
@@ -79,32 +94,68 @@ def _validate(verbose: bool) -> int:
         return _explain_failure(result, settings)
 
 
-def _execute(job_name: str, settings, verbose: bool):
-    """Run a job in process; (result, None), or (None, exit status) when it cannot start."""
-    from pipelines.settings import LandingDirectoryError
+def _execute(job_name: str, settings, verbose: bool, run_id: str | None = None):
+    """Run a job in process; (result, None), or (None, exit status) when it cannot start.
 
-    try:
-        settings.landing  # noqa: B018 - fail early, naming the folder
-    except LandingDirectoryError as exc:
-        print(f"cakupan: error: {exc}", file=sys.stderr)
+    One line per step and warning is printed as the run goes (all of Dagster's log with
+    ``verbose``); the full log is kept in ``$CAKUPAN_OUTPUT_DIR/logs/`` and the run in the
+    persistent Dagster instance (``_instance``), so the UI's run history shows it.
+    """
+    if not _landing_ok(settings):
         return None, EXIT_FAILED
 
     import dagster as dg
 
+    from pipelines import progress
     from pipelines.definitions import build_definitions
+    from pipelines.settings import output_dir_from_env
 
-    defs = build_definitions(settings)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    run_id = run_id or str(uuid.uuid4())
+    log_file = progress.log_path(Path(output_dir_from_env()).resolve() / "logs", run_id)
+    loggers = {progress.LOGGER_NAME: {}}
+    if verbose:
+        loggers["console"] = {"config": {"log_level": "INFO"}}
     print(f"cakupan: running job {job_name!r} on {settings.landing_dir}", flush=True)
-    with instance or dg.DagsterInstance.ephemeral() as inst:
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=inst,
-            raise_on_error=False,
-            run_config={
-                "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}}
-            },
+    with progress.run_loggers(log_file) as run_loggers, _instance() as instance:
+        defs = build_definitions(
+            settings, loggers={"console": dg.colored_console_logger, **run_loggers}
         )
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_id=run_id,
+            run_config={"loggers": loggers},
+        )
+    print(f"cakupan: run {run_id}; full log: {log_file}", flush=True)
     return result, None
+
+
+def _landing_ok(settings) -> bool:
+    """Whether the landing folder can be read (else say so, naming the folder)."""
+    from pipelines.settings import LandingDirectoryError
+
+    try:
+        settings.landing  # noqa: B018
+    except LandingDirectoryError as exc:
+        print(f"cakupan: error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _instance():
+    """The persistent Dagster instance of ``$DAGSTER_HOME``, else of
+    ``$CAKUPAN_OUTPUT_DIR/dagster_home`` (the one ``make dev`` uses), created like
+    ``make dev`` creates it."""
+    import dagster as dg
+
+    from pipelines.settings import PROJECT_ROOT, output_dir_from_env
+
+    home = Path(os.environ.get("DAGSTER_HOME") or Path(output_dir_from_env()) / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        shutil.copy(PROJECT_ROOT / "pipelines" / "dagster_home_template" / "dagster.yaml", config)
+    return dg.DagsterInstance.from_config(str(home.resolve()))
 
 
 def _print_checks(result, failures_only: bool) -> None:

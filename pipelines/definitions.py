@@ -38,7 +38,11 @@ nightly = dg.ScheduleDefinition(
 )
 
 
-def build_definitions(settings: CakupanSettings | None = None) -> dg.Definitions:
+def build_definitions(
+    settings: CakupanSettings | None = None, loggers: dict[str, dg.LoggerDefinition] | None = None
+) -> dg.Definitions:
+    """The definitions for ``settings``; ``loggers``: the jobs' loggers (default: Dagster's
+    console logger), as ``cakupan run`` sets them."""
     settings = settings or settings_from_env()
     return dg.Definitions(
         assets=dg.load_assets_from_modules(ASSET_MODULES),
@@ -46,6 +50,7 @@ def build_definitions(settings: CakupanSettings | None = None) -> dg.Definitions
         jobs=[cakupan_job, validate_job],
         schedules=[nightly],
         executor=dg.in_process_executor,
+        loggers=loggers,
         resources={
             "settings": settings,
             "warehouse": Warehouse(database=str(settings.warehouse_path)),

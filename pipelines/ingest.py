@@ -73,7 +73,7 @@ def ingest(
     files, skipped = list_files(settings.landing, kind)
     report = IngestReport(kind, skipped=skipped)
     for name in skipped:
-        log.info(f"{kind}: skipped {name} (not a {'/'.join(EXTENSIONS[kind])} file)")
+        log.warning(f"{kind}: skipped {name} (not a {'/'.join(EXTENSIONS[kind])} file)")
     params = (
         HmacPads.from_key(settings.pseudonym_key()).sql_params() if kind == "membership" else {}
     )
@@ -111,7 +111,7 @@ def ingest(
         if f.skipped_totals:
             log.info(f"{f.file.name}: skipped {f.skipped_totals} province/national total row(s)")
         if f.unknown_programs:
-            log.info(f"{f.file.name}: ignored {f.unknown_programs} unknown program name(s)")
+            log.warning(f"{f.file.name}: ignored {f.unknown_programs} unknown program name(s)")
     return report
 
 

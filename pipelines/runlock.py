@@ -1,0 +1,193 @@
+"""One cakupan run at a time per output folder, whichever way it was started.
+
+A run holds an exclusive ``flock`` on ``$CAKUPAN_OUTPUT_DIR/.cakupan.lock`` from its first
+step to its last (the ``warehouse`` resource takes it; ``cakupan run`` takes it before the
+run so that its report after the run is covered too). The file names the holder (run id
+and pid) so that a second run can say what it waits for. The operating system releases
+the lock when the holder's process ends, killed with SIGKILL included.
+
+A second run waits at most ``CAKUPAN_LOCK_TIMEOUT`` seconds (default 600), then fails.
+Holding is re-entrant within one process: the CLI and the resource of the run it starts
+share one lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+LOCK_NAME = ".cakupan.lock"
+TIMEOUT_ENV = "CAKUPAN_LOCK_TIMEOUT"
+DEFAULT_TIMEOUT = 600.0
+POLL_SECONDS = 0.2
+
+
+class RunLockError(Exception):
+    """The run lock could not be taken (another run holds it, or a bad setting)."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds (or last held) the lock."""
+
+    run_id: str | None
+    pid: int | None
+
+    def __str__(self) -> str:
+        return f"run {self.run_id or 'unknown'}, pid {self.pid or 'unknown'}"
+
+
+@dataclass
+class Held:
+    """A lock held by this process. ``previous``: the holder the file still named when it
+    was taken, i.e. one that ended without releasing it (killed), else None."""
+
+    path: Path
+    fd: int
+    previous: Holder | None
+    depth: int = 1
+
+
+_held: dict[Path, Held] = {}
+_registry = threading.Lock()
+
+
+def lock_path(output_dir: str | os.PathLike) -> Path:
+    return Path(output_dir).resolve() / LOCK_NAME
+
+
+def timeout_from_env() -> float:
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also rejects nan
+        raise RunLockError(f"{TIMEOUT_ENV}={text!r} is not a number of seconds >= 0")
+    return value
+
+
+@contextmanager
+def hold(
+    output_dir: str | os.PathLike,
+    run_id: str | None,
+    on_wait: Callable[[str], object] | None = None,
+    timeout: float | None = None,
+) -> Iterator[Held]:
+    """Hold the run lock of ``output_dir`` for the block, waiting for another holder at most
+    ``timeout`` seconds (default: ``$CAKUPAN_LOCK_TIMEOUT``); ``on_wait`` is told, once per
+    holder, which run it waits for. Raises ``RunLockError`` when it gives up."""
+    path = lock_path(output_dir)
+    with _registry:
+        held = _held.get(path)
+        if held is not None:
+            held.depth += 1
+    if held is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        held = _acquire(path, run_id, on_wait, timeout_from_env() if timeout is None else timeout)
+        with _registry:
+            _held[path] = held
+    try:
+        yield held
+    finally:
+        with _registry:
+            held.depth -= 1
+            last = held.depth == 0
+            if last:
+                del _held[path]
+        if last:
+            os.ftruncate(held.fd, 0)  # a clean release leaves no holder named
+            os.close(held.fd)  # closing releases the flock
+
+
+def read_holder(path: Path, fd: int | None = None) -> Holder | None:
+    """The holder the lock file names, or None (free after a clean release, or unreadable)."""
+    try:
+        if fd is None:
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = os.pread(fd, 4096, 0).decode("utf-8")
+        data = json.loads(text) if text.strip() else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return Holder(run_id=data.get("run_id"), pid=data.get("pid"))
+
+
+def _acquire(path: Path, run_id, on_wait, timeout: float) -> Held:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        known: Holder | None = None
+        polls = 0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                pass
+            # a holder being written or released reads as None: keep the one known
+            holder = read_holder(path, fd) or known
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RunLockError(
+                    f"another cakupan run ({holder or 'unknown run'}) holds {path}; gave up "
+                    f"after {timeout:g} s (set {TIMEOUT_ENV} to wait longer)"
+                )
+            if on_wait is not None and (polls == 0 or holder != known):
+                who = f"run {holder.run_id} (pid {holder.pid})" if holder else "another run"
+                on_wait(
+                    f"waiting for {who} to finish: it holds {path} "
+                    f"(giving up after {timeout:g} s, {TIMEOUT_ENV})"
+                )
+            known, polls = holder, polls + 1
+            time.sleep(min(POLL_SECONDS, left))
+        previous = read_holder(path, fd)
+        data = json.dumps({"run_id": run_id, "pid": os.getpid()}).encode("utf-8")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, data, 0)
+        return Held(path=path, fd=fd, previous=previous)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def fail_abandoned_run(instance, holder: Holder | None) -> str | None:
+    """Mark ``holder``'s run failed in ``instance`` when its process died mid-run (it left
+    the lock file naming it) and the run is still shown in progress: a run queue with one
+    run at a time would otherwise wait for it forever. Returns the run id marked, if any."""
+    from dagster import DagsterRunStatus
+
+    if holder is None or not holder.run_id or _alive(holder.pid):
+        return None
+    run = instance.get_run_by_id(holder.run_id)
+    in_progress = {DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING}
+    in_progress |= {DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
+    if run is None or run.status not in in_progress:
+        return None
+    instance.report_run_failed(
+        run, f"the process of this run (pid {holder.pid}) ended without finishing it"
+    )
+    return run.run_id
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,106 @@
+"""``cakupan run`` tells what it does as it goes, keeps each run's full log under
+``$CAKUPAN_OUTPUT_DIR/logs/`` and records the run in a persistent Dagster instance."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import dagster as dg
+
+from tests.conftest import Landing, both_segments, nik
+from tests.test_run_lock import BIN, ROOT, environment
+
+BAD_NIK = "61720101019000X1"
+CLOCK = r"  \[\d\d:\d\d:\d\d\] "
+STEPS = [
+    "reference/regencies",
+    "reference/region_codes",
+    "raw/workforce",
+    "raw/membership",
+    "raw/targets",
+    "staging/membership",
+    "coverage/coverage_by_city",
+    "published_coverage",
+]
+
+
+def test_run_prints_steps_and_warnings_and_keeps_its_log(tmp_path):
+    landing = Landing(tmp_path / "landing")
+    landing.workforce(both_segments("2024-08", "61.72", 1000, 1000))
+    members = [
+        ["2025-06-30", nik(i), "PU", "61.72", "AKTIF", "JKK,JKM", "2020-01-01"]
+        for i in range(1, 100)
+    ]
+    members.insert(40, ["2025-06-30", BAD_NIK, "PU", "61.72", "AKTIF", "JKK,JKM", "2020-01-01"])
+    members[0][5] = "JKK,JKM,ASURANSI_X"  # an unknown program name
+    landing.membership(members)  # 100 rows; the bad NIK on line 42 (header is line 1)
+    landing.text("membership", "readme.txt", "not an extract")
+    landing.targets([[2025, "61.72", "35,00"]])
+    output, home = tmp_path / "output", tmp_path / "home"
+
+    proc = subprocess.Popen(
+        [str(BIN / "cakupan"), "run", "--landing", str(landing.root), "--output", str(output)],
+        cwd=ROOT,
+        env=environment(DAGSTER_HOME=str(home)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines, running_at_first_step = [], None
+    for line in proc.stdout:
+        lines.append(line.rstrip("\n"))
+        if running_at_first_step is None and re.fullmatch(CLOCK + "start .*", lines[-1]):
+            running_at_first_step = proc.poll() is None  # told as it goes, not at the end
+    err = proc.stderr.read()
+    assert proc.wait(timeout=600) == 0, "\n".join(lines) + err
+    out = "\n".join(lines)
+    assert running_at_first_step, out
+
+    for step in STEPS:
+        started = [i for i, x in enumerate(lines) if re.fullmatch(f"{CLOCK}start {step}", x)]
+        done = [
+            i for i, x in enumerate(lines) if re.fullmatch(rf"{CLOCK}done  {step}  \d+\.\d s.*", x)
+        ]
+        assert len(started) == len(done) == 1 and started < done, (step, out)
+    assert re.search(rf"{CLOCK}done  raw/membership  \d+\.\d s  100 rows\n", out), out
+    assert re.search(rf"{CLOCK}done  raw/workforce  \d+\.\d s  2 rows\n", out), out
+    assert re.search(rf"{CLOCK}done  raw/targets  \d+\.\d s  1 row\n", out), out
+    assert re.search(
+        rf"{CLOCK}done  published_coverage  \d+\.\d s  reporting/coverage_by_city 514 rows, "
+        r"reporting/coverage_by_province 38 rows, reporting/coverage_national 1 row\n",
+        out,
+    ), out
+    warnings = [x for x in lines if re.match(CLOCK + "WARN ", x)]
+    for text in (
+        "raw/membership: membership: skipped membership/readme.txt (not a ",
+        "raw/membership: membership/members.csv: 1 row(s) with an invalid NIK not counted "
+        "(lines 42)",
+        "raw/membership: membership/members.csv: ignored 1 unknown program name(s)",
+    ):
+        assert any(text in x for x in warnings), (text, out)
+    assert BAD_NIK not in out + err
+
+    run_id = re.search(r"cakupan: run (\S+); full log: (\S+)", out).group(1)
+    (log,) = (output / "logs").iterdir()
+    assert re.fullmatch(rf"\d{{8}}T\d{{6}}_{run_id}\.log", log.name)
+    assert out.count(str(log)) == 1
+    text = log.read_text(encoding="utf-8")
+    assert "DEBUG" in text and 'STEP_START - Started execution of step "raw__membership"' in text
+    assert "WARNING" in text and "1 row(s) with an invalid NIK not counted (lines 42)" in text
+    assert "Materialized value raw membership. (100 rows)" in text
+    assert BAD_NIK not in text
+
+    # The run is in the instance of $DAGSTER_HOME (created like `make dev` creates it), so
+    # the UI's run history shows it.
+    assert (home / "dagster.yaml").read_text() == (
+        ROOT / "pipelines" / "dagster_home_template" / "dagster.yaml"
+    ).read_text()
+    assert not (output / "dagster_home").exists()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (run,) = instance.get_runs()
+        assert (run.run_id, run.job_name, run.status) == (
+            run_id,
+            "cakupan",
+            dg.DagsterRunStatus.SUCCESS,
+        )
