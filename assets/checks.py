@@ -10,14 +10,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.privacy import SENSITIVE_COLUMNS, redact
-from pipelines.quality import load_suite, run_suite
-from pipelines.quality.report_html import page_path
-from pipelines.quality.results import record
-from pipelines.resources import Warehouse
-from pipelines.settings import PROJECT_ROOT, CakupanSettings
-
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+from assets.resources import CakupanSettings, Warehouse
+from cakupan.config import EXPECTATIONS_DIR
+from cakupan.privacy import SENSITIVE_COLUMNS, redact
+from cakupan.quality import load_suite, run_suite
+from cakupan.quality.report_html import page_path
+from cakupan.quality.results import record
 
 
 def suite_checks(path: Path) -> dg.AssetChecksDefinition:
@@ -44,9 +42,10 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
     def _checks(
         context: dg.AssetCheckExecutionContext, settings: CakupanSettings, warehouse: Warehouse
     ):
-        docs = settings.quality_dir / "data_docs"
+        config = settings.get()
+        docs = config.quality_dir / "data_docs"
         outcomes = run_suite(
-            settings.warehouse_path,
+            config.warehouse_path,
             suite,
             table,
             data_docs_dir=docs,
@@ -54,12 +53,12 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
             partition_column=suite["meta"].get("partition_column"),
         )
         with warehouse.get_connection() as con:  # after GX closed its read-only connection
-            record(con, settings, context.run.run_id, table, outcomes)
+            record(con, config, context.run.run_id, table, outcomes)
         by_name = defaultdict(list)
         for outcome in outcomes:
             by_name[outcome.expectation].append(outcome)
         for name, e in expectations.items():
-            yield _result(asset, name, e, by_name.get(name, []), page_path(settings.quality_dir))
+            yield _result(asset, name, e, by_name.get(name, []), page_path(config.quality_dir))
 
     return _checks
 

@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from pipelines import rejections
-from pipelines.ingest import ingest
-from pipelines.landing import FileRejected
-from pipelines.resources import Warehouse
-from pipelines.settings import CakupanSettings, LandingDirectoryError
-from pipelines.warehouse import table_metadata
+from assets.materialize import table_metadata
+from assets.resources import CakupanSettings, Warehouse
+from cakupan import rejections
+from cakupan.config import LandingDirectoryError
+from cakupan.ingest import ingest
+from cakupan.landing import FileRejected
 
 GROUP = "raw"
 KINDS = {"polars", "duckdb"}
@@ -20,16 +20,17 @@ def _ingest(
     warehouse: Warehouse,
     kind: str,
 ) -> dg.MaterializeResult:
+    config = settings.get()
     try:
-        settings.landing  # noqa: B018 - fail early, naming the folder
+        config.check_landing()
     except LandingDirectoryError as exc:
         raise dg.Failure(str(exc)) from None
     with warehouse.get_connection() as con:
-        rejections.start(con, settings, context.run.run_id)  # no earlier run's rejections
+        rejections.start(con, config, context.run.run_id)  # no earlier run's rejections
         try:
-            report = ingest(con, settings, kind, context.log)
+            report = ingest(con, config, kind, context.log)
         except FileRejected as rejected:
-            rejections.record(con, settings, context.run.run_id, kind, rejected.rejections)
+            rejections.record(con, config, context.run.run_id, kind, rejected.rejections)
             raise dg.Failure(
                 description=f"{len({r.file for r in rejected.rejections})} {kind} file(s) "
                 f"rejected; nothing was loaded:\n" + "\n".join(map(str, rejected.rejections)),
@@ -37,14 +38,14 @@ def _ingest(
                     "rejected files": dg.MetadataValue.json(
                         sorted({r.file for r in rejected.rejections})
                     ),
-                    "rejections": dg.MetadataValue.path(str(settings.rejected_files_path)),
+                    "rejections": dg.MetadataValue.path(str(config.rejected_files_path)),
                 },
             ) from None
-        rejections.record(con, settings, context.run.run_id, kind, [])
+        rejections.record(con, config, context.run.run_id, kind, [])
         metadata = {
             **table_metadata(con, f"raw.{kind}"),
             "files": dg.MetadataValue.md(report.markdown()),
-            "landing folder": dg.MetadataValue.path(str(settings.landing / kind)),
+            "landing folder": dg.MetadataValue.path(str(config.landing / kind)),
         }
         if report.skipped:
             metadata["skipped entries"] = dg.MetadataValue.json(report.skipped)

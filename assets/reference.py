@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from pipelines.resources import Warehouse
-from pipelines.settings import REFERENCE_DIR
-from pipelines.warehouse import literal, run_sql, sql, table_metadata
+from assets.materialize import table_metadata
+from assets.resources import Warehouse
+from cakupan.config import REFERENCE_DIR
+from cakupan.sqlfiles import literal, run_sql, sql
 
 GROUP = "reference"
 

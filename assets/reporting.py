@@ -3,10 +3,10 @@ read. Its tables are written together and the file is replaced whole."""
 
 import dagster as dg
 
-from pipelines.publish import publish
-from pipelines.resources import Warehouse
-from pipelines.settings import CakupanSettings
-from pipelines.warehouse import run_sql, table_metadata
+from assets.materialize import table_metadata
+from assets.resources import CakupanSettings, Warehouse
+from cakupan.publish import publish
+from cakupan.sqlfiles import run_sql
 
 GROUP = "reporting"
 
@@ -36,16 +36,17 @@ def published_coverage(
     """Publish the coverage tables to `$CAKUPAN_OUTPUT_DIR/coverage.duckdb` (storage format
     `$CAKUPAN_STORAGE_VERSION`): written to a temporary file, checkpointed and closed, then
     renamed over the previous one."""
+    config = settings.get()
     tables = {f"reporting.{t}": f"coverage.{t}" for t in PUBLISHED_TABLES}
     results = {"quality.validation_results": "quality.validation_results"}
     with warehouse.get_connection() as con:
         run_sql(con, "quality/validation_results.sql")  # exists even if no check ran
         stale = publish(
             con,
-            settings.published_path,
+            config.published_path,
             {**tables, **results},
             context.run.run_id,
-            settings.storage_version,
+            config.storage_version,
         )
         for path in stale:
             context.log.warning(f"removed {path}, left by an interrupted run")
@@ -55,7 +56,7 @@ def published_coverage(
                 metadata={
                     **table_metadata(con, source),
                     "dagster/table_name": dg.MetadataValue.text(dest),
-                    "published database": dg.MetadataValue.path(str(settings.published_path)),
+                    "published database": dg.MetadataValue.path(str(config.published_path)),
                 },
             )
-    context.log.info(f"published {settings.published_path}")
+    context.log.info(f"published {config.published_path}")

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.resources import Warehouse
-from pipelines.warehouse import materialize_sql
+from assets.materialize import materialize_sql
+from assets.resources import Warehouse
 
 GROUP = "staging"
 

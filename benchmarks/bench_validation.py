@@ -8,7 +8,7 @@ Then, each in its own subprocess so that its peak RSS is its own:
 
 * GX: the real suites ``expectations/raw.membership.json`` (whole table) and
   ``expectations/staging.membership.json`` (per ``snapshot_date``, as the pipeline runs
-  it) through :func:`pipelines.quality.run_suite`, without Data Docs. The import of GX
+  it) through :func:`cakupan.quality.run_suite`, without Data Docs. The import of GX
   is timed apart from the validation.
 * Query: one hand-written DuckDB query per table that computes the same checks in a
   single pass over it.
@@ -328,7 +328,7 @@ def _timings(t_import, times, cpu, rss_ready, hwm_ready, phase_reset) -> dict[st
 
 def worker_gx(db: str, table: str, profile: bool, repeat: int) -> dict[str, Any]:
     suite_file, table_name = TABLES[table]
-    from pipelines.quality import load_suite, run_suite
+    from cakupan.quality import load_suite, run_suite
 
     suite = load_suite(EXPECTATIONS / suite_file)
     partition_column = (suite.get("meta") or {}).get("partition_column")
@@ -341,7 +341,7 @@ def worker_gx(db: str, table: str, profile: bool, repeat: int) -> dict[str, Any]
     import great_expectations  # noqa: F401
     import sqlalchemy  # noqa: F401
 
-    from pipelines.quality import gx_duckdb
+    from cakupan.quality import gx_duckdb
 
     gx_duckdb.apply()
     t_import = time.perf_counter() - t0

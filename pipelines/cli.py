@@ -34,22 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
     args = parser.parse_args(argv)
 
-    if getattr(args, "landing", None):
-        os.environ["CAKUPAN_LANDING_DIR"] = str(Path(args.landing).resolve())
-    if args.output:
-        os.environ["CAKUPAN_OUTPUT_DIR"] = str(Path(args.output).resolve())
+    from cakupan.config import Settings
+
+    settings = Settings.from_env(getattr(args, "landing", None), args.output)
     if args.command == "query":
-        return _query(args.sql)
+        return _query(settings, args.sql)
     if args.command == "validate":
-        return _validate(verbose=args.verbose)
-    return _run(verbose=args.verbose)
+        return _validate(settings, verbose=args.verbose)
+    return _run(settings, verbose=args.verbose)
 
 
-def _run(verbose: bool) -> int:
-    from pipelines import runlock
-    from pipelines.settings import settings_from_env
+def _run(settings, verbose: bool) -> int:
+    from cakupan import runlock
 
-    settings = settings_from_env()
     if not _landing_ok(settings):
         return EXIT_FAILED
     run_id = str(uuid.uuid4())
@@ -72,19 +69,17 @@ def _waiting(message: str) -> None:
     print(f"cakupan: {message}", flush=True)
 
 
-def _validate(verbose: bool) -> int:
-    from pipelines.settings import CakupanSettings, PseudonymKeyConflict, settings_from_env
+def _validate(configured, verbose: bool) -> int:
+    from cakupan.config import PseudonymKeyConflict
 
-    configured = settings_from_env()
-    if not os.environ.get("CAKUPAN_PSEUDONYM_KEY"):  # same pseudonyms as the real runs
-        try:
-            os.environ["CAKUPAN_PSEUDONYM_KEY"] = configured.pseudonym_key().decode()
-        except PseudonymKeyConflict as exc:
-            print(f"cakupan: error: {exc}", file=sys.stderr)
-            return EXIT_FAILED
+    try:  # the key of the real runs (moved out of the output folder first, if there)
+        configured.pseudonym_key()
+    except PseudonymKeyConflict as exc:
+        print(f"cakupan: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     with tempfile.TemporaryDirectory(prefix="cakupan-validate-") as scratch:
-        settings = CakupanSettings(landing_dir=configured.landing_dir, output_dir=scratch)
-        result, status = _execute("validate", settings, verbose)
+        settings = configured.with_output(scratch)
+        result, status = _execute("validate", settings, verbose, log_dir=configured.output)
         if result is None:
             return status
         _print_checks(result, failures_only=False)
@@ -94,7 +89,7 @@ def _validate(verbose: bool) -> int:
         return _explain_failure(result, settings)
 
 
-def _execute(job_name: str, settings, verbose: bool, run_id: str | None = None):
+def _execute(job_name: str, settings, verbose: bool, run_id=None, log_dir: Path | None = None):
     """Run a job in process; (result, None), or (None, exit status) when it cannot start.
 
     One line per step and warning is printed as the run goes (all of Dagster's log with
@@ -108,15 +103,15 @@ def _execute(job_name: str, settings, verbose: bool, run_id: str | None = None):
 
     from pipelines import progress
     from pipelines.definitions import build_definitions
-    from pipelines.settings import output_dir_from_env
 
     run_id = run_id or str(uuid.uuid4())
-    log_file = progress.log_path(Path(output_dir_from_env()).resolve() / "logs", run_id)
+    log_dir = log_dir or settings.output
+    log_file = progress.log_path(log_dir.resolve() / "logs", run_id)
     loggers = {progress.LOGGER_NAME: {}}
     if verbose:
         loggers["console"] = {"config": {"log_level": "INFO"}}
     print(f"cakupan: running job {job_name!r} on {settings.landing_dir}", flush=True)
-    with progress.run_loggers(log_file) as run_loggers, _instance() as instance:
+    with progress.run_loggers(log_file) as run_loggers, _instance(log_dir) as instance:
         defs = build_definitions(
             settings, loggers={"console": dg.colored_console_logger, **run_loggers}
         )
@@ -132,25 +127,25 @@ def _execute(job_name: str, settings, verbose: bool, run_id: str | None = None):
 
 def _landing_ok(settings) -> bool:
     """Whether the landing folder can be read (else say so, naming the folder)."""
-    from pipelines.settings import LandingDirectoryError
+    from cakupan.config import LandingDirectoryError
 
     try:
-        settings.landing  # noqa: B018
+        settings.check_landing()
     except LandingDirectoryError as exc:
         print(f"cakupan: error: {exc}", file=sys.stderr)
         return False
     return True
 
 
-def _instance():
+def _instance(output: Path):
     """The persistent Dagster instance of ``$DAGSTER_HOME``, else of
     ``$CAKUPAN_OUTPUT_DIR/dagster_home`` (the one ``make dev`` uses), created like
     ``make dev`` creates it."""
     import dagster as dg
 
-    from pipelines.settings import PROJECT_ROOT, output_dir_from_env
+    from cakupan.config import PROJECT_ROOT
 
-    home = Path(os.environ.get("DAGSTER_HOME") or Path(output_dir_from_env()) / "dagster_home")
+    home = Path(os.environ.get("DAGSTER_HOME") or output / "dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -182,10 +177,10 @@ def _print_checks(result, failures_only: bool) -> None:
 
 
 def _explain_failure(result, settings) -> int:
-    from pipelines import rejections
-    from pipelines.resources import Warehouse
+    from assets.resources import CakupanSettings, Warehouse
+    from cakupan import rejections
 
-    with Warehouse(database=str(settings.warehouse_path)).get_connection() as con:
+    with Warehouse(settings=CakupanSettings.of(settings)).get_connection() as con:
         rejected = rejections.for_run(con, result.run_id)
     if rejected:
         files = sorted({r.file for r in rejected})
@@ -254,12 +249,10 @@ def _fmt_int(value) -> str:
     return "n/a" if value is None else f"{value:,}"
 
 
-def _query(sql: str) -> int:
+def _query(settings, sql: str) -> int:
     import duckdb
 
-    from pipelines.settings import settings_from_env
-
-    path = settings_from_env().published_path
+    path = settings.published_path
     if not path.exists():
         print(f"cakupan: error: {path} does not exist yet: run `make run` first", file=sys.stderr)
         return EXIT_FAILED

@@ -1,31 +1,36 @@
-"""The Dagster definitions of cakupan: assets, job, schedule and resources.
+"""The code location of cakupan: the assets of ``assets/`` (loaded from the package), the
+jobs and the schedule, and the resources they need.
 
-Loaded by ``dagster dev -w workspace.yaml``, ``dg dev`` and the ``cakupan`` command.
+Declared once, in ``pyproject.toml`` (``[tool.dg.project]``), which ``dg dev`` and
+``dg check defs`` read; ``workspace.yaml`` names the same module and location for
+``dagster dev -w workspace.yaml`` and ``dagster definitions validate``
+(``tests/test_definitions.py`` keeps the two in step).
 """
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
-from assets import checks, coverage, raw, reference, reporting, staging
-from pipelines.resources import Warehouse
-from pipelines.settings import CakupanSettings, settings_from_env
+import assets
+from assets.resources import CakupanSettings, Warehouse
+from cakupan.config import (
+    DEFAULT_OUTPUT_DIR,
+    DEFAULT_STORAGE_VERSION,
+    SAMPLE_LANDING_DIR,
+    Settings,
+)
 
-ASSET_MODULES = (reference, raw, staging, coverage, reporting)
-
-# Every step writes the one DuckDB warehouse, and DuckDB allows a single writer: steps run
-# one after another in one process, for the job and for materializations from the UI.
 cakupan_job = dg.define_asset_job(
     "cakupan",
     selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
     description="Ingest the landing extracts, compute coverage and publish coverage.duckdb.",
 )
 
 validate_job = dg.define_asset_job(
     "validate",
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reporting"),
-    executor_def=dg.in_process_executor,
     description="Ingest and validate the landing extracts without publishing.",
 )
 
@@ -37,24 +42,46 @@ nightly = dg.ScheduleDefinition(
     description="Full run every night at 02:00 WIB over the files then in the landing folder.",
 )
 
+# The documented defaults of the variables the resources read with dg.EnvVar when a run
+# starts: a fresh clone's `dg dev` runs on the embedded sample.
+ENV_DEFAULTS = {
+    "CAKUPAN_LANDING_DIR": str(SAMPLE_LANDING_DIR),
+    "CAKUPAN_OUTPUT_DIR": str(DEFAULT_OUTPUT_DIR),
+    "CAKUPAN_STORAGE_VERSION": DEFAULT_STORAGE_VERSION,
+}
+
+
+def resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    """The resources, from ``settings`` (``cakupan run``, tests) or else from the
+    environment, read when each run starts (the values never show in the UI)."""
+    if settings is not None:
+        config = CakupanSettings.of(settings)
+    else:
+        for name, value in ENV_DEFAULTS.items():
+            os.environ.setdefault(name, value)
+        config = CakupanSettings(
+            landing_dir=dg.EnvVar("CAKUPAN_LANDING_DIR"),
+            output_dir=dg.EnvVar("CAKUPAN_OUTPUT_DIR"),
+            storage_version=dg.EnvVar("CAKUPAN_STORAGE_VERSION"),
+        )
+    return {"settings": config, "warehouse": Warehouse(settings=config)}
+
 
 def build_definitions(
-    settings: CakupanSettings | None = None, loggers: dict[str, dg.LoggerDefinition] | None = None
+    settings: Settings | None = None, loggers: dict[str, dg.LoggerDefinition] | None = None
 ) -> dg.Definitions:
-    """The definitions for ``settings``; ``loggers``: the jobs' loggers (default: Dagster's
-    console logger), as ``cakupan run`` sets them."""
-    settings = settings or settings_from_env()
+    """The definitions; ``settings`` fixes the folders (default: the environment),
+    ``loggers`` the jobs' loggers (default: Dagster's console logger)."""
     return dg.Definitions(
-        assets=dg.load_assets_from_modules(ASSET_MODULES),
-        asset_checks=checks.quality_checks,
+        assets=dg.load_assets_from_package_module(assets),
+        asset_checks=dg.load_asset_checks_from_package_module(assets),
         jobs=[cakupan_job, validate_job],
         schedules=[nightly],
+        # Every step writes the one DuckDB warehouse, which allows a single writer: steps
+        # run one after another in one process, for the jobs and for UI materializations.
         executor=dg.in_process_executor,
         loggers=loggers,
-        resources={
-            "settings": settings,
-            "warehouse": Warehouse(database=str(settings.warehouse_path)),
-        },
+        resources=resources(settings),
     )
 
 

@@ -12,9 +12,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from cakupan.config import Settings
+from cakupan.landing import COLUMNS
 from pipelines.definitions import build_definitions
-from pipelines.landing import COLUMNS
-from pipelines.settings import CakupanSettings
 
 WORKFORCE_HEADER = list(COLUMNS["workforce"])
 MEMBERSHIP_HEADER = list(COLUMNS["membership"])
@@ -62,7 +62,7 @@ class Landing:
 @dataclass
 class Run:
     result: dg.ExecuteInProcessResult
-    settings: CakupanSettings
+    settings: Settings
 
     @property
     def success(self) -> bool:
@@ -86,7 +86,7 @@ class Run:
 
 
 def run_job(landing: Path, output: Path, instance: dg.DagsterInstance | None = None) -> Run:
-    settings = CakupanSettings(landing_dir=str(landing), output_dir=str(output))
+    settings = Settings(landing_dir=str(landing), output_dir=str(output))
     job = build_definitions(settings).resolve_job_def("cakupan")
     with instance or dg.DagsterInstance.ephemeral() as inst:
         result = job.execute_in_process(instance=inst, raise_on_error=False)
@@ -122,14 +122,14 @@ def both_segments(period: str, code: str, pu: int | str, bpu: int | str) -> list
 def sample_run(tmp_path_factory) -> tuple[Run, dg.DagsterInstance]:
     """One real run of the job over the embedded sample, with its Dagster instance kept
     so tests can read the event log."""
-    from pipelines.settings import SAMPLE_LANDING_DIR
+    from cakupan.config import SAMPLE_LANDING_DIR
 
     output = tmp_path_factory.mktemp("sample") / "output"
     instance = dg.DagsterInstance.ephemeral()
     mp = pytest.MonkeyPatch()
     mp.setenv("CAKUPAN_PSEUDONYM_KEY", "sample-test-key")
     try:
-        settings = CakupanSettings(landing_dir=str(SAMPLE_LANDING_DIR), output_dir=str(output))
+        settings = Settings(landing_dir=str(SAMPLE_LANDING_DIR), output_dir=str(output))
         job = build_definitions(settings).resolve_job_def("cakupan")
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     finally:

@@ -21,9 +21,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from cakupan.config import Settings
 from pipelines import cli
 from pipelines.definitions import build_definitions
-from pipelines.settings import CakupanSettings
 from tests.conftest import MEMBERSHIP_HEADER, Landing, Run, both_segments, nik
 
 SNAP = "2025-06-30"
@@ -79,7 +79,7 @@ class Logged:
 
 def run_logged(landing: Path, output: Path) -> Logged:
     """``conftest.run_job``, keeping the run's log lines (read before the instance closes)."""
-    settings = CakupanSettings(landing_dir=str(landing), output_dir=str(output))
+    settings = Settings(landing_dir=str(landing), output_dir=str(output))
     job = build_definitions(settings).resolve_job_def("cakupan")
     with dg.DagsterInstance.ephemeral() as inst:
         result = job.execute_in_process(instance=inst, raise_on_error=False)

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.settings import PROJECT_ROOT
+from cakupan.config import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 import bench_scale  # noqa: E402

@@ -16,9 +16,9 @@ import duckdb
 import pytest
 from selenium.webdriver.common.by import By
 
+from cakupan.config import Settings
+from cakupan.quality.report_html import _Row, render
 from pipelines.definitions import build_definitions
-from pipelines.quality.report_html import _Row, render
-from pipelines.settings import CakupanSettings
 from tests.conftest import Landing, both_segments, nik, run_job
 
 pytest_plugins = ["tests.browser"]
@@ -149,7 +149,7 @@ def test_blocked_run_rewrites_the_page(browser, warned, tmp_path):
     """A run blocked by an ERROR check writes its page too; the previous run's rows go."""
     output = tmp_path / "output"
     shutil.copytree(warned.settings.output_dir, output)
-    settings = CakupanSettings(landing_dir=warned.settings.landing_dir, output_dir=str(output))
+    settings = Settings(landing_dir=warned.settings.landing_dir, output_dir=str(output))
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute("UPDATE raw.targets SET region_code = '99.99' WHERE target_pct = 36")
     key = dg.AssetKey(["raw", "targets"])

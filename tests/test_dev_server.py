@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from pipelines.settings import SAMPLE_LANDING_DIR
+from cakupan.config import SAMPLE_LANDING_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cakupan.config import Settings
+from cakupan.landing import Rejection
 from pipelines import cli, rejections
-from pipelines.landing import Rejection
-from pipelines.settings import CakupanSettings
 from tests.conftest import Landing, both_segments, nik
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -166,7 +166,7 @@ def test_the_rejections_file_holds_only_this_runs_rejections(run, landing, outpu
 
 def test_a_new_run_forgets_every_earlier_runs_rejections(tmp_path):
     """``rejections.start``: before anything is ingested, no earlier run's row is left."""
-    settings = CakupanSettings(landing_dir=str(tmp_path), output_dir=str(tmp_path / "out"))
+    settings = Settings(landing_dir=str(tmp_path), output_dir=str(tmp_path / "out"))
     bad = Rejection("targets/t.csv", 2, "target_pct", "3500", "target outside 0-100")
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         rejections.record(con, settings, "run-1", "targets", [bad])

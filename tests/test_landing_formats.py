@@ -16,8 +16,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from cakupan.config import Settings
 from pipelines.definitions import build_definitions
-from pipelines.settings import CakupanSettings
 from tests.conftest import (
     MEMBERSHIP_HEADER,
     WORKFORCE_HEADER,
@@ -331,7 +331,7 @@ def build(landing: Landing) -> None:
 
 def run_logged(landing, output) -> tuple[Run, list[str]]:
     """``conftest.run_job``, keeping the run's log lines (read before the instance closes)."""
-    settings = CakupanSettings(landing_dir=str(landing), output_dir=str(output))
+    settings = Settings(landing_dir=str(landing), output_dir=str(output))
     job = build_definitions(settings).resolve_job_def("cakupan")
     with dg.DagsterInstance.ephemeral() as inst:
         result = job.execute_in_process(instance=inst, raise_on_error=False)

@@ -2,7 +2,7 @@
 naming file, line, column and value; never an exception (issue 7, point 2).
 
 Each example writes a one-row CSV (every other cell valid) into a landing folder and runs
-the real ingest (``pipelines.ingest.ingest``: reader, ``sql/raw/parse_<kind>.sql``, insert)
+the real ingest (``cakupan.ingest.ingest``: reader, ``sql/raw/parse_<kind>.sql``, insert)
 on a real DuckDB database with the shipped reference tables loaded. The numeric columns are
 checked against an independent reading of the documented format (README, "Landing layout");
 the Parquet readings of counts against Python's own float and int arithmetic.
@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipelines.ingest import ingest
-from pipelines.landing import COLUMNS, FileRejected, redact
-from pipelines.settings import REFERENCE_DIR, CakupanSettings
-from pipelines.warehouse import run_sql, sql
+from cakupan.config import REFERENCE_DIR, Settings
+from cakupan.ingest import ingest
+from cakupan.landing import COLUMNS, FileRejected, redact
+from cakupan.sqlfiles import run_sql, sql
 from tests.conftest import Landing, nik
 
 EXAMPLES = settings(
@@ -217,7 +217,7 @@ def ingest_one(con, tmp_path, kind: str, row: dict[str, str | None]):
     landing = Landing(tmp_path / "landing")
     quoted = ("" if v is None else '"' + v.replace('"', '""') + '"' for v in row.values())
     landing.text(kind, NAME, ",".join(row) + "\n" + ",".join(quoted) + "\n")
-    settings = CakupanSettings(landing_dir=str(landing.root), output_dir=str(tmp_path / "out"))
+    settings = Settings(landing_dir=str(landing.root), output_dir=str(tmp_path / "out"))
     try:
         return ingest(con, settings, kind, LOG), None
     except FileRejected as rejected:
@@ -356,7 +356,7 @@ def test_any_parquet_count_is_typed_or_rejected(warehouse, tmp_path, column):
     for start in range(0, n, 2):
         part = frame.slice(start, 2).with_columns(reference_period=pl.lit(f"2024-{start + 1:02d}"))
         files.parquet("workforce", f"p{start:02d}.parquet", part)
-    settings_ = CakupanSettings(landing_dir=str(files.root), output_dir=str(tmp_path / "out"))
+    settings_ = Settings(landing_dir=str(files.root), output_dir=str(tmp_path / "out"))
     expected = [expected_parquet_count(v) for v in read_back]
     try:
         ingest(warehouse, settings_, "workforce", LOG)

@@ -25,17 +25,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cakupan.config import (
+    SAMPLE_LANDING_DIR,
+    PseudonymKeyConflict,
+    Settings,
+)
+from cakupan.landing import COLUMNS, list_files, read_extract
+from cakupan.privacy import SENSITIVE_COLUMNS, redact
+from cakupan.pseudonym import HmacPads
+from cakupan.quality import load_suite, run_suite
 from pipelines import cli
 from pipelines.definitions import build_definitions
-from pipelines.landing import COLUMNS, list_files, read_extract
-from pipelines.privacy import SENSITIVE_COLUMNS, redact
-from pipelines.pseudonym import HmacPads
-from pipelines.quality import load_suite, run_suite
-from pipelines.settings import (
-    SAMPLE_LANDING_DIR,
-    CakupanSettings,
-    PseudonymKeyConflict,
-)
 from tests.conftest import Landing, both_segments, nik, run_job
 
 REPO = Path(__file__).resolve().parents[1]
@@ -180,7 +180,7 @@ def event_log_text(instance: dg.DagsterInstance, run_id: str) -> str:
     return "\n".join(dg.serialize_value(record) for record in instance.all_logs(run_id))
 
 
-def warehouse_pseudonyms(settings: CakupanSettings) -> set[str]:
+def warehouse_pseudonyms(settings: Settings) -> set[str]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return {
             k
@@ -359,7 +359,7 @@ def _small_landing(landing: Landing) -> list[str]:
 def test_a_failing_person_key_check_shows_no_pseudonym(landing, output):
     niks = _small_landing(landing)
     assert run_job(landing.root, output).success
-    settings = CakupanSettings(landing_dir=str(landing.root), output_dir=str(output))
+    settings = Settings(landing_dir=str(landing.root), output_dir=str(output))
     pseudonyms = warehouse_pseudonyms(settings)
     assert len(pseudonyms) == 6
     # the same person twice in one snapshot and segment: the uniqueness check fails
@@ -487,7 +487,7 @@ def no_key(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    return CakupanSettings(landing_dir=str(tmp_path), output_dir=str(tmp_path / "out"))
+    return Settings(landing_dir=str(tmp_path), output_dir=str(tmp_path / "out"))
 
 
 def test_key_file_is_created_once_in_the_config_home(no_key, tmp_path, monkeypatch):

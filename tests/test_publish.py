@@ -20,9 +20,9 @@ import duckdb
 import pytest
 
 from assets import reporting
-from pipelines.publish import publish
-from pipelines.resources import Warehouse
-from pipelines.settings import PROJECT_ROOT, SAMPLE_LANDING_DIR, settings_from_env
+from assets.resources import Warehouse
+from cakupan.config import PROJECT_ROOT, SAMPLE_LANDING_DIR, Settings
+from cakupan.publish import publish
 from tests.conftest import run_job
 
 # From the CREATE TABLE statements in sql/coverage/*.sql and sql/quality/*.sql.
@@ -188,7 +188,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.publish import publish
+from cakupan.publish import publish
 
 con = duckdb.connect()
 con.execute("CREATE SCHEMA coverage")
@@ -242,7 +242,7 @@ def test_storage_version_setting_is_honoured(sample_run, published, tmp_path, mo
     assert header_version(published) == 64  # v1.1.0: the version DuckDB 0.10 to 1.1 write
     monkeypatch.setenv("CAKUPAN_OUTPUT_DIR", str(tmp_path))
     monkeypatch.setenv("CAKUPAN_STORAGE_VERSION", "v1.2.0")
-    settings = settings_from_env()
+    settings = Settings.from_env()
     shutil.copy(sample_run[0].settings.warehouse_path, settings.warehouse_path)
     result = dg.materialize(
         [reporting.published_coverage],

@@ -10,9 +10,9 @@ import dagster as dg
 import duckdb
 import pytest
 
+from cakupan.config import Settings
 from pipelines import cli
 from pipelines.definitions import build_definitions
-from pipelines.settings import CakupanSettings
 from tests.conftest import Landing, both_segments, nik, run_job
 
 SNAP = "2025-06-30"
@@ -138,7 +138,7 @@ def test_error_check_blocks_downstream_and_publishing(case, published, tmp_path)
     landing, template = published
     output = tmp_path / "output"
     shutil.copytree(template, output)
-    settings = CakupanSettings(landing_dir=str(landing), output_dir=str(output))
+    settings = Settings(landing_dir=str(landing), output_dir=str(output))
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute(ERROR_CASES[case])
     before = _sha(settings.published_path)

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.quality import gx_duckdb
-from pipelines.quality.gx_runner import (
+from cakupan.quality import gx_duckdb
+from cakupan.quality.gx_runner import (
     ExpectationOutcome,
     duckdb_url,
     load_suite,
@@ -158,7 +158,7 @@ _BUG_SCRIPT = """
                 "errors": errors}
 
     out = {"import_s": import_s, "unpatched": validate("before_fix")}
-    from pipelines.quality import gx_duckdb
+    from cakupan.quality import gx_duckdb
     gx_duckdb.apply()
     out["patched"] = validate("after_fix")
     print(json.dumps(out))
@@ -406,7 +406,7 @@ def test_table_name_and_path_validation(membership_db: Path, tmp_path: Path) -> 
 _TIMING_SCRIPT = """
     import json, sys, time
     t0 = time.perf_counter()
-    from pipelines.quality import run_suite
+    from cakupan.quality import run_suite
     t1 = time.perf_counter()
     lazy = "great_expectations" not in sys.modules
     import great_expectations

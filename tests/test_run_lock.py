@@ -1,7 +1,7 @@
 """One run at a time on an output folder, whichever way it was started.
 
 Real processes only: ``cakupan run``, ``dagster job execute`` and a holder that takes the
-lock through ``pipelines.runlock`` then sleeps; killed holders are killed with SIGKILL.
+lock through ``cakupan.runlock`` then sleeps; killed holders are killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 HOLDER = """
 import sys, time
-from pipelines import runlock
+from cakupan import runlock
 with runlock.hold(sys.argv[1], sys.argv[2]):
     print("held", flush=True)
     time.sleep(600)

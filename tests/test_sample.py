@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.settings import PROJECT_ROOT, SAMPLE_LANDING_DIR
+from cakupan.config import PROJECT_ROOT, SAMPLE_LANDING_DIR
 
 CITY_COLUMNS = [
     ("snapshot_date", "DATE"),

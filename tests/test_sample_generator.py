@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from pipelines.settings import PROJECT_ROOT, SAMPLE_LANDING_DIR
+from cakupan.config import PROJECT_ROOT, SAMPLE_LANDING_DIR
 
 
 def _digests(root: Path) -> dict[str, str]:

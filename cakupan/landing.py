@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.privacy import redact
+from cakupan.privacy import redact
 
 LINE = "__line"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from pipelines.landing import redact
+from cakupan.landing import redact
 
 PAGE_NAME = "index.html"
 _STAGES = ("raw", "staging", "coverage", "reporting")

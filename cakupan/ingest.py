@@ -1,6 +1,6 @@
 """Ingest one kind of landing extract into ``raw.<kind>``, all files or none.
 
-Every file is read (``pipelines.landing``), typed and checked in SQL
+Every file is read (``cakupan.landing``), typed and checked in SQL
 (``sql/raw/parse_<kind>.sql``), and its rows inserted into ``raw.<kind>``. A file that
 breaks the format is rejected whole with every reason found; all files are still checked.
 When any file is rejected the transaction is rolled back (the previous ``raw.<kind>``
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipelines.landing import (
+from cakupan.config import Settings
+from cakupan.landing import (
     EXTENSIONS,
     MAX_ERRORS_PER_COLUMN,
     FileRejected,
@@ -23,9 +24,8 @@ from pipelines.landing import (
     read_extract,
     redact,
 )
-from pipelines.pseudonym import HmacPads
-from pipelines.settings import CakupanSettings
-from pipelines.warehouse import columns, run_sql, sql
+from cakupan.pseudonym import HmacPads
+from cakupan.sqlfiles import columns, run_sql, sql
 
 MAX_INVALID_NIK_SHARE = 0.01
 
@@ -66,9 +66,7 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def ingest(
-    con: duckdb.DuckDBPyConnection, settings: CakupanSettings, kind: str, log
-) -> IngestReport:
+def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, log) -> IngestReport:
     """Load every ``kind`` file of the landing folder into ``raw.<kind>``."""
     files, skipped = list_files(settings.landing, kind)
     report = IngestReport(kind, skipped=skipped)

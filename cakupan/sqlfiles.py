@@ -1,13 +1,12 @@
-"""Small helpers around the DuckDB warehouse: SQL files, table metadata for the UI."""
+"""The SQL files of ``sql/`` and small helpers around DuckDB (no Dagster)."""
 
 from __future__ import annotations
 
 from functools import cache
 
-import dagster as dg
 import duckdb
 
-from pipelines.settings import SQL_DIR
+from cakupan.config import SQL_DIR
 
 
 @cache
@@ -41,21 +40,6 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, 
     ).fetchall()
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:
-    """Row count and column schema (with the columns' COMMENTs) for Dagster metadata."""
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    schema = dg.TableSchema(
-        columns=[
-            dg.TableColumn(name=n, type=t, description=c or None) for n, t, c in columns(con, table)
-        ]
-    )
-    return {
-        "dagster/row_count": dg.MetadataValue.int(rows),
-        "dagster/column_schema": schema,
-        "dagster/table_name": dg.MetadataValue.text(table),
-    }
-
-
 def markdown_table(con: duckdb.DuckDBPyConnection, query: str, params=None) -> str:
     """A small query result as a Markdown table (for previews of aggregates)."""
     result = con.execute(query, params) if params else con.execute(query)
@@ -64,21 +48,3 @@ def markdown_table(con: duckdb.DuckDBPyConnection, query: str, params=None) -> s
     for row in result.fetchall():
         lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
     return "\n".join(lines)
-
-
-def materialize_sql(
-    warehouse, sql_file: str, table: str, macros: tuple[str, ...] = (), previews=None
-) -> dg.MaterializeResult:
-    """Run ``sql/<sql_file>`` (which builds ``table``) and describe the table for the UI.
-
-    ``macros``: SQL files of macros to create first; ``previews``: name -> aggregate query
-    shown as a Markdown table.
-    """
-    with warehouse.get_connection() as con:
-        for name in macros:
-            run_sql(con, name)
-        run_sql(con, sql_file)
-        metadata = table_metadata(con, table)
-        for name, query in (previews or {}).items():
-            metadata[name] = dg.MetadataValue.md(markdown_table(con, query))
-        return dg.MaterializeResult(metadata=metadata)

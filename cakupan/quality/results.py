@@ -1,6 +1,6 @@
 """Where validation results go: ``quality.validation_results`` in the warehouse (published
 with the coverage tables), ``$CAKUPAN_OUTPUT_DIR/quality/validation_results.parquet`` and
-the offline page ``quality/index.html`` (:mod:`pipelines.quality.report_html`), the last
+the offline page ``quality/index.html`` (:mod:`cakupan.quality.report_html`), the last
 two written by every run, published or blocked."""
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from collections.abc import Iterable
 
 import duckdb
 
-from pipelines.quality.gx_runner import ExpectationOutcome
-from pipelines.quality.report_html import write_page
-from pipelines.settings import CakupanSettings
-from pipelines.warehouse import run_sql
+from cakupan.config import Settings
+from cakupan.quality.gx_runner import ExpectationOutcome
+from cakupan.quality.report_html import write_page
+from cakupan.sqlfiles import run_sql
 
 
 def record(
     con: duckdb.DuckDBPyConnection,
-    settings: CakupanSettings,
+    settings: Settings,
     run_id: str,
     table: str,
     outcomes: Iterable[ExpectationOutcome],

@@ -43,14 +43,14 @@ warehouse. Consequences (DuckDB rules):
   makes GX fail with ``TestConnectionError: ... Can't open a connection to same database
   file with a different configuration``. Close it first.
 
-Personal data (:data:`pipelines.privacy.SENSITIVE_COLUMNS`: ``nik``, ``person_key``): a suite
+Personal data (:data:`cakupan.privacy.SENSITIVE_COLUMNS`: ``nik``, ``person_key``): a suite
 with an expectation on such a column runs without any value sample (``BASIC`` result
 format, ``partial_unexpected_count`` 0: GX fetches no unexpected value, so none reaches its
 stores or the Data Docs), and such an expectation must be row-by-row (a map expectation)
 or count-only: ``expect_column_max_to_be_between`` on ``person_key`` would report a
 pseudonym as its observed value. Samples of ``unexpected_rows_expectation`` leave out
 those columns; every text (observed value, error, sample value) goes through
-:func:`pipelines.privacy.redact`.
+:func:`cakupan.privacy.redact`.
 
 All engines are disposed before :func:`run_suite` returns, so the file is not left open.
 Not thread-safe (GX keeps its current context in a module global): run one suite at a
@@ -71,7 +71,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pipelines.privacy import SENSITIVE_COLUMNS, redact
+from cakupan.privacy import SENSITIVE_COLUMNS, redact
 
 __all__ = [
     "SAMPLE_SIZE",
@@ -326,7 +326,7 @@ def _import_gx() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
-    from pipelines.quality import gx_duckdb
+    from cakupan.quality import gx_duckdb
 
     gx_duckdb.apply()
     return gx

@@ -1,4 +1,4 @@
-"""Where cakupan reads and writes: every path and secret comes from here.
+"""Where cakupan reads and writes: every path and secret comes from here (no Dagster).
 
 Configured through environment variables (documented in the README):
 
@@ -18,12 +18,12 @@ import os
 import secrets
 import sys
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
-
-import dagster as dg
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 SAMPLE_LANDING_DIR = PROJECT_ROOT / "data" / "sample" / "landing"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "data" / "output"
@@ -56,33 +56,55 @@ class PseudonymKeyConflict(Exception):
     """Two different key files: cakupan will not choose between them."""
 
 
-class CakupanSettings(dg.ConfigurableResource):
-    """Landing and output folders of a cakupan deployment.
+@dataclass(frozen=True)
+class Settings:
+    """Landing and output folders of a cakupan deployment; every path derives from them.
 
-    The pseudonymization key is deliberately not a config field: config is shown in the
-    Dagster UI, the key must never be. It is read from ``CAKUPAN_PSEUDONYM_KEY`` or the key
-    file at run time.
+    Plain data: reading it has no side effects (nothing is created until something is
+    written). The pseudonymization key is not a field: it is read when needed from
+    ``CAKUPAN_PSEUDONYM_KEY`` or the key file (:meth:`pseudonym_key`), never shown.
     """
 
     landing_dir: str
     output_dir: str
     storage_version: str = DEFAULT_STORAGE_VERSION  # of coverage.duckdb
+    landing_option: str = "CAKUPAN_LANDING_DIR"  # how the user set landing_dir, for errors
+
+    @classmethod
+    def from_env(cls, landing_dir: str | None = None, output_dir: str | None = None) -> Settings:
+        """Settings from the arguments, else the environment, else the documented defaults."""
+        return cls(
+            landing_dir=str(Path(landing_dir).resolve()) if landing_dir else landing_dir_from_env(),
+            output_dir=str(Path(output_dir).resolve()) if output_dir else output_dir_from_env(),
+            storage_version=os.environ.get("CAKUPAN_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
+            landing_option="--landing" if landing_dir else "CAKUPAN_LANDING_DIR",
+        )
+
+    def with_output(self, output_dir: str) -> Settings:
+        return replace(self, output_dir=output_dir)
 
     @property
     def landing(self) -> Path:
-        path = Path(self.landing_dir)
+        return Path(self.landing_dir)
+
+    def check_landing(self) -> Path:
+        """The landing folder, or LandingDirectoryError naming it (and how it was set)."""
+        path = self.landing
         if not path.is_dir() or not os.access(path, os.R_OK | os.X_OK):
             raise LandingDirectoryError(
                 f"landing directory {path} does not exist or is not a readable folder "
-                "(set CAKUPAN_LANDING_DIR)"
+                f"(set {self.landing_option})"
             )
         return path
 
     @property
     def output(self) -> Path:
-        path = Path(self.output_dir)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return Path(self.output_dir)
+
+    def ensure_output(self) -> Path:
+        """The output folder, created when missing (call before writing into it)."""
+        self.output.mkdir(parents=True, exist_ok=True)
+        return self.output
 
     @property
     def warehouse_path(self) -> Path:
@@ -170,11 +192,3 @@ def _create_key_file(path: Path, data: bytes) -> bool:
     finally:
         os.unlink(tmp)
     return True
-
-
-def settings_from_env() -> CakupanSettings:
-    return CakupanSettings(
-        landing_dir=landing_dir_from_env(),
-        output_dir=output_dir_from_env(),
-        storage_version=os.environ.get("CAKUPAN_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
-    )

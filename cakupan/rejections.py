@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.landing import Rejection, write_rejections
-from pipelines.settings import CakupanSettings
+from cakupan.config import Settings
+from cakupan.landing import Rejection, write_rejections
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -21,14 +21,14 @@ CREATE TABLE IF NOT EXISTS ops.rejected_files (
 """
 
 
-def start(con: duckdb.DuckDBPyConnection, settings: CakupanSettings, run_id: str) -> None:
+def start(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
     """Forget every earlier run's rejections, before a run ingests anything (idempotent)."""
     record(con, settings, run_id, None, [])
 
 
 def record(
     con: duckdb.DuckDBPyConnection,
-    settings: CakupanSettings,
+    settings: Settings,
     run_id: str,
     kind: str | None,
     rejections: list[Rejection],

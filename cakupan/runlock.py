@@ -162,26 +162,7 @@ def _acquire(path: Path, run_id, on_wait, timeout: float) -> Held:
         raise
 
 
-def fail_abandoned_run(instance, holder: Holder | None) -> str | None:
-    """Mark ``holder``'s run failed in ``instance`` when its process died mid-run (it left
-    the lock file naming it) and the run is still shown in progress: a run queue with one
-    run at a time would otherwise wait for it forever. Returns the run id marked, if any."""
-    from dagster import DagsterRunStatus
-
-    if holder is None or not holder.run_id or _alive(holder.pid):
-        return None
-    run = instance.get_run_by_id(holder.run_id)
-    in_progress = {DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING}
-    in_progress |= {DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
-    if run is None or run.status not in in_progress:
-        return None
-    instance.report_run_failed(
-        run, f"the process of this run (pid {holder.pid}) ended without finishing it"
-    )
-    return run.run_id
-
-
-def _alive(pid: int | None) -> bool:
+def is_alive(pid: int | None) -> bool:
     if not pid:
         return False
     try:

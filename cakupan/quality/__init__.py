@@ -3,6 +3,6 @@
 Importing this package is cheap; Great Expectations is imported on first use.
 """
 
-from pipelines.quality.gx_runner import ExpectationOutcome, load_suite, run_suite
+from cakupan.quality.gx_runner import ExpectationOutcome, load_suite, run_suite
 
 __all__ = ["ExpectationOutcome", "load_suite", "run_suite"]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import DEFAULT_STORAGE_VERSION
-from pipelines.warehouse import columns, literal
+from cakupan.config import DEFAULT_STORAGE_VERSION
+from cakupan.sqlfiles import columns, literal
 
 
 def publish(

@@ -1,0 +1,41 @@
+"""Dagster metadata for warehouse tables, and the one way an asset builds a table from SQL."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from cakupan.sqlfiles import columns, markdown_table, run_sql
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+    """Row count and column schema (with the columns' COMMENTs) for Dagster metadata."""
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=n, type=t, description=c or None) for n, t, c in columns(con, table)
+        ]
+    )
+    return {
+        "dagster/row_count": dg.MetadataValue.int(rows),
+        "dagster/column_schema": schema,
+        "dagster/table_name": dg.MetadataValue.text(table),
+    }
+
+
+def materialize_sql(
+    warehouse, sql_file: str, table: str, macros: tuple[str, ...] = (), previews=None
+) -> dg.MaterializeResult:
+    """Run ``sql/<sql_file>`` (which builds ``table``) and describe the table for the UI.
+
+    ``macros``: SQL files of macros to create first; ``previews``: name -> aggregate query
+    shown as a Markdown table.
+    """
+    with warehouse.get_connection() as con:
+        for name in macros:
+            run_sql(con, name)
+        run_sql(con, sql_file)
+        metadata = table_metadata(con, table)
+        for name, query in (previews or {}).items():
+            metadata[name] = dg.MetadataValue.md(markdown_table(con, query))
+        return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,111 @@
+"""Dagster resources of cakupan: its settings and its working DuckDB warehouse.
+
+Both are configured by the code location (``pipelines/definitions.py``), from
+``dg.EnvVar("CAKUPAN_...")`` so that values are read when a run starts, or with explicit
+values by ``cakupan run`` and the tests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+import duckdb
+
+from cakupan import runlock
+from cakupan.config import DEFAULT_STORAGE_VERSION, Settings
+
+
+class CakupanSettings(dg.ConfigurableResource):
+    """Landing and output folders of a cakupan deployment (``CAKUPAN_LANDING_DIR``,
+    ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``). The pseudonymization key is not a
+    field: config is shown in the UI and the key must never be."""
+
+    landing_dir: str
+    output_dir: str
+    storage_version: str = DEFAULT_STORAGE_VERSION
+
+    @classmethod
+    def of(cls, settings: Settings) -> CakupanSettings:
+        return cls(
+            landing_dir=settings.landing_dir,
+            output_dir=settings.output_dir,
+            storage_version=settings.storage_version,
+        )
+
+    def get(self) -> Settings:
+        """The plain settings the core library takes."""
+        return Settings(
+            landing_dir=self.landing_dir,
+            output_dir=self.output_dir,
+            storage_version=self.storage_version,
+        )
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The pipeline's working DuckDB database, ``$CAKUPAN_OUTPUT_DIR/warehouse.duckdb``.
+
+    A run that uses it holds the run lock of the output folder from its first step to its
+    last (``cakupan.runlock``): one run at a time, whether started by ``cakupan run``, the
+    schedule, the UI or ``dagster job execute``. Connections are always closed, also when
+    the block raises.
+    """
+
+    settings: CakupanSettings
+
+    @property
+    def path(self) -> str:
+        return str(self.settings.get().warehouse_path)
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
+        log, run_id = context.log, context.run.run_id if context.run else None
+        output = self.settings.get().ensure_output()
+        with runlock.hold(output, run_id, on_wait=log.warning if log else None) as held:
+            if context.instance is not None:
+                abandoned = _fail_abandoned_run(context.instance, held.previous)
+                if abandoned and log:
+                    log.warning(f"run {abandoned} had been killed: marked failed")
+            with super().yield_for_execution(context) as resource:
+                yield resource
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.settings.get().ensure_output()
+        con = _connect(self.path)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def _connect(path: str, attempts: int = 10) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write; retry briefly while another connection in this
+    process (GX's, closing) still holds the file."""
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(path, config={"custom_user_agent": "cakupan"})
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _fail_abandoned_run(instance: dg.DagsterInstance, holder: runlock.Holder | None):
+    """Mark ``holder``'s run failed when its process died mid-run (it left the lock file
+    naming it) and the run still shows in progress: a run queue with one run at a time
+    would otherwise wait for it forever. Returns the run id marked, if any."""
+    if holder is None or not holder.run_id or runlock.is_alive(holder.pid):
+        return None
+    run = instance.get_run_by_id(holder.run_id)
+    in_progress = {dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING}
+    in_progress |= {dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING}
+    if run is None or run.status not in in_progress:
+        return None
+    instance.report_run_failed(
+        run, f"the process of this run (pid {holder.pid}) ended without finishing it"
+    )
+    return run.run_id
