@@ -1,0 +1,60 @@
+"""The layers point one way: core library (cakupan/, no Dagster) -> Dagster assets and
+resources (assets/) -> code location (pipelines/: definitions, jobs, schedule, CLI)."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What each layer may not import (its own and lower layers are fine).
+FORBIDDEN = {
+    "cakupan": {"dagster", "dagster_duckdb", "dagster_webserver", "assets", "pipelines"},
+    "assets": {"pipelines"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level names of every module ``path`` imports (also inside functions)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_no_import_from_a_higher_layer(layer):
+    files = sorted((ROOT / layer).rglob("*.py"))
+    assert files
+    wrong = {
+        str(f.relative_to(ROOT)): sorted(_imports(f) & FORBIDDEN[layer])
+        for f in files
+        if _imports(f) & FORBIDDEN[layer]
+    }
+    assert wrong == {}
+
+
+def test_the_scanner_sees_imports_inside_functions(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    import dagster as dg\n    from pipelines import cli\n")
+    assert {"dagster", "pipelines"} <= _imports(module)
+
+
+def test_one_code_location_declared_alike_for_dg_and_dagster():
+    """`dg` reads pyproject.toml, `dagster dev -w` reads workspace.yaml: same module and
+    name, so the UI, `dg dev` and `dagster dev -w workspace.yaml` show one location."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
+    assert "dagster" not in project  # no third declaration
+    dg_project = project["dg"]["project"]
+    (entry,) = yaml.safe_load((ROOT / "workspace.yaml").read_text())["load_from"]
+    module = entry["python_module"]
+    assert module["module_name"] == dg_project["code_location_target_module"]
+    assert module["location_name"] == dg_project["code_location_name"] == "cakupan"
