@@ -1,6 +1,6 @@
 -- Types, checks and pseudonymizes one membership file (relation `landing_rows`: text columns + __line).
 -- The NIK leaves this query only as an HMAC-SHA256 pseudonym ($hmac_inner/$hmac_outer are
--- the padded keys from pipelines/pseudonym.py) and as flags about its validity and
+-- the padded keys from cakupan/pseudonym.py) and as flags about its validity and
 -- structure: nothing downstream ever sees the raw NIK.
 -- Each err_<column> is NULL when the value is fine, else the reason the file is rejected;
 -- the rejection quotes <column>_raw (the value as written) when there is one, else <column>.
