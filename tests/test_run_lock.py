@@ -18,7 +18,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines import cli, runlock
+from cakupan import runlock
+from pipelines import cli
 from tests.conftest import Landing, both_segments, nik
 from tests.test_dev_server import dev_server  # noqa: F401 - the fixture
 
