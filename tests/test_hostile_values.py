@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cakupan import rejections
 from cakupan.config import Settings
 from cakupan.landing import Rejection
-from pipelines import cli, rejections
+from pipelines import cli
 from tests.conftest import Landing, both_segments, nik
 
 PROJECT = Path(__file__).resolve().parent.parent
