@@ -249,6 +249,7 @@ def _whole_numbers(file: LandingFile, name: str, values: pl.Series) -> list[str 
 
 def write_rejections(path: Path, rejections: list[Rejection]) -> None:
     """Write ``rejected_files.csv`` (file, line, column, value, reason)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
