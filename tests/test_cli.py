@@ -452,3 +452,16 @@ def test_run_into_a_closed_pipe_still_publishes(tmp_path):
     assert statuses == ["0", "0"], err
     assert "Traceback" not in err and "Error" not in err, err
     assert (output / "coverage.duckdb").exists()
+
+
+def test_readme_shows_what_make_run_prints_on_the_sample(sample_run, capsys):
+    """The README's `make run` output, from "Data quality" to "Query it", is what the
+    command prints after a run on the embedded sample."""
+    run, _ = sample_run
+    cli._print_checks(run.result, failures_only=True)
+    cli._summary(run.settings, None)
+    printed = capsys.readouterr().out.replace(str(run.settings.output), ".../data/output")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## What `make run` prints") :]
+    shown = section[section.index("\nData quality: ") + 1 : section.index("\nQuery it:\n")]
+    assert printed[: printed.index("Query it:\n")] == shown + "\n"
