@@ -1,104 +1,256 @@
-"""The ``cakupan`` command: run the pipeline once, in process, and say what it published.
+"""The cakupan command: run the pipeline once, in process, and say what it published.
 
-Exit status: 0 published (or, for ``validate``, nothing blocking found); 2 landing files
-were rejected (nothing new published); 1 any other failure, a blocking data-quality check
-included (the previous published database stays).
+Exit status: 0 done (run: published; validate: nothing would block publishing); 2 landing
+files were rejected (nothing new published); 1 any other failure: a blocking data-quality
+check, no extracts to run on, a usage error, ... (the previous published database stays).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import shutil
 import sys
 import tempfile
 import uuid
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
+QUERY_MAX_ROWS = 40  # rows `cakupan query` shows by default (all with --csv)
+REGIONS_SHOWN = 3  # top and bottom regions in the summary
+CHANGES_SHOWN = 5  # regions whose coverage changed most since the previous run
+
+DESCRIPTION = """\
+cakupan: employment social-security coverage (UCJ) per Indonesian kab/kota.
+Runs the pipeline once, in process, and says what it published."""
+EPILOG = """\
+exit status:
+  0  done: published (validate: nothing would block publishing; query: rows shown)
+  1  failure: a blocking data-quality check, no workforce or membership file, a missing
+     folder, another run holding the output folder, a usage error, ...; the previous
+     coverage.duckdb stays
+  2  landing files were rejected: nothing new was published (validate: a run would
+     publish nothing); see rejected_files.csv
+
+environment:
+  CAKUPAN_LANDING_DIR    folder of extracts (default: {landing}, the embedded sample)
+  CAKUPAN_OUTPUT_DIR     where cakupan writes (default: {output})
+  CAKUPAN_PSEUDONYM_KEY  secret for NIK pseudonyms (default: a key file in ~/.config/cakupan)
+  see README.md for CAKUPAN_STORAGE_VERSION, CAKUPAN_LOCK_TIMEOUT and DAGSTER_HOME
+"""
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cakupan", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 1: status 2 means files were rejected."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILED, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from cakupan.config import DEFAULT_OUTPUT_DIR, PROJECT_ROOT, SAMPLE_LANDING_DIR
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else path
+
+    landing_default = f"$CAKUPAN_LANDING_DIR, else {shown(SAMPLE_LANDING_DIR)}"
+    output_default = f"$CAKUPAN_OUTPUT_DIR, else {shown(DEFAULT_OUTPUT_DIR)}"
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(
+        prog="cakupan",
+        description=DESCRIPTION,
+        epilog=EPILOG.format(landing=shown(SAMPLE_LANDING_DIR), output=shown(DEFAULT_OUTPUT_DIR)),
+        formatter_class=raw,
+    )
+    parser.add_argument("--version", action="version", version=f"cakupan {_version()}")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     for name, text in (
         ("run", "materialize every asset once and publish coverage.duckdb"),
         ("validate", "check and validate a landing folder without publishing"),
     ):
-        command = commands.add_parser(name, help=text, description=text)
-        command.add_argument("--landing", help="landing folder (default: $CAKUPAN_LANDING_DIR)")
-        command.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
+        command = commands.add_parser(
+            name, help=text, description=text, epilog=EPILOG.split("\n\n")[0], formatter_class=raw
+        )
+        command.add_argument(
+            "--landing", metavar="DIR", help=f"landing folder (default: {landing_default})"
+        )
+        command.add_argument(
+            "--output", metavar="DIR", help=f"output folder (default: {output_default})"
+        )
         command.add_argument("-v", "--verbose", action="store_true", help="show Dagster's log")
-    query = commands.add_parser("query", help="run SQL on the published coverage.duckdb")
+    text = "run read-only SQL on the published coverage.duckdb"
+    query = commands.add_parser("query", help=text, description=text)
     query.add_argument("sql", help="SQL to run (read-only)")
-    query.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
-    args = parser.parse_args(argv)
+    query.add_argument("--output", metavar="DIR", help=f"output folder (default: {output_default})")
+    shape = query.add_mutually_exclusive_group()
+    shape.add_argument(
+        "--csv", action="store_true", help="write every row as CSV (with a header) to stdout"
+    )
+    shape.add_argument(
+        "--max-rows",
+        type=_positive,
+        default=QUERY_MAX_ROWS,
+        metavar="N",
+        help=f"rows shown in the table (default: {QUERY_MAX_ROWS}); every column is shown",
+    )
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cakupan")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``cakupan`` command; returns the exit status (see ``--help``)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help and --version (0), usage errors (1)
+        return exc.code if isinstance(exc.code, int) else EXIT_FAILED
+    if args.command is None:  # bare `cakupan`: what it can do
+        parser.print_help()
+        return EXIT_OK
 
     from cakupan.config import Settings
 
     settings = Settings.from_env(getattr(args, "landing", None), args.output)
     if args.command == "query":
-        return _query(settings, args.sql)
+        return _query(settings, args.sql, csv_output=args.csv, max_rows=args.max_rows)
     if args.command == "validate":
         return _validate(settings, verbose=args.verbose)
     return _run(settings, verbose=args.verbose)
 
 
+# -- output that survives a closed pipe (`cakupan ... | head`) -------------------------------
+
+
+def _out(*lines: str) -> None:
+    """Print to stdout; once the reader has gone (a closed pipe), print nothing more."""
+    try:
+        for line in lines:
+            print(line, flush=True)
+    except BrokenPipeError:
+        _stdout_to_devnull()
+
+
+def _err(*lines: str) -> None:
+    try:  # stdout's lines first
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    for line in lines:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _stdout_to_devnull() -> None:
+    """What the Python documentation advises on a broken pipe (signal module, "Note on
+    SIGPIPE"): later output and the flush at exit go nowhere, without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
+# -- run and validate ------------------------------------------------------------------------
+
+
 def _run(settings, verbose: bool) -> int:
     from cakupan import runlock
 
-    if not _landing_ok(settings):
+    if not _preflight(settings):
         return EXIT_FAILED
     run_id = str(uuid.uuid4())
     try:  # one run at a time on this output folder, the report after it included
         with runlock.hold(settings.output, run_id, on_wait=_waiting):
-            result, status = _execute("cakupan", settings, verbose, run_id)
-            if result is None:
-                return status
+            before = Figures.read(settings.published_path)  # before this run replaces it
+            result = _execute("cakupan", settings, verbose, run_id)
+            if not result.success:
+                return _explain_failure(result, settings)
             _print_checks(result, failures_only=True)
-            if result.success:
-                _summary(settings)
-                return EXIT_OK
-            return _explain_failure(result, settings)
+            _summary(settings, before)
+            return EXIT_OK
     except runlock.RunLockError as exc:
-        print(f"cakupan: error: {exc}", file=sys.stderr)
+        _err(f"cakupan: error: {exc}")
         return EXIT_FAILED
 
 
 def _waiting(message: str) -> None:
-    print(f"cakupan: {message}", flush=True)
+    _out(f"cakupan: {message}")
 
 
 def _validate(configured, verbose: bool) -> int:
+    """Run the ``validate`` job in a scratch output folder; the rejections, if any, are
+    kept in ``$CAKUPAN_OUTPUT_DIR/validate/rejected_files.csv``."""
     from cakupan.config import PseudonymKeyConflict
 
+    if not _preflight(configured):
+        return EXIT_FAILED
     try:  # the key of the real runs (moved out of the output folder first, if there)
         configured.pseudonym_key()
     except PseudonymKeyConflict as exc:
-        print(f"cakupan: error: {exc}", file=sys.stderr)
+        _err(f"cakupan: error: {exc}")
         return EXIT_FAILED
+    kept = validate_rejections_path(configured)
     with tempfile.TemporaryDirectory(prefix="cakupan-validate-") as scratch:
         settings = configured.with_output(scratch)
-        result, status = _execute("validate", settings, verbose, log_dir=configured.output)
-        if result is None:
-            return status
-        _print_checks(result, failures_only=False)
+        result = _execute("validate", settings, verbose, log_dir=configured.output)
+        kept.unlink(missing_ok=True)  # the previous validation's
         if result.success:
-            print("Validation passed: nothing blocks publishing (nothing was published).")
+            _print_checks(result, failures_only=False)
+            _out("Validation passed: nothing blocks publishing (nothing was published).")
             return EXIT_OK
-        return _explain_failure(result, settings)
+        return _explain_failure(result, settings, kept_rejections=kept)
+
+
+def validate_rejections_path(settings) -> Path:
+    """Where ``cakupan validate`` keeps its rejections: never over a run's own file."""
+    return settings.output / "validate" / settings.rejected_files_path.name
+
+
+def _preflight(settings) -> bool:
+    """Whether the landing folder can be read and holds workforce and membership files;
+    else say why (naming the folders looked in). Warns when there are no targets."""
+    from cakupan import preflight
+    from cakupan.config import LandingDirectoryError
+
+    try:
+        landing = settings.check_landing()
+        warnings = preflight.check(landing, option=settings.landing_option)
+    except (LandingDirectoryError, preflight.NoExtractsError) as exc:
+        _err(f"cakupan: error: {exc}")
+        return False
+    for warning in warnings:
+        _out(f"cakupan: warning: {warning}")
+    return True
 
 
 def _execute(job_name: str, settings, verbose: bool, run_id=None, log_dir: Path | None = None):
-    """Run a job in process; (result, None), or (None, exit status) when it cannot start.
+    """Run a job in process and return its result.
 
     One line per step and warning is printed as the run goes (all of Dagster's log with
     ``verbose``); the full log is kept in ``$CAKUPAN_OUTPUT_DIR/logs/`` and the run in the
     persistent Dagster instance (``_instance``), so the UI's run history shows it.
     """
-    if not _landing_ok(settings):
-        return None, EXIT_FAILED
-
     import dagster as dg
 
     from pipelines import progress
@@ -110,7 +262,7 @@ def _execute(job_name: str, settings, verbose: bool, run_id=None, log_dir: Path 
     loggers = {progress.LOGGER_NAME: {}}
     if verbose:
         loggers["console"] = {"config": {"log_level": "INFO"}}
-    print(f"cakupan: running job {job_name!r} on {settings.landing_dir}", flush=True)
+    _out(f"cakupan: running job {job_name!r} on {settings.landing_dir}")
     with progress.run_loggers(log_file) as run_loggers, _instance(log_dir) as instance:
         defs = build_definitions(
             settings, loggers={"console": dg.colored_console_logger, **run_loggers}
@@ -121,20 +273,8 @@ def _execute(job_name: str, settings, verbose: bool, run_id=None, log_dir: Path 
             run_id=run_id,
             run_config={"loggers": loggers},
         )
-    print(f"cakupan: run {run_id}; full log: {log_file}", flush=True)
-    return result, None
-
-
-def _landing_ok(settings) -> bool:
-    """Whether the landing folder can be read (else say so, naming the folder)."""
-    from cakupan.config import LandingDirectoryError
-
-    try:
-        settings.check_landing()
-    except LandingDirectoryError as exc:
-        print(f"cakupan: error: {exc}", file=sys.stderr)
-        return False
-    return True
+    _out(f"cakupan: run {run_id}; full log: {log_file}")
+    return result
 
 
 def _instance(output: Path):
@@ -153,7 +293,7 @@ def _instance(output: Path):
     return dg.DagsterInstance.from_config(str(home.resolve()))
 
 
-def _print_checks(result, failures_only: bool) -> None:
+def _print_checks(result, failures_only: bool, title: str = "Data quality") -> None:
     """Data-quality checks of the run: every failure, or all of them."""
     evaluations = sorted(
         result.get_asset_check_evaluations(),
@@ -163,76 +303,184 @@ def _print_checks(result, failures_only: bool) -> None:
         return
     failed = [e for e in evaluations if not e.passed]
     blocking = [e for e in failed if e.severity.value == "ERROR"]
-    print(
-        f"Data quality: {len(evaluations)} checks, {len(failed) - len(blocking)} warning(s), "
+    lines = [
+        f"{title}: {len(evaluations)} checks, {len(failed) - len(blocking)} warning(s), "
         f"{len(blocking)} blocking failure(s)"
-    )
+    ]
     for e in evaluations:
         if failures_only and e.passed:
             continue
         mark = "ok  " if e.passed else ("WARN" if e.severity.value == "WARN" else "FAIL")
         observed = e.metadata.get("observed value")
         text = "; ".join(str(observed.value).splitlines()) if observed else ""
-        print(f"  {mark} {e.asset_key.to_user_string()} {e.check_name}: {text}")
+        lines.append(f"  {mark} {e.asset_key.to_user_string()} {e.check_name}: {text}")
+    _out(*lines)
 
 
-def _explain_failure(result, settings) -> int:
+def _explain_failure(result, settings, kept_rejections: Path | None = None) -> int:
+    """Say why a run failed, the rejected files first, then the checks that ran.
+
+    ``kept_rejections``: for ``validate`` (whose ``settings`` is a scratch folder), where to
+    keep the rejections it found.
+    """
     from assets.resources import CakupanSettings, Warehouse
     from cakupan import rejections
+    from cakupan.landing import write_rejections
 
     with Warehouse(settings=CakupanSettings.of(settings)).get_connection() as con:
         rejected = rejections.for_run(con, result.run_id)
+    validating = kept_rejections is not None
     if rejected:
         files = sorted({r.file for r in rejected})
-        print(
-            f"cakupan: {len(files)} landing file(s) rejected; nothing new was published "
-            f"(the previous {settings.published_path.name} stays):",
-            file=sys.stderr,
+        if validating:
+            kept_rejections.parent.mkdir(parents=True, exist_ok=True)
+            write_rejections(kept_rejections, rejected)
+            head = "a run on this landing folder would publish nothing"
+        else:
+            head = f"nothing new was published (the previous {settings.published_path.name} stays)"
+        _err(
+            f"cakupan: {len(files)} landing file(s) rejected; {head}:",
+            *(f"  {r}" for r in rejected),
+            f"cakupan: rejections written to {kept_rejections or settings.rejected_files_path}",
         )
-        for r in rejected:
-            print(f"  {r}", file=sys.stderr)
-        print(f"cakupan: rejections written to {settings.rejected_files_path}", file=sys.stderr)
+        _print_checks(result, failures_only=not validating, title="Data quality (files read)")
         return EXIT_REJECTED
-    print("cakupan: the run failed; nothing new was published:", file=sys.stderr)
+    blocking = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity.value == "ERROR"
+    ]
+    if validating:
+        head = "validation failed: a run on this landing folder would publish nothing"
+    else:
+        head = "the run failed; nothing new was published"
+    lines = [f"cakupan: {head}:"]
+    for e in blocking:
+        lines.append(f"  blocking check {e.asset_key.to_user_string()} {e.check_name} failed")
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
             while error is not None and error.cause is not None:
                 error = error.cause  # the user's exception, not Dagster's wrapper
             message = error.message.strip() if error else "step failed"
-            print(f"  {event.step_key}: {message}", file=sys.stderr)
+            lines.append(f"  {event.step_key}: {message}")
+    _err(*lines)
+    _print_checks(result, failures_only=not validating)
     return EXIT_FAILED
 
 
-def _summary(settings) -> None:
-    import shutil
+# -- the summary of a published run ----------------------------------------------------------
 
-    import duckdb
 
-    path = settings.published_path
-    with duckdb.connect(str(path), read_only=True) as con:
-        national = con.execute(
-            """SELECT snapshot_date, regions, regions_with_potential, covered_total,
-                      potential_total, coverage_pct
-               FROM reporting.coverage_national ORDER BY snapshot_date"""
-        ).fetchall()
-    print(f"Snapshots processed: {len(national)}")
-    for snapshot, regions, with_potential, covered, potential, pct in national:
-        print(
-            f"  {snapshot}: {regions} kab/kota ({with_potential} with a workforce round), "
-            f"national coverage {_fmt(pct)}% ({covered:,} of {_fmt_int(potential)} workers)"
+@dataclass
+class Figures:
+    """The few published figures the summary compares between two runs."""
+
+    national: dict[date, tuple]  # snapshot -> (regions, with potential, covered, potential, %)
+    latest: date | None
+    cities: dict[str, tuple] = field(default_factory=dict)  # code -> (name, %, covered, pot.)
+
+    @classmethod
+    def read(cls, path: Path) -> Figures | None:
+        """The figures of the published database ``path``; None when there is none (or it
+        cannot be read, e.g. written by an older version)."""
+        import duckdb
+
+        if not path.exists():
+            return None
+        try:
+            with duckdb.connect(str(path), read_only=True) as con:
+                national = con.execute(
+                    """SELECT snapshot_date, regions, regions_with_potential, covered_total,
+                              potential_total, coverage_pct
+                       FROM reporting.coverage_national ORDER BY snapshot_date"""
+                ).fetchall()
+                latest = national[-1][0] if national else None
+                cities = con.execute(
+                    """SELECT region_code, region_name, coverage_pct, covered_total,
+                              potential_total
+                       FROM reporting.coverage_by_city WHERE snapshot_date = ?""",
+                    [latest],
+                ).fetchall()
+        except duckdb.Error:
+            return None
+        return cls(
+            national={row[0]: row[1:] for row in national},
+            latest=latest,
+            cities={row[0]: row[1:] for row in cities},
         )
-    print(f"Published: {path}")
+
+
+def _summary(settings, before: Figures | None) -> None:
+    path = settings.published_path
+    now = Figures.read(path)
+    lines = [f"Published: {path}"]
+    if now is None or now.latest is None:
+        _out(*lines, "  (no snapshot)")
+        return
+    new = sorted(set(now.national) - set(before.national if before else ()))
+    marks = {s: " (new)" if before and s in new else "" for s in now.national}
+    lines.append("  snapshots: " + ", ".join(f"{s}{marks[s]}" for s in now.national))
+    regions, with_potential, covered, potential, pct = now.national[now.latest]
+    lines.append(
+        f"Latest snapshot {now.latest}: national coverage {_pct(pct)} ({_int(covered)} of "
+        f"{_int(potential)} workers; {with_potential} of {regions} kab/kota with a potential)"
+    )
+    ranked = sorted(
+        ((code, *row) for code, row in now.cities.items() if row[1] is not None),
+        key=lambda r: (-r[2], r[0]),
+    )
+    top = ranked[:REGIONS_SHOWN]
+    bottom = [r for r in ranked[::-1][:REGIONS_SHOWN] if r not in top]  # the lowest first
+    for label, rows in (("highest", top), ("lowest ", bottom)):
+        for code, name, pct_, covered_, potential_ in rows:
+            lines.append(
+                f"  {label} {code} {name}: {_pct(pct_)} ({_int(covered_)} of {_int(potential_)})"
+            )
+    lines += _changes(before, now)
     latest = (
         "SELECT region_code, region_name, potential_total, covered_total, coverage_pct "
         "FROM reporting.coverage_by_city "
         "WHERE snapshot_date = (SELECT max(snapshot_date) FROM reporting.coverage_by_city) "
-        "ORDER BY coverage_pct DESC NULLS LAST LIMIT 10"
+        "ORDER BY coverage_pct DESC NULLS LAST"
     )
-    print("Query it:")
-    print(f'  {"uv run cakupan" if shutil.which("uv") else _this_command()} query "{latest}"')
+    lines.append("Query it:")
+    lines.append(
+        f'  {"uv run cakupan" if shutil.which("uv") else _this_command()} query "{latest}"'
+    )
     if shutil.which("duckdb"):  # a DuckDB 1.1+ CLI opens the file too
-        print(f'  duckdb -readonly {path} -c "{latest}"')
+        lines.append(f'  duckdb -readonly {path} -c "{latest}"')
+    _out(*lines)
+
+
+def _changes(before: Figures | None, now: Figures) -> list[str]:
+    """What changed since the previous published run: national coverage of the latest
+    snapshot, the regions whose coverage changed most."""
+    if before is None or before.latest is None:
+        return ["Since the previous run: nothing to compare (no earlier coverage.duckdb)"]
+    pct_was, pct_now = before.national[before.latest][4], now.national[now.latest][4]
+    covered_was, covered_now = before.national[before.latest][2], now.national[now.latest][2]
+    when = "" if before.latest == now.latest else f" ({before.latest} -> {now.latest})"
+    lines = [f"Since the previous run{when}:"]
+    if (pct_was, covered_was) == (pct_now, covered_now):
+        lines.append(f"  national coverage unchanged: {_pct(pct_now)}")
+    else:
+        lines.append(
+            f"  national coverage {_pct(pct_was)} -> {_pct(pct_now)} "
+            f"({_delta(pct_was, pct_now)}; covered {_int(covered_was)} -> {_int(covered_now)})"
+        )
+    moved = []
+    for code, (name, pct, *_) in now.cities.items():
+        was = before.cities.get(code, (None, None))[1]
+        if pct is not None and was is not None and round(abs(pct - was), 2) >= 0.01:
+            moved.append((-abs(pct - was), code, name, was, pct))
+    for _, code, name, was, pct in sorted(moved)[:CHANGES_SHOWN]:
+        lines.append(f"  {code} {name}: {_pct(was)} -> {_pct(pct)} ({_delta(was, pct)})")
+    if not moved:
+        lines.append("  no kab/kota's coverage changed")
+    elif len(moved) > CHANGES_SHOWN:
+        lines.append(f"  ... {len(moved) - CHANGES_SHOWN} more kab/kota changed")
+    return lines
 
 
 def _this_command() -> str:
@@ -241,28 +489,54 @@ def _this_command() -> str:
     return str(argv0) if argv0.name == "cakupan" and argv0.exists() else "cakupan"
 
 
-def _fmt(value) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{value:.2f}%"
 
 
-def _fmt_int(value) -> str:
+def _delta(was: float | None, now: float | None) -> str:
+    if was is None or now is None:
+        return "n/a"
+    return f"{now - was:+.2f} pt"
+
+
+def _int(value) -> str:
     return "n/a" if value is None else f"{value:,}"
 
 
-def _query(settings, sql: str) -> int:
+# -- query -----------------------------------------------------------------------------------
+
+
+def _query(settings, sql: str, csv_output: bool, max_rows: int) -> int:
     import duckdb
 
     path = settings.published_path
     if not path.exists():
-        print(f"cakupan: error: {path} does not exist yet: run `make run` first", file=sys.stderr)
+        _err(f"cakupan: error: {path} does not exist yet: run `make run` first")
         return EXIT_FAILED
-    with duckdb.connect(str(path), read_only=True) as con:
-        try:
-            con.sql(sql).show(max_width=200)
-        except duckdb.Error as exc:
-            print(f"cakupan: error: {exc}", file=sys.stderr)
-            return EXIT_FAILED
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            try:
+                if csv_output:
+                    _write_csv(con.execute(sql))
+                elif (relation := con.sql(sql)) is not None:  # None: a statement without rows
+                    relation.show(max_width=1_000_000, max_rows=max_rows, max_col_width=80)
+            except duckdb.Error as exc:
+                _err(f"cakupan: error: {exc}")
+                return EXIT_FAILED
+    except BrokenPipeError:  # the reader took what it wanted (`cakupan query ... | head`)
+        _stdout_to_devnull()
     return EXIT_OK
+
+
+def _write_csv(cursor) -> None:
+    """Every row of an executed statement, as CSV with a header (NULL as an empty field)."""
+    if cursor.description is None:
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([column[0] for column in cursor.description])
+    while rows := cursor.fetchmany(10_000):
+        writer.writerows(rows)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

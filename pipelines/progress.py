@@ -14,7 +14,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -61,9 +61,11 @@ def run_loggers(log_file: Path, stream: TextIO | None = None) -> Iterator[dict]:
         }
     finally:
         full.close()
-        terminal.flush()
+        with suppress(BrokenPipeError):
+            terminal.flush()
         if owned:
-            terminal.close()
+            with suppress(BrokenPipeError):
+                terminal.close()
 
 
 def _terminal() -> tuple[TextIO, bool]:
@@ -109,7 +111,7 @@ class ProgressHandler(logging.Handler):
 
     def __init__(self, stream: TextIO):
         super().__init__(logging.DEBUG)
-        self.stream = stream
+        self.stream: TextIO | None = stream
         self.started: dict[str, float] = {}
         self.rows: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
         self.checks: dict[str, list] = defaultdict(list)
@@ -173,6 +175,11 @@ class ProgressHandler(logging.Handler):
         return "".join(f"  {p}" for p in parts if p)
 
     def _line(self, record: logging.LogRecord, mark: str, text: str) -> None:
+        if self.stream is None:
+            return
         clock = time.strftime("%H:%M:%S", time.localtime(record.created))
-        self.stream.write(f"  [{clock}] {mark} {text}\n")
-        self.stream.flush()
+        try:
+            self.stream.write(f"  [{clock}] {mark} {text}\n")
+            self.stream.flush()
+        except BrokenPipeError:  # the reader has gone (`cakupan run | head`): the run goes on
+            self.stream = None
