@@ -32,11 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     query = commands.add_parser("query", help="run SQL on the published coverage.duckdb")
     query.add_argument("sql", help="SQL to run (read-only)")
     query.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
+    _add_brief_parser(commands)  # reports: `cakupan brief` (block below)
     args = parser.parse_args(argv)
 
     from cakupan.config import Settings
 
     settings = Settings.from_env(getattr(args, "landing", None), args.output)
+    if args.command == "brief":
+        return _brief(settings, args)
     if args.command == "query":
         return _query(settings, args.sql)
     if args.command == "validate":
@@ -263,6 +266,49 @@ def _query(settings, sql: str) -> int:
             print(f"cakupan: error: {exc}", file=sys.stderr)
             return EXIT_FAILED
     return EXIT_OK
+
+
+# --- reports: `cakupan brief` --------------------------------------------------------------
+
+
+def _add_brief_parser(commands) -> None:
+    text = "write the page of one kab/kota from the published coverage.duckdb"
+    brief = commands.add_parser("brief", help=text, description=text)
+    brief.add_argument("region_code", help="Kemendagri kab/kota code, e.g. 61.72")
+    brief.add_argument("--lang", choices=("id", "en"), default="id", help="language (id)")
+    brief.add_argument("--snapshot", help="snapshot date YYYY-MM-DD (default: the latest)")
+    brief.add_argument(
+        "-o", "--out", help="file to write (default: $CAKUPAN_OUTPUT_DIR/briefs/<code>.html)"
+    )
+    brief.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
+
+
+def _brief(settings, args) -> int:
+    """Write one kab/kota's page (any snapshot, Indonesian or English) and print its path."""
+    from cakupan.reports.data import PublishedDatabaseError
+    from cakupan.reports.pages import brief_path, write_brief
+
+    dest = Path(args.out) if args.out else None
+    dest = dest or brief_path(
+        settings.output / "briefs", args.region_code, args.lang, args.snapshot
+    )
+    try:
+        path = write_brief(
+            settings.published_path,
+            settings.output / "reports",
+            args.region_code,
+            dest,
+            lang=args.lang,
+            snapshot=args.snapshot,
+        )
+    except (PublishedDatabaseError, ValueError) as exc:
+        print(f"cakupan: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(path.resolve())
+    return EXIT_OK
+
+
+# --- end of reports ------------------------------------------------------------------------
 
 
 if __name__ == "__main__":

@@ -46,7 +46,10 @@ class Published:
         """The snapshot asked for (default: the latest), or an error listing the published."""
         if value is None:
             return self.latest
-        wanted = date.fromisoformat(value) if isinstance(value, str) else value
+        try:
+            wanted = date.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            raise PublishedDatabaseError(f"snapshot {value!r} is not a date YYYY-MM-DD") from None
         if wanted not in self.snapshots:
             known = ", ".join(s.isoformat() for s in self.snapshots)
             raise PublishedDatabaseError(f"snapshot {wanted} is not published (published: {known})")
