@@ -34,7 +34,7 @@ def run_started_at(context: dg.AssetExecutionContext) -> datetime | None:
     key=["reports", "briefs"],
     deps=PUBLISHED,
     group_name=GROUP,
-    kinds={"html"},
+    kinds={"duckdb", "html"},
 )
 def briefs(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
@@ -78,7 +78,7 @@ def briefs(
     key=["reports", "exports"],
     deps=PUBLISHED,
     group_name=GROUP,
-    kinds={"parquet", "csv", "excel"},
+    kinds={"duckdb", "parquet", "excel"},
 )
 def exports(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
