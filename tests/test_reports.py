@@ -155,6 +155,11 @@ def test_run_status_is_published(sample):
     assert status["started_at"] is not None
     assert status["started_at"] <= status["published_at"]
     assert run.published("SELECT * FROM ops.rejected_files") == []
+    comments = run.published(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'ops'"
+    )
+    assert {r["table_name"] for r in comments} == {"run_status", "rejected_files"}
+    assert all(r["comment"] for r in comments), comments
 
 
 def test_city_page_shows_the_published_figures(sample):
@@ -219,7 +224,8 @@ def test_city_page_shows_the_published_figures(sample):
     assert 'data-expectation="no_invalid_nik"' in html
     assert "Tidak ada berkas yang ditolak." in html
     # the charts: inline SVG with one mark per figure
-    assert html.count('data-chart="segments"') == 1 and html.count('data-chart="trend"') == 1
+    assert html.count('<svg class="chart" data-chart="segments"') == 1
+    assert html.count('<svg class="chart" data-chart="trend"') == 1
     assert f'data-value="{city["covered_pu"]}"' in html
     assert f'data-value="{city["coverage_pct"]}"' in html
 

@@ -57,3 +57,13 @@ SELECT
     c.checks, c.failed_warn, c.failed_error, r.files,
     coalesce(s.snapshots, []), s.latest
 FROM checks AS c, rejected AS r, snapshots AS s;
+
+-- ops.rejected_files (cakupan/rejections.py) is published too: describe it.
+COMMENT ON TABLE ops.rejected_files IS 'Rejections of the landing files of the run (a rejected file blocks publishing, so none in a published database): one row per problem.';
+COMMENT ON COLUMN ops.rejected_files.run_id IS 'Dagster run that rejected the file.';
+COMMENT ON COLUMN ops.rejected_files.kind IS 'Kind of extract: workforce, membership or targets.';
+COMMENT ON COLUMN ops.rejected_files.file IS 'Landing file, relative to the landing folder.';
+COMMENT ON COLUMN ops.rejected_files.line IS 'Line in a CSV file (the header is line 1), row number in a Parquet file; NULL for the whole file.';
+COMMENT ON COLUMN ops.rejected_files."column" IS 'Column of the problem; NULL for the whole file or row.';
+COMMENT ON COLUMN ops.rejected_files.value IS 'The value as read (a NIK is masked).';
+COMMENT ON COLUMN ops.rejected_files.reason IS 'Why the value or file was rejected.';
