@@ -391,3 +391,45 @@ def test_reports_rewritten_from_the_published_file_only(sample, tmp_path):
     assert (written.cities, written.provinces, written.snapshot) == (514, 38, LATEST)
     for name in ("index.html", "provinsi/19.html", "kota/61.72.html"):
         assert (tmp_path / "reports" / name).read_text() == (reports / name).read_text()
+
+
+def test_pages_of_a_small_landing_with_missing_figures(tmp_path):
+    """One snapshot; Pangkalpinang has members but no Sakernas round and no target: its
+    page says so instead of inventing figures, and every page is still written."""
+    from tests.conftest import Landing, both_segments, nik, run_job
+
+    landing = Landing(tmp_path / "landing")
+    landing.workforce(both_segments("2024-08", "61.72", 300, 100))
+    landing.membership(
+        [["2025-06-30", nik(i), "PU", "61.72", "AKTIF", "JKK,JKM", ""] for i in range(50)]
+        + [["2025-06-30", nik(900 + i), "BPU", "19.71", "AKTIF", "JKK,JKM", ""] for i in range(7)]
+    )
+    landing.targets([[2025, "61.72", "20"]])
+    run = run_job(landing.root, tmp_path / "output")
+    assert run.success
+    reports = run.settings.output / "reports"
+    assert len(list((reports / "kota").glob("*.html"))) == 514
+
+    p = page(reports / "kota" / "61.72.html")
+    assert (p.at("coverage_pct"), p.at("covered_total"), p.at("potential_total")) == (
+        "12,50%",  # 50 of 400, by hand
+        "50",
+        "400",
+    )
+    assert (p.at("target_pct"), p.at("workers_to_target")) == ("20,00%", "30")  # 80 - 50
+    assert (p.at("rank_in_province"), p.at("ranked_in_province")) == ("1", "1")
+
+    html = (reports / "kota" / "19.71.html").read_text(encoding="utf-8")
+    p = Fields(html)
+    assert (p.at("coverage_pct"), p.at("covered_total"), p.at("potential_total")) == (
+        "-",
+        "7",
+        "-",
+    )
+    assert p.at("target_pct") == "tanpa target"
+    assert p.at("workforce_period") == "tidak ada putaran Sakernas"
+    assert "tanpa peringkat (tidak ada potensi)" in html
+    p = page(reports / "provinsi" / "19.html")
+    assert p.at("coverage_pct") == "-" and p.at("covered_total") == "7"
+    p = page(reports / "index.html")
+    assert p.at("coverage_pct", code="61") != "-" and p.at("coverage_pct", code="19") == "-"
