@@ -4,8 +4,10 @@ read. Its tables are written together and the file is replaced whole."""
 import dagster as dg
 
 from assets.materialize import table_metadata
+from assets.reports import run_started_at
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.publish import publish
+from cakupan.reports.status import STATUS_TABLES, record_run_status
 from cakupan.sqlfiles import run_sql
 
 GROUP = "reporting"
@@ -41,10 +43,12 @@ def published_coverage(
     results = {"quality.validation_results": "quality.validation_results"}
     with warehouse.get_connection() as con:
         run_sql(con, "quality/validation_results.sql")  # exists even if no check ran
+        # reports: the run's status and rejected files, published with the figures
+        record_run_status(con, context.run.run_id, run_started_at(context))
         stale = publish(
             con,
             config.published_path,
-            {**tables, **results},
+            {**tables, **results, **STATUS_TABLES},
             context.run.run_id,
             config.storage_version,
         )

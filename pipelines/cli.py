@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"rows shown in the table (default: {QUERY_MAX_ROWS}); every column is shown",
     )
+    _add_brief_parser(commands)  # reports: `cakupan brief` (block below)
     return parser
 
 
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     from cakupan.config import Settings
 
     settings = Settings.from_env(getattr(args, "landing", None), args.output)
+    if args.command == "brief":
+        return _brief(settings, args)
     if args.command == "query":
         return _query(settings, args.sql, csv_output=args.csv, max_rows=args.max_rows)
     if args.command == "validate":
@@ -537,6 +540,49 @@ def _write_csv(cursor) -> None:
     while rows := cursor.fetchmany(10_000):
         writer.writerows(rows)
     sys.stdout.flush()
+
+
+# --- reports: `cakupan brief` --------------------------------------------------------------
+
+
+def _add_brief_parser(commands) -> None:
+    text = "write the page of one kab/kota from the published coverage.duckdb"
+    brief = commands.add_parser("brief", help=text, description=text)
+    brief.add_argument("region_code", help="Kemendagri kab/kota code, e.g. 61.72")
+    brief.add_argument("--lang", choices=("id", "en"), default="id", help="language (id)")
+    brief.add_argument("--snapshot", help="snapshot date YYYY-MM-DD (default: the latest)")
+    brief.add_argument(
+        "-o", "--out", help="file to write (default: $CAKUPAN_OUTPUT_DIR/briefs/<code>.html)"
+    )
+    brief.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
+
+
+def _brief(settings, args) -> int:
+    """Write one kab/kota's page (any snapshot, Indonesian or English) and print its path."""
+    from cakupan.reports.data import PublishedDatabaseError
+    from cakupan.reports.pages import brief_path, write_brief
+
+    dest = Path(args.out) if args.out else None
+    dest = dest or brief_path(
+        settings.output / "briefs", args.region_code, args.lang, args.snapshot
+    )
+    try:
+        path = write_brief(
+            settings.published_path,
+            settings.output / "reports",
+            args.region_code,
+            dest,
+            lang=args.lang,
+            snapshot=args.snapshot,
+        )
+    except (PublishedDatabaseError, ValueError) as exc:
+        print(f"cakupan: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(path.resolve())
+    return EXIT_OK
+
+
+# --- end of reports ------------------------------------------------------------------------
 
 
 if __name__ == "__main__":

@@ -25,11 +25,13 @@ from cakupan.publish import publish
 from pipelines.definitions import resources
 from tests.conftest import run_job
 
-# From the CREATE TABLE statements in sql/coverage/*.sql and sql/quality/*.sql.
+# From the CREATE TABLE statements in sql/coverage/*.sql, sql/quality/*.sql and
+# sql/reporting/run_status.sql.
 PRIMARY_KEYS = {
     "coverage_by_city": ["snapshot_date", "region_code"],
     "coverage_by_province": ["snapshot_date", "province_code"],
     "coverage_national": ["snapshot_date"],
+    "run_status": ["run_id"],
 }
 ROLLUP_NOT_NULL = [
     "regions",
@@ -48,6 +50,10 @@ NOT_NULL = {
     "coverage_by_province": ["snapshot_date", "province_code", "province_name", *ROLLUP_NOT_NULL],
     "coverage_national": ["snapshot_date", *ROLLUP_NOT_NULL],
     "validation_results": ["run_id", "table_name", "expectation", "severity", "success"],
+    "run_status": [
+        *["run_id", "published_at", "status", "checks", "checks_failed_warn"],
+        *["checks_failed_error", "rejected_files", "snapshots"],
+    ],
 }
 
 

@@ -150,9 +150,11 @@ def test_published_tables_follow_the_contract(run):
         tables = con.execute(
             "SELECT schema_name, table_name, comment FROM duckdb_tables() ORDER BY ALL"
         ).fetchall()
-        assert [(s, t) for s, t, _ in tables] == [("quality", "validation_results")] + [
-            ("reporting", t) for t in sorted(PUBLISHED)
-        ]
+        assert [(s, t) for s, t, _ in tables] == [
+            ("ops", "rejected_files"),  # the run that published, for the reports
+            ("ops", "run_status"),
+            ("quality", "validation_results"),
+        ] + [("reporting", t) for t in sorted(PUBLISHED)]
         assert all(comment for _, _, comment in tables)
         for table, expected in {**PUBLISHED, "validation_results": RESULTS_COLUMNS}.items():
             found = con.execute(

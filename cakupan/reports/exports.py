@@ -1,0 +1,139 @@
+"""Exports for spreadsheets, from the published ``coverage.duckdb`` alone: every
+``reporting.*`` table and ``quality.validation_results``, all snapshots in one file per
+table, in ``$CAKUPAN_OUTPUT_DIR/exports/``::
+
+    coverage_by_city.parquet      typed, for analysts' tools
+    coverage_by_city.csv          international: `,` delimiter, decimal point, UTF-8
+    id/coverage_by_city.csv       Indonesian Excel: `;` delimiter, decimal comma, UTF-8 BOM
+    cakupan.xlsx                  one sheet per table, plus `columns`: what each column means
+
+No thousands separator in any CSV. The folder is rebuilt beside the old one and swapped in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import xlsxwriter
+
+from cakupan.reports.swap import rebuilt
+
+WORKBOOK = "cakupan.xlsx"
+INDONESIAN = "id"
+COLUMNS_SHEET = "columns"
+COUNT_FORMAT = "#,##0"
+PCT_FORMAT = '0.00"%"'  # the values are percent points: 22.78 shows as 22.78%
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    comment: str | None
+    columns: list[tuple[str, str, str | None]]  # (name, DuckDB type, comment)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+def exported_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
+    """Every ``reporting.*`` table, then ``quality.validation_results``."""
+    tables = con.execute(
+        """SELECT schema_name, table_name, comment FROM duckdb_tables()
+           WHERE database_name = current_database()
+             AND (schema_name = 'reporting'
+                  OR (schema_name = 'quality' AND table_name = 'validation_results'))
+           ORDER BY schema_name <> 'reporting', table_name"""
+    ).fetchall()
+    return [
+        Table(
+            schema,
+            name,
+            comment,
+            con.execute(
+                """SELECT column_name, data_type, comment FROM duckdb_columns()
+                   WHERE database_name = current_database() AND schema_name = ?
+                     AND table_name = ? ORDER BY column_index""",
+                [schema, name],
+            ).fetchall(),
+        )
+        for schema, name, comment in tables
+    ]
+
+
+def write_exports(published: Path, folder: Path) -> list[Path]:
+    """Write the exports of ``published`` into ``folder`` (rebuilt and swapped in); returns
+    the files written, relative to ``folder``."""
+    if not published.is_file():
+        raise FileNotFoundError(f"{published} does not exist yet: run `cakupan run` first")
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = exported_tables(con)
+        frames = {t.name: con.sql(f"FROM {t.qualified}").pl() for t in tables}
+    written = []
+    with rebuilt(folder) as tmp:
+        (tmp / INDONESIAN).mkdir()
+        for name, frame in frames.items():
+            frame.write_parquet(tmp / f"{name}.parquet")
+            frame.write_csv(tmp / f"{name}.csv")
+            frame.write_csv(
+                tmp / INDONESIAN / f"{name}.csv",
+                separator=";",
+                decimal_comma=True,
+                include_bom=True,
+            )
+            written += [f"{name}.parquet", f"{name}.csv", f"{INDONESIAN}/{name}.csv"]
+        write_workbook(tmp / WORKBOOK, tables, frames)
+        written.append(WORKBOOK)
+    return [Path(p) for p in written]
+
+
+def _format(name: str, dtype: pl.DataType) -> str | None:
+    if name.endswith("_pct"):
+        return PCT_FORMAT
+    if dtype.is_integer():
+        return COUNT_FORMAT
+    if dtype == pl.Date:
+        return DATE_FORMAT
+    return None
+
+
+def write_workbook(path: Path, tables: list[Table], frames: dict[str, pl.DataFrame]) -> None:
+    """One sheet per table (frozen header, fitted column widths, number formats for counts,
+    percentages and dates) and a sheet of the tables' and columns' COMMENTs."""
+    with xlsxwriter.Workbook(str(path)) as workbook:
+        for table in tables:
+            frame = frames[table.name]
+            formats = {
+                c: f for c, dtype in frame.schema.items() if (f := _format(c, dtype)) is not None
+            }
+            frame.write_excel(
+                workbook,
+                worksheet=table.name,
+                column_formats=formats,
+                dtype_formats={pl.Float64: "0.00"},
+                autofit=True,
+                freeze_panes=(1, 0),
+                table_style="Table Style Light 9",
+            )
+        about = pl.DataFrame(
+            [
+                row
+                for t in tables
+                for row in [(t.name, "", "", t.comment or "")]
+                + [(t.name, c, kind, text or "") for c, kind, text in t.columns]
+            ],
+            schema=["sheet", "column", "type", "meaning"],
+            orient="row",
+        )
+        about.write_excel(
+            workbook,
+            worksheet=COLUMNS_SHEET,
+            column_widths={"sheet": 22, "column": 22, "type": 12, "meaning": 110},
+            freeze_panes=(1, 0),
+            table_style="Table Style Light 9",
+        )
