@@ -333,8 +333,8 @@ def worker_gx(db: str, table: str, profile: bool, repeat: int) -> dict[str, Any]
     suite = load_suite(EXPECTATIONS / suite_file)
     partition_column = (suite.get("meta") or {}).get("partition_column")
 
-    # What run_suite imports on its first call (gx_runner._import_gx), plus the SQL stack
-    # GX would otherwise import lazily during the first validation.
+    # What run_suite imports on its first call (cakupan.quality.context.import_gx), plus
+    # the SQL stack GX would otherwise import lazily during the first validation.
     t0 = time.perf_counter()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import duckdb_engine  # noqa: F401

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import duckdb
 
 from cakupan.config import Settings
-from cakupan.quality.gx_runner import ExpectationOutcome
+from cakupan.quality.outcomes import ExpectationOutcome
 from cakupan.quality.report_html import write_page
 from cakupan.sqlfiles import run_sql
 
