@@ -67,13 +67,8 @@ def _sha(path) -> str:
 ERROR_CASES = {
     (
         "raw",
-        "workforce",
-        "one_value_per_file_round_region_segment",
-    ): "INSERT INTO raw.workforce SELECT * FROM raw.workforce LIMIT 1",
-    (
-        "raw",
         "targets",
-        "region_is_a_known_kabkota",
+        "region_maps_to_a_current_kabkota",
     ): "UPDATE raw.targets SET region_code = '99.99' WHERE region_code = '61.72'",
     (
         "staging",
