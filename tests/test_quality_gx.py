@@ -313,6 +313,63 @@ def test_samples_are_capped_and_errors_reported(membership_db: Path) -> None:
     assert missing.observed_value.startswith("error: ")
 
 
+def test_observed_values_speak_in_the_unit_of_the_check(membership_db: Path) -> None:
+    """meta.unit names what one returned row is; meta.summary says it in full (issue #8)."""
+    codes = (
+        "SELECT kab, id FROM {batch} "
+        "WHERE NOT regexp_full_match(kode_wilayah, '[0-9]{{4}}') ORDER BY id"
+    )
+    suite = {
+        "name": "units",
+        "expectations": [
+            {  # ids 5 and 9, both in kab A, of 20 rows
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": codes},
+                "meta": {
+                    "name": "codes",
+                    "unit": "bad code|bad codes",
+                    "summary_query": "SELECT count(*) AS n, count(DISTINCT kab) AS kabs, "
+                    "count(*) / (SELECT count(*) FROM {batch}) AS share FROM {unexpected}",
+                    "summary": "{n:,} bad {n:|code|codes} in {kabs} {kabs:|kab|kabs} "
+                    "({share:.1%} of the rows)",
+                },
+            },
+            {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": "SELECT id FROM {batch} WHERE iuran > 100"},
+                "meta": {"name": "over", "unit": "row over 100|rows over 100"},
+            },
+            {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": "SELECT id FROM {batch} WHERE iuran < 0"},
+                "meta": {
+                    "name": "faulty_summary",
+                    "unit": "kab",
+                    "summary_query": "SELECT count(*) AS n FROM {unexpected}",
+                    "summary": "{n} rows in {kabs} kabs",
+                },
+            },
+            {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {
+                    "unexpected_rows_query": "SELECT id FROM {batch} WHERE length(nik) <> 16"
+                },
+                "meta": {"name": "short", "unit": "short NIK|short NIKs"},
+            },
+        ],
+    }
+    by = {o.expectation: o for o in run_suite(membership_db, suite, "staging.membership")}
+
+    assert (by["codes"].unexpected_count, by["codes"].success) == (2, False)
+    assert by["codes"].observed_value == "2 bad codes in 1 kab (10.0% of the rows)"
+    assert by["codes"].sample == [{"kab": "A", "id": 5}, {"kab": "A", "id": 9}]
+    assert by["over"].observed_value == "1 row over 100"
+    faulty = by["faulty_summary"]  # the count stays, with the reason the summary failed
+    assert faulty.observed_value.startswith("1 kab (no summary: summary does not fit ['n']")
+    assert "kabs" in faulty.observed_value and faulty.sample == [{"id": 12}]
+    assert (by["short"].success, by["short"].observed_value) == (True, "0 short NIKs")
+
+
 def test_database_is_released_after_run(membership_db: Path) -> None:
     run_suite(membership_db, _suite(), "staging.membership")
     # Any GX connection still open would make this fail ("different configuration").
@@ -379,6 +436,17 @@ def test_load_suite_round_trips_and_rejects_bad_suites(tmp_path: Path) -> None:
         {"name": "s", "expectations": [{**rows, "kwargs": {"unexpected_rows_query": regex}}]},
         "double literal braces",
     )
+    codes = {**rows, "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch}"}}
+    bad({"name": "s", "expectations": [{**one, "meta": {"unit": "x"}}]}, "only apply to an")
+    bad({"name": "s", "expectations": [{**codes, "meta": {"unit": "a|b|c"}}]}, "singular")
+    bad(
+        {"name": "s", "expectations": [{**codes, "meta": {"summary": "{n}"}}]},
+        "go together",
+    )
+    no_source = {"summary_query": "SELECT count(*) AS n FROM {batch}", "summary": "{n}"}
+    bad({"name": "s", "expectations": [{**codes, "meta": no_source}]}, r"\{unexpected\}")
+    unpaired = {"summary_query": "SELECT 1 FROM {unexpected}", "summary": "{n"}
+    bad({"name": "s", "expectations": [{**codes, "meta": unpaired}]}, "unpaired brace")
     path.write_text("{", encoding="utf-8")
     with pytest.raises(ValueError, match="not valid JSON"):
         load_suite(path)

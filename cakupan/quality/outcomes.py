@@ -16,6 +16,7 @@ value, error, sample value) goes through :func:`cakupan.privacy.redact`.
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
@@ -23,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from cakupan.privacy import SENSITIVE_COLUMNS, redact
-from cakupan.quality.suites import UNEXPECTED_ROWS, Severity, Spec
+from cakupan.quality.suites import UNEXPECTED_ROWS, Severity, Spec, summary_query
 
 SAMPLE_SIZE = 5
 # Result format of a suite touching a sensitive column: counts only, no value fetched.
@@ -45,7 +46,9 @@ class ExpectationOutcome:
     severity: Severity
     success: bool
     observed_value: str
-    """Human-readable summary (GX ``observed_value``, or ``"n unexpected of m rows"``)."""
+    """For people, in the unit of the check: ``"2 unexpected of 20 rows (10.00%)"``,
+    ``"4 files"`` (``meta.unit``), ``"492 rows with an invalid NIK in 4 files (0.20% of
+    246,196 rows)"`` (``meta.summary``), GX's own ``observed_value`` otherwise."""
     unexpected_count: int | None
     sample: list[dict[str, Any]] = field(default_factory=list)
     """Up to :data:`SAMPLE_SIZE` failing rows (column-map and unexpected-rows only)."""
@@ -73,16 +76,16 @@ def outcome(spec: Spec, r: Any, partition: date | None) -> ExpectationOutcome:
 
     if error is not None:
         observed = f"error: {error}"
+    elif spec.type == UNEXPECTED_ROWS and unexpected_count is not None:
+        observed = f"{unexpected_count:,} {_word(unexpected_count, *spec.unit)}"
     elif "observed_value" in result:
         observed = _to_text(result["observed_value"])
-        if spec.type == UNEXPECTED_ROWS:
-            observed = f"{observed} unexpected rows"
     elif unexpected_count is not None:
-        observed = f"{unexpected_count} unexpected of {result.get('element_count')} rows"
+        observed = f"{unexpected_count:,} unexpected of {_count(result.get('element_count'))} rows"
         if isinstance(result.get("unexpected_percent"), int | float):
             observed += f" ({result['unexpected_percent']:.2f}%)"
         if result.get("missing_count"):
-            observed += f" ({result['missing_count']} null, ignored)"
+            observed += f" ({_count(result['missing_count'])} null, ignored)"
     else:
         observed = ""
 
@@ -106,32 +109,71 @@ def add_unexpected_rows_samples(
     specs: list[Spec],
     by_name: dict[str, ExpectationOutcome],
 ) -> None:
-    """Fetch failing rows for the failed UnexpectedRowsExpectations ``specs``.
+    """Fetch failing rows, and the summary (``meta.summary``), of the failed
+    UnexpectedRowsExpectations ``specs``.
 
     The suite runs with SUMMARY so column-map expectations fetch at most SAMPLE_SIZE values
     (COMPLETE would fetch *all* unexpected values); UnexpectedRowsExpectation only returns
-    its rows under COMPLETE, so the failed ones are re-run with COMPLETE. GX streams that
-    query and keeps at most 200 rows (``MAX_RESULT_RECORDS``); we keep SAMPLE_SIZE.
+    its rows under COMPLETE, so the failed ones are re-run with COMPLETE, together with
+    their summary queries. GX streams each query and keeps at most 200 rows
+    (``MAX_RESULT_RECORDS``); we keep SAMPLE_SIZE.
     """
     import great_expectations as gx
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
 
+    queries = {s.query: (s, "sample") for s in specs}
+    queries |= {summary_query(s): (s, "summary") for s in specs if s.summary}
     suite = gx.ExpectationSuite(
         name="_cakupan_unexpected_rows_samples",
         expectations=[
-            ExpectationConfiguration(type=s.type, kwargs=s.config["kwargs"]).to_domain_obj()
-            for s in specs
+            gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=q) for q in queries
         ],
     )
-    by_query = {s.query: s for s in specs}
     batch = batch_definition.get_batch(batch_parameters=batch_parameters)
     for r in batch.validate(suite, result_format="COMPLETE").results:
-        spec = by_query[r.expectation_config.kwargs["unexpected_rows_query"]]
-        rows = (r.result or {}).get("details", {}).get("unexpected_rows") or []
-        sample = [_jsonable_row(row) for row in rows[:SAMPLE_SIZE] if isinstance(row, Mapping)]
-        by_name[spec.name] = replace(by_name[spec.name], sample=sample)
+        spec, role = queries[r.expectation_config.kwargs["unexpected_rows_query"]]
+        found = (r.result or {}).get("details", {}).get("unexpected_rows") or []
+        rows = [row for row in found if isinstance(row, Mapping)]
+        before = by_name[spec.name]
+        if role == "sample":
+            update = {"sample": [_jsonable_row(row) for row in rows[:SAMPLE_SIZE]]}
+        else:  # a faulty summary keeps the count, and says why
+            try:
+                text = _summary(spec, rows, _error_message(r.exception_info))
+            except ValueError as e:
+                text = f"{before.observed_value} (no summary: {e})"
+            update = {"observed_value": redact(text)}
+        by_name[spec.name] = replace(before, **update)
+
+
+class _Text(string.Formatter):
+    """``str.format`` plus ``{n:|row|rows}``: the word for the count ``n``."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith("|"):
+            one, _, many = format_spec[1:].partition("|")
+            return _word(value, one, many or one)
+        return super().format_field(value, format_spec)
+
+
+def _summary(spec: Spec, rows: list[Mapping[str, Any]], error: str | None) -> str:
+    """``meta.summary`` filled from the one row of ``meta.summary_query``."""
+    assert spec.summary is not None
+    if error:
+        raise ValueError(f"summary_query failed: {error}")
+    if len(rows) != 1:
+        raise ValueError(f"summary_query gave {len(rows)} rows, not 1")
+    try:
+        return _Text().format(spec.summary[1], **rows[0])
+    except (KeyError, IndexError, ValueError, TypeError) as e:
+        raise ValueError(f"summary does not fit {sorted(rows[0])}: {e!r}") from e
+
+
+def _word(n: Any, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def _count(n: Any) -> str:
+    return f"{n:,}" if isinstance(n, int) else str(n)
 
 
 def _error_message(info: Any) -> str | None:

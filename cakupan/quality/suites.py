@@ -10,7 +10,7 @@ Suite format: GX's own serialized ``ExpectationSuite``::
        {"type": "unexpected_rows_expectation",
         "kwargs": {"unexpected_rows_query":
                    "SELECT * FROM {batch} WHERE NOT regexp_full_match(kode, '[0-9]{{4}}')"},
-        "meta": {"severity": "WARN", "name": "kode_format"}}]}
+        "meta": {"severity": "WARN", "name": "kode_format", "unit": "bad kode|bad kodes"}}]}
 
 ``meta.severity`` is ``ERROR`` or ``WARN`` (Dagster's ``AssetCheckSeverity`` names);
 without it GX's own ``severity`` field is mapped (critical -> ERROR, warning/info -> WARN).
@@ -21,6 +21,16 @@ supported for dialect duckdb") and are rejected here: write them as an
 ``unexpected_rows_expectation`` with ``regexp_full_match`` / ``LIKE`` in the query. GX fills
 that query with ``str.format(batch=...)``, so ``{batch}`` is its only placeholder and
 literal braces are doubled (regex ``[0-9]{4}`` is written ``[0-9]{{4}}``).
+
+Observed values speak in the unit of what the query returns (one row per file, per
+missing region, ...), set in the ``meta`` of an ``unexpected_rows_expectation``:
+
+* ``unit``: what one returned row is, ``"singular|plural"`` (or one form for both):
+  ``"file|files"`` gives ``"0 files"``, ``"1 file"``;
+* ``summary_query`` and ``summary``: when the expectation fails, the one row of
+  ``summary_query`` (SQL over ``{unexpected}``, the returned rows as a subquery named
+  ``unexpected``, and ``{batch}``) fills the Python format string ``summary``, which is
+  then the observed value. ``{n:|row|rows}`` in it gives the word for the count ``n``.
 """
 
 from __future__ import annotations
@@ -56,6 +66,10 @@ class Spec:
     """What GX's ``ExpectationConfiguration`` is built from."""
     sensitive: tuple[str, ...] = ()
     """The sensitive columns the expectation names (see :data:`SENSITIVE_COLUMNS`)."""
+    unit: tuple[str, str] = ("unexpected row", "unexpected rows")
+    """What one row of an ``unexpected_rows_query`` is: (singular, plural)."""
+    summary: tuple[str, str] | None = None
+    """``(summary_query, summary)`` of an ``unexpected_rows_query``, else None."""
 
     @property
     def query(self) -> str | None:
@@ -124,8 +138,7 @@ def parse_suite(suite: Any, origin: str = "suite") -> list[Spec]:
                 f"{where}: {etype} is not supported on DuckDB by GX; use an "
                 f"{UNEXPECTED_ROWS} with regexp_full_match() or LIKE instead"
             )
-        if etype == UNEXPECTED_ROWS:
-            _check_query(kwargs.get("unexpected_rows_query"), where, "unexpected_rows_query")
+        unit, summary = _unit_and_summary(etype, kwargs, meta, where)
 
         key = json.dumps([etype, kwargs], sort_keys=True, default=str)
         if key in seen_configs:
@@ -146,24 +159,73 @@ def parse_suite(suite: Any, origin: str = "suite") -> list[Spec]:
         config["kwargs"] = dict(kwargs)
         description = raw.get("description") or meta.get("description")
         sensitive = tuple(c for c in _columns(kwargs) if c.lower() in SENSITIVE_COLUMNS)
-        specs.append(Spec(name_, etype, severity, description, config, sensitive))
+        specs.append(Spec(name_, etype, severity, description, config, sensitive, unit, summary))
     return specs
 
 
-def _check_query(query: Any, where: str, key: str) -> None:
-    """GX fills the query with ``str.format(batch=...)``: ``{batch}`` is the only field."""
+def summary_query(spec: Spec) -> str:
+    """The ``summary_query`` of ``spec`` with ``{unexpected}`` filled in, ready for GX
+    (which fills ``{batch}``; literal braces stay doubled)."""
+    assert spec.summary is not None and spec.query is not None
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(spec.summary[0]):
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name == "batch":
+            out.append("{batch}")
+        elif name == "unexpected":
+            out.append(f"({spec.query}) AS unexpected")
+    return "".join(out)
+
+
+def _unit_and_summary(
+    etype: str, kwargs: Mapping[str, Any], meta: Mapping[str, Any], where: str
+) -> tuple[tuple[str, str], tuple[str, str] | None]:
+    keys = [k for k in ("unit", "summary_query", "summary") if k in meta]
+    if etype != UNEXPECTED_ROWS:
+        if keys:
+            raise ValueError(f"{where}: meta {keys} only apply to an {UNEXPECTED_ROWS}")
+        return Spec.unit, None
+    _check_query(kwargs.get("unexpected_rows_query"), where, "unexpected_rows_query")
+    unit = meta.get("unit", "|".join(Spec.unit))
+    forms = unit.split("|") if isinstance(unit, str) else []
+    if not 1 <= len(forms) <= 2 or not all(f.strip() for f in forms):
+        raise ValueError(f"{where}: meta.unit must be 'singular|plural' or one word")
+    if ("summary_query" in meta) != ("summary" in meta):
+        raise ValueError(f"{where}: meta.summary_query and meta.summary go together")
+    summary = None
+    if "summary" in meta:
+        query, text = meta["summary_query"], meta["summary"]
+        _check_query(query, where, "summary_query", placeholders=("batch", "unexpected"))
+        if not isinstance(text, str):
+            raise ValueError(f"{where}: meta.summary must be a string")
+        try:
+            list(string.Formatter().parse(text))
+        except ValueError as e:
+            raise ValueError(f"{where}: meta.summary has an unpaired brace: {e}") from e
+        summary = (query, text)
+    return (forms[0], forms[-1]), summary
+
+
+def _check_query(
+    query: Any, where: str, key: str, placeholders: tuple[str, ...] = ("batch",)
+) -> None:
+    """GX fills the query with ``str.format(batch=...)``: ``{batch}`` is the only field
+    (a ``summary_query`` also has ``{unexpected}``)."""
     if not isinstance(query, str):
         raise ValueError(f"{where}: {key} must be a string")
     try:
         fields = {f for _, f, _, _ in string.Formatter().parse(query) if f is not None}
     except ValueError as e:
         raise ValueError(f"{where}: {key} has an unpaired brace: {e}") from e
-    if "batch" not in fields:
-        raise ValueError(f"{where}: {key} must select FROM {{batch}}")
-    if fields - {"batch"}:
+    source = placeholders[-1]
+    if source not in fields:
+        raise ValueError(f"{where}: {key} must select FROM {{{source}}}")
+    if fields - set(placeholders):
+        allowed = " and ".join(f"{{{p}}}" for p in placeholders)
         raise ValueError(
-            f"{where}: {key} may only contain the {{batch}} placeholder, found "
-            f"{sorted(fields - {'batch'})}; double literal braces, e.g. regex '[0-9]{{{{4}}}}'"
+            f"{where}: {key} may only contain the {allowed} placeholders, found "
+            f"{sorted(fields - set(placeholders))}; double literal braces, e.g. regex "
+            "'[0-9]{{4}}'"
         )
 
 
