@@ -12,6 +12,7 @@ import dagster as dg
 
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.config import EXPECTATIONS_DIR
+from cakupan.markdown import markdown_table
 from cakupan.privacy import SENSITIVE_COLUMNS, redact
 from cakupan.quality import load_suite, run_suite
 from cakupan.quality.report_html import page_path
@@ -95,10 +96,8 @@ def _result(asset, name, expectation, outcomes, docs) -> dg.AssetCheckResult:
 
 def _markdown(rows: list[dict]) -> str:
     header = list(dict.fromkeys(k for row in rows for k in row))
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        lines.append("| " + " | ".join(redact(row.get(k, "")) for k in header) + " |")
-    return "\n".join(lines)
+    cells = [[None if row.get(k) is None else redact(row[k]) for k in header] for row in rows]
+    return markdown_table(header, cells)
 
 
 quality_checks = [suite_checks(p) for p in sorted(EXPECTATIONS_DIR.glob("*.json"))]

@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from cakupan.files import write_new
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -180,15 +181,4 @@ def _create_key_file(path: Path, data: bytes) -> bool:
     for folder in reversed(missing):
         folder.mkdir(mode=0o700, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pseudonym.key.")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)  # atomic, and never replaces a file another process wrote
-    except FileExistsError:
-        return False
-    finally:
-        os.unlink(tmp)
-    return True
+    return write_new(path, data)

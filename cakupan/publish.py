@@ -8,11 +8,11 @@ The file is written in an older storage format (``CAKUPAN_STORAGE_VERSION``, def
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 
+from cakupan import files
 from cakupan.config import DEFAULT_STORAGE_VERSION
 from cakupan.sqlfiles import columns, literal
 
@@ -73,20 +73,14 @@ def write(
         _remove(tmp)
         raise
     con.execute("DETACH published")
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
 
 
 def replace(tmp: Path, target: Path) -> None:
-    """Rename ``tmp`` over ``target``. The target's WAL goes first: a reader opening the new
-    file while the old file's WAL is still there would replay it onto the new file."""
+    """Rename ``tmp`` over ``target``, durably (fsync). The target's WAL goes first: a
+    reader opening the new file while the old file's WAL is still there would replay it
+    onto the new file."""
     Path(f"{target}.wal").unlink(missing_ok=True)
-    os.replace(tmp, target)
-    directory = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    files.replace(tmp, target)
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, source: str, dest: str) -> None:

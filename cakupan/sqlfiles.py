@@ -6,6 +6,7 @@ from functools import cache
 
 import duckdb
 
+from cakupan import markdown
 from cakupan.config import SQL_DIR
 
 
@@ -43,8 +44,4 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, 
 def markdown_table(con: duckdb.DuckDBPyConnection, query: str, params=None) -> str:
     """A small query result as a Markdown table (for previews of aggregates)."""
     result = con.execute(query, params) if params else con.execute(query)
-    header = [d[0] for d in result.description]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in result.fetchall():
-        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
-    return "\n".join(lines)
+    return markdown.markdown_table([d[0] for d in result.description], result.fetchall())

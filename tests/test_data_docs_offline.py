@@ -170,7 +170,7 @@ def test_blocked_run_rewrites_the_page(browser, warned, tmp_path):
     assert browser.driver.find_element(By.ID, "run-id").text == result.run_id
     rows = _page_rows(browser)
     assert {table for table, _, _ in rows} == {"raw.targets"}
-    assert rows["raw.targets", "region_is_a_known_kabkota", ""]["result"] == "FAILED"
+    assert rows["raw.targets", "region_maps_to_a_current_kabkota", ""]["result"] == "FAILED"
     summary = browser.driver.find_element(By.ID, "summary")
     assert "1 blocking (ERROR) failure(s)" in summary.text
     assert summary.value_of_css_property("background-color") == "rgba(251, 233, 233, 1)"

@@ -308,7 +308,7 @@ CHECKS = {
 def test_suites_fail_on_double_rounded_percentages(tie_run, tmp_path):
     """The GX suites, run for real, pass on the published figures and fail on the figures
     the old formula (round() of a DOUBLE) gives, in every coverage table."""
-    from cakupan.quality.gx_runner import load_suite, run_suite
+    from cakupan.quality import load_suite, run_suite
 
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(tie_run.settings.warehouse_path, db)

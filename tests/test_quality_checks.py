@@ -67,13 +67,8 @@ def _sha(path) -> str:
 ERROR_CASES = {
     (
         "raw",
-        "workforce",
-        "one_value_per_file_round_region_segment",
-    ): "INSERT INTO raw.workforce SELECT * FROM raw.workforce LIMIT 1",
-    (
-        "raw",
         "targets",
-        "region_is_a_known_kabkota",
+        "region_maps_to_a_current_kabkota",
     ): "UPDATE raw.targets SET region_code = '99.99' WHERE region_code = '61.72'",
     (
         "staging",
@@ -132,6 +127,14 @@ ERROR_CASES = {
 }
 
 
+# Observed values of some failures, by hand: the small landing covers 8 persons (5 in
+# 61.72, 3 in 19.71), and 11.01 becomes 1 instead of 0.
+OBSERVED = {
+    "national_total_is_distinct_persons": "national covered_total 9, distinct covered persons 8",
+    "percentages_match_counts": "1 kab/kota",
+}
+
+
 @pytest.mark.parametrize("case", list(ERROR_CASES), ids=lambda c: f"{c[1]}-{c[2]}")
 def test_error_check_blocks_downstream_and_publishing(case, published, tmp_path):
     schema, table, check = case
@@ -171,10 +174,12 @@ def test_error_check_blocks_downstream_and_publishing(case, published, tmp_path)
     # every run writes its results, published or blocked
     with duckdb.connect() as con:
         rows = con.execute(
-            "SELECT expectation, severity FROM read_parquet(?) WHERE NOT success",
+            "SELECT expectation, severity, observed_value FROM read_parquet(?) WHERE NOT success",
             [str(settings.quality_dir / "validation_results.parquet")],
         ).fetchall()
-    assert (check, "ERROR") in rows
+    assert (check, "ERROR") in {(e, s) for e, s, _ in rows}
+    if check in OBSERVED:
+        assert OBSERVED[check] in {o for e, _, o in rows if e == check}
     assert cli._explain_failure(result, settings) == cli.EXIT_FAILED
 
 
@@ -213,6 +218,26 @@ def test_warn_checks_show_but_do_not_block(landing, output):
         )
     }
     assert warned == WARN_CHECKS
+    observed = {
+        r["expectation"]: (r["observed_value"], r["unexpected_count"])
+        for r in run.published("SELECT * FROM quality.validation_results")
+    }
+    # in the unit a person expects (issue #8); written out by hand from the landing above:
+    # 157 membership rows, one invalid NIK; rounds 2024-08 (61.72, 61.71) and 2023-08
+    # (61.72) of the 514 kab/kota; 61.72 PU 50 -> 100
+    assert observed["no_invalid_nik"] == (
+        "1 row with an invalid NIK in 1 file (0.64% of 157 rows)",
+        1,
+    )
+    assert observed["every_region_in_each_round"] == (
+        "513 kab/kota missing from 2 rounds (1,025 (round, kab/kota) pairs)",
+        1025,
+    )
+    assert observed["potential_change_within_30_pct"] == (
+        "1 change of more than 30% between rounds in 1 kab/kota",
+        1,
+    )
+    assert observed["covered_not_above_potential"] == ("1 kab/kota above 100%", 1)
     assert (
         run.published(
             "SELECT count(*) AS n FROM quality.validation_results WHERE NOT success "
@@ -242,6 +267,12 @@ def test_sample_trips_only_the_warnings_it_plants(sample_run):
     # the sample's few invalid NIKs (0.2% of each membership file), on purpose
     assert failed == {("raw/membership", "no_invalid_nik", "WARN")}
     results = run.published("SELECT * FROM quality.validation_results")
+    # counted from the landing files by hand (NIK not 16 digits after trimming)
+    (nik,) = [r for r in results if r["expectation"] == "no_invalid_nik"]
+    assert (nik["observed_value"], nik["unexpected_count"]) == (
+        "492 rows with an invalid NIK in 4 files (0.20% of 246,196 rows)",
+        492,
+    )
     assert {r["run_id"] for r in results} == {run.result.run_id}
     assert {r["table_name"] for r in results} == {
         "raw.workforce",

@@ -17,13 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cakupan.quality import gx_duckdb
-from cakupan.quality.gx_runner import (
-    ExpectationOutcome,
-    duckdb_url,
-    load_suite,
-    run_suite,
-)
+from cakupan.quality import ExpectationOutcome, gx_duckdb, load_suite, run_suite
+from cakupan.quality.context import duckdb_url
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -238,9 +233,7 @@ def test_check_internals_fails_loudly_when_gx_changes() -> None:
 
 
 def test_run_suite_reports_successes_counts_and_samples(membership_db: Path) -> None:
-    outcomes = run_suite(
-        membership_db, _suite(), "staging.membership", run_name="t1", id_columns=["id"]
-    )
+    outcomes = run_suite(membership_db, _suite(), "staging.membership", run_name="t1")
     by = {o.expectation: o for o in outcomes}
 
     assert [o.expectation for o in outcomes] == [
@@ -259,14 +252,11 @@ def test_run_suite_reports_successes_counts_and_samples(membership_db: Path) -> 
     assert (nulls.success, nulls.severity, nulls.unexpected_count) == (False, "ERROR", 2)
     assert nulls.description == "iuran is filled"
     assert nulls.observed_value == "2 unexpected of 20 rows (10.00%)"
-    assert nulls.sample == [{"id": 3, "iuran": None}, {"id": 7, "iuran": None}]
+    assert nulls.sample == [{"iuran": None}, {"iuran": None}]
 
     rng = by["iuran_range"]
     assert (rng.success, rng.severity, rng.unexpected_count) == (False, "WARN", 2)
-    assert sorted(rng.sample, key=lambda r: r["id"]) == [
-        {"id": 11, "iuran": 500},
-        {"id": 12, "iuran": -5},
-    ]
+    assert sorted(rng.sample, key=lambda r: r["iuran"]) == [{"iuran": -5}, {"iuran": 500}]
 
     dup = by["compound_columns_to_be_unique__kab__bulan"]
     assert (dup.success, dup.unexpected_count) == (False, 2)
@@ -290,9 +280,10 @@ def test_run_suite_reports_successes_counts_and_samples(membership_db: Path) -> 
     nik = by["nik_length"]
     assert (nik.success, nik.unexpected_count, nik.sample) == (True, 0, [])
 
+    types_ = [e["type"] for e in _suite()["expectations"]]
+    assert [o.expectation_type for o in outcomes] == types_
     for o in outcomes:  # usable as Dagster metadata
-        assert json.loads(json.dumps(o.raw))["success"] == o.success
-        assert o.raw["expectation_config"]["type"] == o.expectation_type
+        assert json.loads(json.dumps(o.sample)) == o.sample
 
 
 def test_samples_are_capped_and_errors_reported(membership_db: Path) -> None:
@@ -314,12 +305,69 @@ def test_samples_are_capped_and_errors_reported(membership_db: Path) -> None:
     between, all_rows, missing = run_suite(membership_db, suite, "staging.membership")
 
     assert (between.unexpected_count, len(between.sample)) == (20, 5)
-    assert between.sample[0] == {"id": 1}  # no id_columns: just the column
+    assert between.sample[0] == {"id": 1}  # just the column
     assert (all_rows.unexpected_count, len(all_rows.sample)) == (20, 5)
     # every column but the NIK: personal data is never sampled
     assert set(all_rows.sample[0]) == {"id", "kode_wilayah", "iuran", "kab", "bulan"}
     assert missing.success is False and missing.error and "missing" in missing.error
     assert missing.observed_value.startswith("error: ")
+
+
+def test_observed_values_speak_in_the_unit_of_the_check(membership_db: Path) -> None:
+    """meta.unit names what one returned row is; meta.summary says it in full (issue #8)."""
+    codes = (
+        "SELECT kab, id FROM {batch} "
+        "WHERE NOT regexp_full_match(kode_wilayah, '[0-9]{{4}}') ORDER BY id"
+    )
+    suite = {
+        "name": "units",
+        "expectations": [
+            {  # ids 5 and 9, both in kab A, of 20 rows
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": codes},
+                "meta": {
+                    "name": "codes",
+                    "unit": "bad code|bad codes",
+                    "summary_query": "SELECT count(*) AS n, count(DISTINCT kab) AS kabs, "
+                    "count(*) / (SELECT count(*) FROM {batch}) AS share FROM {unexpected}",
+                    "summary": "{n:,} bad {n:|code|codes} in {kabs} {kabs:|kab|kabs} "
+                    "({share:.1%} of the rows)",
+                },
+            },
+            {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": "SELECT id FROM {batch} WHERE iuran > 100"},
+                "meta": {"name": "over", "unit": "row over 100|rows over 100"},
+            },
+            {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": "SELECT id FROM {batch} WHERE iuran < 0"},
+                "meta": {
+                    "name": "faulty_summary",
+                    "unit": "kab",
+                    "summary_query": "SELECT count(*) AS n FROM {unexpected}",
+                    "summary": "{n} rows in {kabs} kabs",
+                },
+            },
+            {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {
+                    "unexpected_rows_query": "SELECT id FROM {batch} WHERE length(nik) <> 16"
+                },
+                "meta": {"name": "short", "unit": "short NIK|short NIKs"},
+            },
+        ],
+    }
+    by = {o.expectation: o for o in run_suite(membership_db, suite, "staging.membership")}
+
+    assert (by["codes"].unexpected_count, by["codes"].success) == (2, False)
+    assert by["codes"].observed_value == "2 bad codes in 1 kab (10.0% of the rows)"
+    assert by["codes"].sample == [{"kab": "A", "id": 5}, {"kab": "A", "id": 9}]
+    assert by["over"].observed_value == "1 row over 100"
+    faulty = by["faulty_summary"]  # the count stays, with the reason the summary failed
+    assert faulty.observed_value.startswith("1 kab (no summary: summary does not fit ['n']")
+    assert "kabs" in faulty.observed_value and faulty.sample == [{"id": 12}]
+    assert (by["short"].success, by["short"].observed_value) == (True, "0 short NIKs")
 
 
 def test_database_is_released_after_run(membership_db: Path) -> None:
@@ -388,6 +436,17 @@ def test_load_suite_round_trips_and_rejects_bad_suites(tmp_path: Path) -> None:
         {"name": "s", "expectations": [{**rows, "kwargs": {"unexpected_rows_query": regex}}]},
         "double literal braces",
     )
+    codes = {**rows, "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch}"}}
+    bad({"name": "s", "expectations": [{**one, "meta": {"unit": "x"}}]}, "only apply to an")
+    bad({"name": "s", "expectations": [{**codes, "meta": {"unit": "a|b|c"}}]}, "singular")
+    bad(
+        {"name": "s", "expectations": [{**codes, "meta": {"summary": "{n}"}}]},
+        "go together",
+    )
+    no_source = {"summary_query": "SELECT count(*) AS n FROM {batch}", "summary": "{n}"}
+    bad({"name": "s", "expectations": [{**codes, "meta": no_source}]}, r"\{unexpected\}")
+    unpaired = {"summary_query": "SELECT 1 FROM {unexpected}", "summary": "{n"}
+    bad({"name": "s", "expectations": [{**codes, "meta": unpaired}]}, "unpaired brace")
     path.write_text("{", encoding="utf-8")
     with pytest.raises(ValueError, match="not valid JSON"):
         load_suite(path)

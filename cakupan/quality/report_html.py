@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from cakupan.files import atomic_write
 from cakupan.landing import redact
 
 PAGE_NAME = "index.html"
@@ -60,9 +61,8 @@ def write_page(con: duckdb.DuckDBPyConnection, quality_dir: Path, run_id: str) -
     html = render(run_id, tables, datetime.now(UTC))
     quality_dir.mkdir(parents=True, exist_ok=True)
     target = page_path(quality_dir)
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(target)
+    with atomic_write(target, encoding="utf-8") as handle:
+        handle.write(html)
     return target
 
 

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 import duckdb
 
 from cakupan.config import Settings
-from cakupan.quality.gx_runner import ExpectationOutcome
+from cakupan.files import atomic_path
+from cakupan.quality.outcomes import ExpectationOutcome
 from cakupan.quality.report_html import write_page
 from cakupan.sqlfiles import run_sql
 
@@ -45,12 +46,10 @@ def record(
             "INSERT INTO quality.validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
     settings.quality_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.quality_dir / "validation_results.parquet"
-    tmp = target.with_suffix(".parquet.tmp")
-    con.execute(
-        "COPY (SELECT * FROM quality.validation_results "
-        "ORDER BY table_name, expectation, snapshot_date) TO ? (FORMAT parquet)",
-        [str(tmp)],
-    )
-    tmp.replace(target)
+    with atomic_path(settings.quality_dir / "validation_results.parquet") as tmp:
+        con.execute(
+            "COPY (SELECT * FROM quality.validation_results "
+            "ORDER BY table_name, expectation, snapshot_date) TO ? (FORMAT parquet)",
+            [str(tmp)],
+        )
     write_page(con, settings.quality_dir, run_id)
