@@ -17,6 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+REGION_ALIASES = (
+    ("kode", "region_code"),
+    ("kode_wilayah", "region_code"),
+    ("kode_bps", "region_code"),
+    ("nama", "region_name"),
+    ("nama_wilayah", "region_name"),
+    ("kabupaten/kota", "region_name"),
+    ("periode", "reference_period"),
+)
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -46,6 +56,14 @@ class Extract:
     dates: tuple[str, ...] = ()  # Parquet: a timestamp here is read as its date in Jakarta
     counts: tuple[str, ...] = ()  # Parquet: a float or decimal here must be a whole number
     identifiers: tuple[str, ...] = ()  # Parquet: string or int64 only (never a float)
+    percentages: tuple[str, ...] = ()  # Excel: a cell formatted as a percentage is x 100
+    aliases: tuple[tuple[str, str], ...] = ()  # (header, column): loose headers (sheets.py)
+    reshape: str | None = None  # "module:function" turning the read frame into columns
+
+    @property
+    def alias_map(self) -> dict[str, str]:
+        """Header -> column: the region-code aliases (every kind), then the kind's own."""
+        return dict(REGION_ALIASES[:3] + self.aliases)
 
     @property
     def table(self) -> str:
@@ -68,7 +86,7 @@ WORKFORCE = Extract(
         "today's Kemendagri codes; province and national totals skipped."
     ),
     columns=("reference_period", "region_code", "region_name", "segment", "potential_workers"),
-    extensions=(".csv", ".parquet"),
+    extensions=(".csv", ".parquet", ".xlsx", ".xls"),
     references=("region_codes",),
     keep="level = 'kabkota'",
     skipped_note="province/national total row(s)",
@@ -116,11 +134,49 @@ MEMBERSHIP = Extract(
 
 TARGETS = Extract(
     name="targets",
-    description="UCJ coverage targets per year and kab/kota from every `.csv` in `targets/`.",
+    description=(
+        "UCJ coverage targets per year and kab/kota from every `.csv`/`.xlsx` in `targets/`."
+    ),
     columns=("year", "region_code", "target_pct"),
-    extensions=(".csv",),
+    extensions=(".csv", ".xlsx", ".xls"),
     references=("region_codes",),
     counts=("year",),
+    percentages=("target_pct",),
 )
 
-EXTRACTS: dict[str, Extract] = {e.name: e for e in (WORKFORCE, MEMBERSHIP, TARGETS)}
+
+SAKERNAS = Extract(
+    name="sakernas",
+    description=(
+        "BPS Sakernas workers per kab/kota and main employment status (status pekerjaan "
+        "utama 1-7, and ASN/TNI/Polri), from every `.csv`/`.xlsx` in `sakernas/`, long or "
+        "wide form; province and national totals skipped. The status mapping turns them "
+        "into PU and BPU potentials (staging)."
+    ),
+    columns=("reference_period", "region_code", "region_name", "status", "workers"),
+    extensions=(".csv", ".xlsx", ".xls"),
+    references=("region_codes",),
+    keep="level = 'kabkota'",
+    skipped_note="province/national total row(s)",
+    checks=("raw/check_sakernas_duplicates.sql",),
+    aliases=REGION_ALIASES,
+    reshape="cakupan.sakernas:to_long",
+)
+
+MEMBERSHIP_COUNTS = Extract(
+    name="membership_counts",
+    description=(
+        "Membership as counts of covered persons (active with JKK and JKM) per snapshot, "
+        "kab/kota and segment, from every `.csv`/`.xlsx` in `membership_counts/`; used for a "
+        "(snapshot, kab/kota) without participant rows."
+    ),
+    columns=("snapshot_date", "region_code", "segment", "covered"),
+    extensions=(".csv", ".xlsx", ".xls"),
+    references=("region_codes",),
+    checks=("raw/check_counts_duplicates.sql", "raw/check_counts_conflict.sql"),
+    aliases=REGION_ALIASES[:3],
+)
+
+EXTRACTS: dict[str, Extract] = {
+    e.name: e for e in (WORKFORCE, MEMBERSHIP, TARGETS, SAKERNAS, MEMBERSHIP_COUNTS)
+}

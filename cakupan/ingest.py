@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from cakupan import sheets
 from cakupan.config import Settings
 from cakupan.extracts import EXTRACTS, Extract
 from cakupan.landing import LandingFile, list_files, read_extract
@@ -108,7 +109,7 @@ def _load_file(con, extract: Extract, seq: int, file: LandingFile, params: dict)
     for check in extract.checks:
         rejections += [Rejection(file.name, *row) for row in _query(con, check, names)]
     if rejections:
-        raise FileRejected(rejections)
+        raise FileRejected(sheets.name_cells(frame, rejections))
     report = FileReport(file, header_only=frame.height == 0)
     if extract.figures:
         cursor = con.execute(sql(extract.figures), _used(sql(extract.figures), names))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib
 import io
 import math
 import zlib
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cakupan import sheets
 from cakupan.extracts import Extract
 from cakupan.privacy import redact
 from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, whole_file
@@ -71,7 +73,12 @@ def read_extract(file: LandingFile, extract: Extract) -> pl.DataFrame:
     """
     lower = file.name.lower()
     try:
-        if lower.endswith(".parquet"):
+        if lower.endswith(sheets.EXCEL + sheets.OLD_EXCEL) or extract.aliases:
+            frame = sheets.read(file, extract)  # Excel, and the kinds with loose headers
+            if extract.reshape:
+                module, function = extract.reshape.split(":")
+                frame = getattr(importlib.import_module(module), function)(file, frame)
+        elif lower.endswith(".parquet"):
             frame = _read_parquet(file, extract)
         else:
             frame = _read_csv(file, gzipped=lower.endswith(".gz"))
@@ -84,7 +91,8 @@ def read_extract(file: LandingFile, extract: Extract) -> pl.DataFrame:
         raise FileRejected(
             [Rejection(file.name, 1, c, "", "required column missing") for c in missing]
         )
-    return frame.select(LINE, *extract.columns)
+    cells = [c for c in frame.columns if c.startswith(sheets.CELL)]  # Excel cell names
+    return frame.select(LINE, *extract.columns, *cells)
 
 
 def _first_line(exc: Exception) -> str:
