@@ -21,6 +21,7 @@ LATEST_NATIONAL = """
     kinds={"duckdb"},
     deps=[
         ["staging", "membership"],
+        ["staging", "membership_counts"],
         ["staging", "workforce"],
         ["staging", "targets"],
         ["reference", "regencies"],

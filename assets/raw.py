@@ -1,4 +1,8 @@
-"""Raw stage: every landing extract read, checked and loaded, all files of a kind or none."""
+"""Raw stage: every landing extract read, checked and loaded, all files of a kind or none.
+
+One asset per kind of extract (``raw/workforce``, ``raw/membership``, ``raw/targets``),
+each made from its specification in ``cakupan.extracts``.
+"""
 
 import dagster as dg
 
@@ -6,84 +10,64 @@ from assets.materialize import table_metadata
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import rejections
 from cakupan.config import LandingDirectoryError
+from cakupan.extracts import MEMBERSHIP, TARGETS, WORKFORCE, Extract
 from cakupan.ingest import ingest
-from cakupan.landing import FileRejected
+from cakupan.rejections import FileRejected
 
 GROUP = "raw"
 KINDS = {"polars", "duckdb"}
-REGION_CODES = dg.AssetKey(["reference", "region_codes"])
 
 
-def _ingest(
-    context: dg.AssetExecutionContext,
-    settings: CakupanSettings,
-    warehouse: Warehouse,
-    kind: str,
-) -> dg.MaterializeResult:
-    config = settings.get()
+def _raw_asset(extract: Extract) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["raw", extract.name],
+        group_name=GROUP,
+        kinds=KINDS,
+        deps=[dg.AssetKey(["reference", table]) for table in extract.references],
+        description=extract.description,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
+    ) -> dg.MaterializeResult:
+        return _ingest(context, settings.get(), warehouse, extract)
+
+    return _asset
+
+
+def _ingest(context, config, warehouse: Warehouse, extract: Extract) -> dg.MaterializeResult:
     try:
         config.check_landing()
     except LandingDirectoryError as exc:
         raise dg.Failure(str(exc)) from None
+    run_id = context.run.run_id
     with warehouse.get_connection() as con:
-        rejections.start(con, config, context.run.run_id)  # no earlier run's rejections
+        rejections.start(con, config, run_id)  # no earlier run's rejections
         try:
-            report = ingest(con, config, kind, context.log)
+            report = ingest(con, config, extract.name, context.log)
         except FileRejected as rejected:
-            rejections.record(con, config, context.run.run_id, kind, rejected.rejections)
+            rejections.record(con, config, run_id, extract.name, rejected.rejections)
+            files = sorted({r.file for r in rejected.rejections})
             raise dg.Failure(
-                description=f"{len({r.file for r in rejected.rejections})} {kind} file(s) "
-                f"rejected; nothing was loaded:\n" + "\n".join(map(str, rejected.rejections)),
+                description=f"{len(files)} {extract.name} file(s) rejected; nothing was "
+                "loaded:\n" + "\n".join(map(str, rejected.rejections)),
                 metadata={
-                    "rejected files": dg.MetadataValue.json(
-                        sorted({r.file for r in rejected.rejections})
-                    ),
+                    "rejected files": dg.MetadataValue.json(files),
                     "rejections": dg.MetadataValue.path(str(config.rejected_files_path)),
                 },
             ) from None
-        rejections.record(con, config, context.run.run_id, kind, [])
+        rejections.record(con, config, run_id, extract.name, [])
         metadata = {
-            **table_metadata(con, f"raw.{kind}"),
+            **table_metadata(con, extract.table),
             "files": dg.MetadataValue.md(report.markdown()),
-            "landing folder": dg.MetadataValue.path(str(config.landing / kind)),
+            "landing folder": dg.MetadataValue.path(str(config.landing / extract.name)),
         }
         if report.skipped:
             metadata["skipped entries"] = dg.MetadataValue.json(report.skipped)
-        if kind == "membership":
-            metadata["invalid NIK rows"] = dg.MetadataValue.int(
-                sum(f.invalid_nik for f in report.files)
-            )
+        for label, total in report.totals().items():
+            metadata[label] = dg.MetadataValue.int(total)
         return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset(key=["raw", "workforce"], group_name=GROUP, kinds=KINDS, deps=[REGION_CODES])
-def workforce(
-    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
-) -> dg.MaterializeResult:
-    """Workforce estimates (BPS Sakernas): potential PU and BPU workers per kab/kota and
-    round, from every `.csv`/`.parquet` in `workforce/`; region codes translated to today's
-    Kemendagri codes; province and national totals skipped."""
-    return _ingest(context, settings, warehouse, "workforce")
-
-
-@dg.asset(
-    key=["raw", "membership"],
-    group_name=GROUP,
-    kinds=KINDS,
-    deps=[REGION_CODES, dg.AssetKey(["reference", "districts"])],
-)
-def membership(
-    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
-) -> dg.MaterializeResult:
-    """BPJS Ketenagakerjaan membership rows from every `.csv`, `.csv.gz` and `.parquet` in
-    `membership/`. The NIK is replaced by a keyed HMAC pseudonym as it is read, with flags
-    for its validity and structure; it is never stored."""
-    return _ingest(context, settings, warehouse, "membership")
-
-
-@dg.asset(key=["raw", "targets"], group_name=GROUP, kinds=KINDS, deps=[REGION_CODES])
-def targets(
-    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
-) -> dg.MaterializeResult:
-    """UCJ coverage targets per year and kab/kota from every `.csv` in `targets/`."""
-    return _ingest(context, settings, warehouse, "targets")
+workforce = _raw_asset(WORKFORCE)
+membership = _raw_asset(MEMBERSHIP)
+targets = _raw_asset(TARGETS)

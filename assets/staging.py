@@ -4,12 +4,16 @@ import dagster as dg
 
 from assets.materialize import materialize_sql
 from assets.resources import Warehouse
+from assets.sakernas import log_overrides
 
 GROUP = "staging"
 
 
 @dg.asset(
-    key=["staging", "workforce"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "workforce"]]
+    key=["staging", "workforce"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[["raw", "workforce"], ["staging", "sakernas_potentials"]],
 )
 def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Potential workers per Sakernas round, kab/kota and segment. A later file (byte-wise
@@ -25,7 +29,7 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
             """
         ).fetchall():
             context.log.info(f"workforce: {later} replaces {values} value(s) of {earlier}")
-    return materialize_sql(
+    result = materialize_sql(
         warehouse,
         "staging/workforce.sql",
         "staging.workforce",
@@ -37,6 +41,9 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
             FROM staging.workforce GROUP BY ALL ORDER BY ALL"""
         },
     )
+    with warehouse.get_connection() as con:
+        log_overrides(context, con)  # workforce/ values that win over Sakernas-derived ones
+    return result
 
 
 @dg.asset(

@@ -1,88 +1,85 @@
 """Ingest one kind of landing extract into ``raw.<kind>``, all files or none.
 
-Every file is read (``cakupan.landing``), typed and checked in SQL
-(``sql/raw/parse_<kind>.sql``), and its rows inserted into ``raw.<kind>``. A file that
-breaks the format is rejected whole with every reason found; all files are still checked.
-When any file is rejected the transaction is rolled back (the previous ``raw.<kind>``
-stays) and ``FileRejected`` is raised with every rejection.
+What a kind is (columns, SQL files, which rows are kept, its checks) is its
+:class:`cakupan.extracts.Extract`; this module does the same for every kind. Each file is
+read (``cakupan.landing``), typed and checked in SQL (the spec's parse SQL, then its
+checks), and its kept rows inserted into ``raw.<kind>``. A file that breaks the format is
+rejected whole with every reason found; all files are still checked. When any file is
+rejected the transaction is rolled back (the previous ``raw.<kind>`` stays) and
+``FileRejected`` is raised with every rejection.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import duckdb
 
+from cakupan import sheets
 from cakupan.config import Settings
-from cakupan.landing import (
-    EXTENSIONS,
-    MAX_ERRORS_PER_COLUMN,
-    FileRejected,
-    LandingFile,
-    Rejection,
-    list_files,
-    read_extract,
-    redact,
-)
+from cakupan.extracts import EXTRACTS, Extract
+from cakupan.landing import LandingFile, list_files, read_extract
+from cakupan.privacy import redact
 from cakupan.pseudonym import HmacPads
+from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, unit
 from cakupan.sqlfiles import columns, run_sql, sql
-
-MAX_INVALID_NIK_SHARE = 0.01
 
 
 @dataclass
 class FileReport:
     file: LandingFile
-    rows: int = 0
-    skipped_totals: int = 0
-    invalid_nik: int = 0
-    invalid_nik_lines: list[int] = field(default_factory=list)
-    duplicate_rows: int = 0
-    unknown_programs: int = 0
+    rows: int = 0  # inserted into raw.<kind>
+    skipped: int = 0  # parsed rows not kept (workforce: province and national totals)
     header_only: bool = False
+    figures: dict = field(default_factory=dict)  # the kind's figures query
 
 
 @dataclass
 class IngestReport:
-    kind: str
+    extract: Extract
     files: list[FileReport] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # landing entries not read
     rejections: list[Rejection] = field(default_factory=list)
 
-    @property
-    def rows(self) -> int:
-        return sum(f.rows for f in self.files)
+    def totals(self) -> dict[str, int]:
+        """Each figure of the kind, summed over the files."""
+        return {
+            f.label: sum(int(r.figures.get(f.name) or 0) for r in self.files)
+            for f in self.extract.figure_notes
+        }
 
     def markdown(self) -> str:
-        lines = [
-            "| file | bytes | sha256 | rows | invalid NIK | duplicate rows | totals skipped |",
-            "|---|---:|---|---:|---:|---:|---:|",
-        ]
-        for f in self.files:
-            lines.append(
-                f"| {f.file.name} | {f.file.size:,} | `{f.file.sha256[:16]}…` | {f.rows:,} "
-                f"| {f.invalid_nik:,} | {f.duplicate_rows:,} | {f.skipped_totals:,} |"
-            )
+        """The files read, as a Markdown table."""
+        e = self.extract
+        heads = ["file", "bytes", "sha256", "rows"]
+        heads += ["skipped"] * bool(e.skipped_note) + [f.label for f in e.figure_notes]
+        lines = ["| " + " | ".join(heads) + " |", "|---|---:|---|" + "---:|" * (len(heads) - 3)]
+        for r in self.files:
+            cells = [r.file.name, f"{r.file.size:,}", f"`{r.file.sha256[:16]}…`", f"{r.rows:,}"]
+            cells += [f"{r.skipped:,}"] * bool(e.skipped_note)
+            cells += [f"{int(r.figures.get(f.name) or 0):,}" for f in e.figure_notes]
+            lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
 
 def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, log) -> IngestReport:
     """Load every ``kind`` file of the landing folder into ``raw.<kind>``."""
-    files, skipped = list_files(settings.landing, kind)
-    report = IngestReport(kind, skipped=skipped)
+    extract = EXTRACTS[kind]
+    files, skipped = list_files(settings.landing, extract)
+    report = IngestReport(extract, skipped=skipped)
     for name in skipped:
-        log.warning(f"{kind}: skipped {name} (not a {'/'.join(EXTENSIONS[kind])} file)")
+        log.warning(f"{kind}: skipped {name} (not a {'/'.join(extract.extensions)} file)")
     params = (
-        HmacPads.from_key(settings.pseudonym_key()).sql_params() if kind == "membership" else {}
+        HmacPads.from_key(settings.pseudonym_key()).sql_params() if extract.pseudonymized else {}
     )
     run_sql(con, "raw/macros.sql")
     con.execute("BEGIN TRANSACTION")
     try:
-        run_sql(con, f"raw/{kind}.sql")
-        target = [name for name, _, _ in columns(con, f"raw.{kind}")]
+        run_sql(con, extract.table_sql)
         for seq, file in enumerate(files):
             try:
-                report.files.append(_load_file(con, kind, seq, file, target, params))
+                report.files.append(_load_file(con, extract, seq, file, params))
             except FileRejected as rejected:
                 report.rejections.extend(rejected.rejections)
                 log.error(f"{kind}: rejected {file.name}: {rejected}")
@@ -96,141 +93,89 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, log) -
         con.execute("ROLLBACK")
         raise FileRejected(report.rejections)
     con.execute("COMMIT")
-    for f in report.files:
-        if f.header_only:
-            log.warning(f"{f.file.name}: header only, no data rows (accepted; adds nothing)")
-        if f.invalid_nik:
-            lines = ", ".join(map(str, f.invalid_nik_lines))
-            more = " …" if f.invalid_nik > len(f.invalid_nik_lines) else ""
-            log.warning(
-                f"{f.file.name}: {f.invalid_nik} row(s) with an invalid NIK not counted "
-                f"(lines {lines}{more})"
-            )
-        if f.skipped_totals:
-            log.info(f"{f.file.name}: skipped {f.skipped_totals} province/national total row(s)")
-        if f.unknown_programs:
-            log.warning(f"{f.file.name}: ignored {f.unknown_programs} unknown program name(s)")
+    for r in report.files:
+        _log_notes(log, extract, r)
     return report
 
 
-def _load_file(con, kind, seq, file, target, params) -> FileReport:
-    frame = read_extract(file, kind)
+def _load_file(con, extract: Extract, seq: int, file: LandingFile, params: dict) -> FileReport:
+    frame = read_extract(file, extract)
     con.register("landing_rows", frame)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE parsed AS {sql(f'raw/parse_{kind}.sql')}", params or None
-    )
+    parse = sql(extract.parse_sql)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {parse}", _used(parse, params))
     con.unregister("landing_rows")
-    rejections = _format_errors(con, file)
-    report = FileReport(file, header_only=frame.height == 0)
-    if kind == "workforce":
-        rejections += _duplicate_keys(con, file)
-        keep = "level = 'kabkota'"
-        report.skipped_totals = con.execute(
-            "SELECT count(*) FROM parsed WHERE level <> 'kabkota'"
-        ).fetchall()[0][0]
-    else:
-        keep = "true"
-    if kind == "membership":
-        rejections += _invalid_niks(con, file, report)
+    names = {"unit": unit(file.name), "max_quoted": MAX_QUOTED}
+    rejections = _value_errors(con, file, names)
+    for check in extract.checks:
+        rejections += [Rejection(file.name, *row) for row in _query(con, check, names)]
     if rejections:
-        raise FileRejected(rejections)
-    available = {name for name, _, _ in columns(con, "temp.parsed")}
-    constants = {"source_file": file.name, "file_seq": seq, "source_line": None}
-    select = ", ".join(
-        "line AS source_line"
-        if c == "source_line"
-        else f"${c} AS {c}"
-        if c in constants
-        else c
-        if c in available
-        else f"NULL AS {c}"
-        for c in target
+        raise FileRejected(sheets.name_cells(frame, rejections))
+    report = FileReport(file, header_only=frame.height == 0)
+    if extract.figures:
+        cursor = con.execute(sql(extract.figures), _used(sql(extract.figures), names))
+        heads = [d[0] for d in cursor.description]
+        report.figures = dict(zip(heads, cursor.fetchone(), strict=True))
+    report.rows, report.skipped = con.execute(
+        f"SELECT count(*) FILTER ({extract.keep}), count(*) FILTER (NOT ({extract.keep})) "
+        "FROM parsed"
+    ).fetchone()
+    insert = (
+        f"INSERT INTO {extract.table} SELECT {_select(con, extract)} FROM parsed "
+        f"WHERE {extract.keep} ORDER BY line"
     )
-    con.execute(
-        f"INSERT INTO raw.{kind} SELECT {select} FROM parsed WHERE {keep} ORDER BY line",
-        {c: v for c, v in constants.items() if c in target and c != "source_line"},
-    )
-    report.rows = con.execute(f"SELECT count(*) FROM parsed WHERE {keep}").fetchall()[0][0]
+    con.execute(insert, _used(insert, {"source_file": file.name, "file_seq": seq}))
     return report
 
 
-def _format_errors(con, file: LandingFile) -> list[Rejection]:
-    """Every row whose value breaks the format, per column (the first rows quoted)."""
+def _select(con, extract: Extract) -> str:
+    """The parsed columns in the order of ``raw.<kind>``'s, with the file's constants."""
+    available = {name for name, _, _ in columns(con, "temp.parsed")}
+    items = []
+    for name, _, _ in columns(con, extract.table):
+        if name in ("source_file", "file_seq"):
+            items.append(f"${name} AS {name}")
+        elif name == "source_line":
+            items.append("line AS source_line")
+        else:
+            items.append(name if name in available else f"NULL AS {name}")
+    return ", ".join(items)
+
+
+def _value_errors(con, file: LandingFile, names: dict) -> list[Rejection]:
+    """Every row whose value breaks the format (``err_<column>`` of the parse), per column;
+    the first rows quoted, then how many more."""
     available = [name for name, _, _ in columns(con, "temp.parsed")]
     rejections = []
-    for err in (c for c in available if c.startswith("err_")):
-        column = err.removeprefix("err_")
+    for error in (c for c in available if c.startswith("err_")):
+        column = error.removeprefix("err_")
         value = f"{column}_raw" if f"{column}_raw" in available else column
-        count, rows = con.execute(
-            f"""
-            SELECT count(*), list([CAST(line AS VARCHAR), coalesce(CAST({value} AS VARCHAR), ''),
-                                   {err}] ORDER BY line)[1:{MAX_ERRORS_PER_COLUMN}]
-            FROM parsed WHERE {err} IS NOT NULL
-            """
-        ).fetchall()[0]
-        for line, val, reason in rows or []:
+        count, quoted = _query(con, "raw/value_errors.sql", names, error=error, value=value)[0]
+        for line, val, reason in quoted or []:
             rejections.append(Rejection(file.name, int(line), column, redact(val), reason))
-        if count > MAX_ERRORS_PER_COLUMN:
-            rejections.append(
-                Rejection(
-                    file.name,
-                    None,
-                    column,
-                    "",
-                    f"{count - MAX_ERRORS_PER_COLUMN} more row(s) with errors in this column",
-                )
-            )
+        if count > MAX_QUOTED:
+            more = f"{count - MAX_QUOTED} more row(s) with errors in this column"
+            rejections.append(Rejection(file.name, None, column, "", more))
     return rejections
 
 
-def _duplicate_keys(con, file: LandingFile) -> list[Rejection]:
-    """The same (period, region, segment) twice in one workforce file, under any code."""
-    rows = con.execute(
-        f"""
-        SELECT reference_period, region_code, segment,
-               list(line ORDER BY line), list(region_code_raw ORDER BY line)
-        FROM parsed
-        WHERE level = 'kabkota' AND err_reference_period IS NULL AND err_segment IS NULL
-        GROUP BY ALL HAVING count(*) > 1
-        ORDER BY min(line) LIMIT {MAX_ERRORS_PER_COLUMN}
-        """
-    ).fetchall()
-    return [
-        Rejection(
-            file.name,
-            lines[1],
-            "region_code",
-            codes[1],
-            f"duplicate of line {lines[0]}: period {period}, region {region}, segment {segment} "
-            "appear twice in one file",
-        )
-        for period, region, segment, lines, codes in rows
-    ]
+def _query(con, name: str, params: dict, **names: str) -> list[tuple]:
+    """Rows of ``sql/<name>`` (its ``{names}`` filled in) with the parameters it uses."""
+    text = sql(name).format(**names) if names else sql(name)
+    return con.execute(text, _used(text, params)).fetchall()
 
 
-def _invalid_niks(con, file: LandingFile, report: FileReport) -> list[Rejection]:
-    total, invalid, lines, duplicates, unknown = con.execute(
-        f"""
-        SELECT count(*), count(*) FILTER (WHERE NOT nik_valid),
-               list(line ORDER BY line) FILTER (WHERE NOT nik_valid)[1:{MAX_ERRORS_PER_COLUMN}],
-               count(*) - (SELECT count(*) FROM (SELECT DISTINCT * EXCLUDE (line) FROM parsed)),
-               sum(unknown_programs)
-        FROM parsed
-        """
-    ).fetchall()[0]
-    report.invalid_nik, report.invalid_nik_lines = invalid, lines or []
-    report.duplicate_rows, report.unknown_programs = duplicates, int(unknown or 0)
-    if invalid > MAX_INVALID_NIK_SHARE * total:
-        quoted = ", ".join(map(str, report.invalid_nik_lines))
-        return [
-            Rejection(
-                file.name,
-                None,
-                "nik",
-                "",
-                f"{invalid} of {total} rows ({100 * invalid / total:.2f}%) have an invalid NIK "
-                f"(not 16 digits); at most 1% is accepted (lines {quoted}"
-                f"{' …' if invalid > len(report.invalid_nik_lines) else ''})",
-            )
-        ]
-    return []
+def _used(text: str, params: dict) -> dict | None:
+    """The parameters ``text`` refers to (DuckDB refuses any other)."""
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
+    return used or None
+
+
+def _log_notes(log, extract: Extract, r: FileReport) -> None:
+    name = r.file.name
+    if r.header_only:
+        log.warning(f"{name}: header only, no data rows (accepted; adds nothing)")
+    if r.skipped:
+        log.info(f"{name}: skipped {r.skipped} {extract.skipped_note}")
+    for figure in extract.figure_notes:
+        if figure.note and r.figures.get(figure.name):
+            getattr(log, figure.level)(f"{name}: {figure.note.format(**r.figures)}")

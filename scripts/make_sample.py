@@ -94,7 +94,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cakupan.landing import COLUMNS
+from cakupan.extracts import EXTRACTS
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "data" / "reference"
@@ -358,7 +358,7 @@ def write_workforce(
     bps_province_names: dict[str, str],
     landing: Path,
 ) -> None:
-    header = list(COLUMNS["workforce"])
+    header = list(EXTRACTS["workforce"].columns)
     folder = landing / "workforce"
 
     # 2023-08: BPS codes (old numbering), ';', thousands separators, with totals.
@@ -857,7 +857,7 @@ def finish_file(rows: list[list], rng: random.Random, null_nik: bool = False) ->
     return rows
 
 
-MEMBERSHIP_HEADER = list(COLUMNS["membership"])
+MEMBERSHIP_HEADER = list(EXTRACTS["membership"].columns)
 
 
 def write_membership(
@@ -912,7 +912,7 @@ def write_targets(regions: list[Region], rng: random.Random, landing: Path) -> N
             rows.append([year, region.code, value])
     write_text(
         landing / "targets" / "targets_2025.csv",
-        csv_text(list(COLUMNS["targets"]), rows, delimiter=";"),
+        csv_text(list(EXTRACTS["targets"].columns), rows, delimiter=";"),
     )
 
 

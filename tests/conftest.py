@@ -13,12 +13,12 @@ import polars as pl
 import pytest
 
 from cakupan.config import Settings
-from cakupan.landing import COLUMNS
+from cakupan.extracts import EXTRACTS
 from pipelines.definitions import build_definitions
 
-WORKFORCE_HEADER = list(COLUMNS["workforce"])
-MEMBERSHIP_HEADER = list(COLUMNS["membership"])
-TARGETS_HEADER = list(COLUMNS["targets"])
+WORKFORCE_HEADER = list(EXTRACTS["workforce"].columns)
+MEMBERSHIP_HEADER = list(EXTRACTS["membership"].columns)
+TARGETS_HEADER = list(EXTRACTS["targets"].columns)
 
 
 class Landing:

@@ -333,5 +333,6 @@ def test_full_row(run):
         "workers_to_target": None,
         "rank_in_province": row["rank_in_province"],
         "rank_national": row["rank_national"],
+        "source": "participants",
     }
     assert str(row["snapshot_date"]) == SNAP

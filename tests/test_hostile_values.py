@@ -19,7 +19,7 @@ import pytest
 
 from cakupan import rejections
 from cakupan.config import Settings
-from cakupan.landing import Rejection
+from cakupan.rejections import Rejection
 from pipelines import cli
 from tests.conftest import Landing, both_segments, nik
 

@@ -30,7 +30,8 @@ from cakupan.config import (
     PseudonymKeyConflict,
     Settings,
 )
-from cakupan.landing import COLUMNS, list_files, read_extract
+from cakupan.extracts import MEMBERSHIP
+from cakupan.landing import list_files, read_extract
 from cakupan.privacy import SENSITIVE_COLUMNS, redact
 from cakupan.pseudonym import HmacPads
 from cakupan.quality import load_suite, run_suite
@@ -284,10 +285,10 @@ def test_redact_masks_a_pseudonym():
 
 @pytest.fixture(scope="module")
 def sample_niks() -> set[str]:
-    files, _ = list_files(SAMPLE_LANDING_DIR, "membership")
+    files, _ = list_files(SAMPLE_LANDING_DIR, MEMBERSHIP)
     niks = set()
     for file in files:
-        frame = read_extract(file, "membership")
+        frame = read_extract(file, MEMBERSHIP)
         niks |= {v.strip() for v in frame["nik"].drop_nulls().to_list()}
     assert len(niks) > 100_000
     return niks
@@ -574,11 +575,11 @@ def test_a_run_with_the_key_file_leaves_no_key_in_its_output(landing, output, no
 def test_reader_keeps_columns_as_text(tmp_path):
     land = Landing(tmp_path / "l")
     path = land.membership([["2025-06-30", "0012345678901234", "PU", "61.70", "AKTIF", "", ""]])
-    files, _ = list_files(land.root, "membership")
-    frame = read_extract(files[0], "membership")
+    files, _ = list_files(land.root, MEMBERSHIP)
+    frame = read_extract(files[0], MEMBERSHIP)
     assert frame.schema["nik"] == pl.String and frame["nik"][0] == "0012345678901234"
     assert frame["region_code"][0] == "61.70"
-    assert path.exists() and set(COLUMNS["membership"]) <= set(frame.columns)
+    assert path.exists() and set(MEMBERSHIP.columns) <= set(frame.columns)
 
 
 def test_a_key_conflict_stops_run_and_validate_naming_both_files(

@@ -31,6 +31,7 @@ CITY_COLUMNS = [
     ("workers_to_target", "BIGINT"),
     ("rank_in_province", "BIGINT"),
     ("rank_national", "BIGINT"),
+    ("source", "VARCHAR"),
 ]
 ROLLUP_COLUMNS = [
     ("regions", "BIGINT"),

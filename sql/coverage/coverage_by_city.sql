@@ -1,6 +1,12 @@
 -- UCJ coverage per snapshot and kab/kota: all 514 current regions for every snapshot
 -- (counting rules 5-10 of docs/counting_rules.md; rules 1-4 are in staging/membership.sql).
+-- A (snapshot, region) without participant rows takes its covered persons from
+-- staging.membership_counts (covered_total = PU + BPU + JAKON); `source` says which.
 CREATE SCHEMA IF NOT EXISTS coverage;
+CREATE TABLE IF NOT EXISTS staging.membership_counts (
+    snapshot_date DATE, region_code VARCHAR, segment VARCHAR, covered BIGINT,
+    source_file VARCHAR, source_line BIGINT
+);
 
 CREATE OR REPLACE TABLE coverage.coverage_by_city (
     snapshot_date DATE NOT NULL,
@@ -25,6 +31,7 @@ CREATE OR REPLACE TABLE coverage.coverage_by_city (
     workers_to_target BIGINT,
     rank_in_province BIGINT,
     rank_national BIGINT,
+    source VARCHAR,
     PRIMARY KEY (snapshot_date, region_code)
 );
 COMMENT ON TABLE coverage.coverage_by_city IS 'Universal Coverage Jamsostek (UCJ) per membership snapshot and kab/kota: every one of the 514 current Kemendagri kab/kota for every snapshot.';
@@ -50,6 +57,7 @@ COMMENT ON COLUMN coverage.coverage_by_city.target_pct IS 'UCJ target for the sn
 COMMENT ON COLUMN coverage.coverage_by_city.workers_to_target IS 'Covered persons still needed to reach the target: max(ceil(target_pct x potential_total / 100) - covered_total, 0).';
 COMMENT ON COLUMN coverage.coverage_by_city.rank_in_province IS 'RANK() within the province by covered_total / potential_total (unrounded), highest first; regions with potential_total > 0 only.';
 COMMENT ON COLUMN coverage.coverage_by_city.rank_national IS 'RANK() among all kab/kota by covered_total / potential_total (unrounded), highest first; regions with potential_total > 0 only.';
+COMMENT ON COLUMN coverage.coverage_by_city.source IS 'Where the covered counts come from: participants (membership/ rows of the region and snapshot), counts (membership_counts/, for a region without participant rows) or NULL when neither has the region.';
 
 INSERT INTO coverage.coverage_by_city
 WITH
@@ -57,7 +65,11 @@ grid AS (  -- every current kab/kota for every snapshot
     SELECT s.snapshot_date, strftime(s.snapshot_date, '%Y-%m') AS snapshot_month,
            r.code AS region_code, r.name AS region_name,
            p.code AS province_code, p.name AS province_name
-    FROM (SELECT DISTINCT snapshot_date FROM staging.membership) AS s
+    FROM (
+        SELECT DISTINCT snapshot_date FROM staging.membership
+        UNION
+        SELECT DISTINCT snapshot_date FROM staging.membership_counts
+    ) AS s
     CROSS JOIN reference.regencies AS r
     JOIN reference.provinces AS p ON p.code = r.province_code
 ),
@@ -76,7 +88,23 @@ with_round AS (
     ASOF LEFT JOIN rounds AS w
         ON w.region_code = g.region_code AND w.reference_period <= g.snapshot_month
 ),
+participants AS (  -- (snapshot, region) with participant rows
+    SELECT DISTINCT snapshot_date, region_code FROM staging.membership
+),
+counts AS (  -- counts of the (snapshot, region) without participant rows
+    SELECT c.snapshot_date, c.region_code,
+           coalesce(sum(covered) FILTER (WHERE segment = 'PU'), 0) AS covered_pu,
+           coalesce(sum(covered) FILTER (WHERE segment = 'BPU'), 0) AS covered_bpu,
+           coalesce(sum(covered) FILTER (WHERE segment = 'JAKON'), 0) AS covered_jakon,
+           coalesce(sum(covered) FILTER (WHERE segment = 'PMI'), 0) AS covered_pmi
+    FROM staging.membership_counts AS c
+    ANTI JOIN participants AS p USING (snapshot_date, region_code)
+    GROUP BY c.snapshot_date, c.region_code
+),
 by_segment AS (  -- rule 6: distinct covered persons by segment region
+    SELECT snapshot_date, region_code, covered_pu, covered_bpu, covered_jakon, covered_pmi
+    FROM counts
+    UNION ALL
     SELECT snapshot_date, region_code,
            count(*) FILTER (WHERE segment = 'PU') AS covered_pu,
            count(*) FILTER (WHERE segment = 'BPU') AS covered_bpu,
@@ -98,6 +126,8 @@ by_home AS (
     SELECT snapshot_date, region_code, count(*) AS covered_total
     FROM homes
     GROUP BY snapshot_date, region_code
+    UNION ALL  -- people in two segments cannot be recognised in counts
+    SELECT snapshot_date, region_code, covered_pu + covered_bpu + covered_jakon FROM counts
 ),
 counted AS (
     SELECT r.*,
@@ -106,8 +136,14 @@ counted AS (
            coalesce(s.covered_jakon, 0) AS covered_jakon,
            coalesce(s.covered_pmi, 0) AS covered_pmi,
            coalesce(h.covered_total, 0) AS covered_total,
-           t.target_pct
+           t.target_pct,
+           CASE
+               WHEN p.region_code IS NOT NULL THEN 'participants'
+               WHEN n.region_code IS NOT NULL THEN 'counts'
+           END AS source
     FROM with_round AS r
+    LEFT JOIN participants AS p USING (snapshot_date, region_code)
+    LEFT JOIN counts AS n USING (snapshot_date, region_code)
     LEFT JOIN by_segment AS s USING (snapshot_date, region_code)
     LEFT JOIN by_home AS h USING (snapshot_date, region_code)
     LEFT JOIN staging.targets AS t
@@ -132,7 +168,7 @@ SELECT
     uncovered(c.potential_total, c.covered_total),
     CAST(c.target_pct AS DOUBLE),
     workers_to_target(c.target_pct, c.potential_total, c.covered_total),
-    k.rank_in_province, k.rank_national
+    k.rank_in_province, k.rank_national, c.source
 FROM counted AS c
 LEFT JOIN ranked AS k USING (snapshot_date, region_code)
 ORDER BY c.snapshot_date, c.region_code;

@@ -1,0 +1,121 @@
+"""Sakernas status tables and membership counts: the extracts people actually have.
+
+``raw/sakernas`` checks the status mapping (a wrong mapping is rejected like a landing
+file) and reads ``sakernas/``; ``staging/sakernas_potentials`` turns it into PU and BPU
+potentials, which ``staging/workforce`` joins. ``raw/membership_counts`` reads
+``membership_counts/`` (after ``raw/membership``: counts for a region with participant
+rows are rejected), ``staging/membership_counts`` keeps the latest count per key.
+"""
+
+import dagster as dg
+import polars as pl
+
+from assets.materialize import materialize_sql
+from assets.raw import GROUP as RAW
+from assets.raw import KINDS, _ingest
+from assets.resources import CakupanSettings, Warehouse
+from cakupan import rejections, sakernas
+from cakupan.config import LandingDirectoryError
+from cakupan.extracts import MEMBERSHIP_COUNTS, SAKERNAS
+from cakupan.ingest import ingest
+from cakupan.rejections import FileRejected
+from cakupan.sqlfiles import run_sql
+
+
+@dg.asset(
+    key=["raw", "sakernas"],
+    group_name=RAW,
+    kinds=KINDS,
+    deps=[dg.AssetKey(["reference", t]) for t in SAKERNAS.references],
+    description=SAKERNAS.description,
+)
+def raw_sakernas(
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    config = settings.get()
+    path = sakernas.mapping_path()
+    mapping, wrong = sakernas.load_mapping(path)
+    if not wrong:
+        with warehouse.get_connection() as con:
+            frame = pl.DataFrame(mapping, schema=["category", "segment"], orient="row")
+            con.register("mapping_rows", frame.with_columns(source_file=pl.lit(str(path))))
+            run_sql(con, "raw/status_mapping.sql")
+            con.unregister("mapping_rows")
+        context.log.info(f"sakernas: status mapping {path}")
+        return _ingest(context, config, warehouse, SAKERNAS)
+    try:  # the mapping is wrong: still check every landing file, then reject them all
+        config.check_landing()
+    except LandingDirectoryError as exc:
+        raise dg.Failure(str(exc)) from None
+    with warehouse.get_connection() as con:
+        rejections.start(con, config, context.run.run_id)
+        try:
+            ingest(con, config, SAKERNAS.name, context.log)
+        except FileRejected as rejected:
+            wrong += rejected.rejections
+        rejections.record(con, config, context.run.run_id, SAKERNAS.name, wrong)
+    raise dg.Failure(
+        description=f"status mapping {path} rejected; nothing was loaded:\n"
+        + "\n".join(map(str, wrong)),
+        metadata={"rejections": dg.MetadataValue.path(str(config.rejected_files_path))},
+    )
+
+
+@dg.asset(
+    key=["raw", "membership_counts"],
+    group_name=RAW,
+    kinds=KINDS,
+    deps=[
+        *[dg.AssetKey(["reference", t]) for t in MEMBERSHIP_COUNTS.references],
+        dg.AssetKey(["raw", "membership"]),
+    ],
+    description=MEMBERSHIP_COUNTS.description,
+)
+def raw_membership_counts(
+    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    return _ingest(context, settings.get(), warehouse, MEMBERSHIP_COUNTS)
+
+
+@dg.asset(
+    key=["staging", "sakernas_potentials"],
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[["raw", "sakernas"]],
+)
+def sakernas_potentials(warehouse: Warehouse):
+    """PU and BPU potentials per Sakernas round and kab/kota, derived from the status tables
+    through the status mapping (ASN/TNI/Polri subtracted from PU, never below 0)."""
+    return materialize_sql(
+        warehouse, "staging/sakernas_potentials.sql", "staging.sakernas_potentials"
+    )
+
+
+@dg.asset(
+    key=["staging", "membership_counts"],
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[["raw", "membership_counts"]],
+)
+def membership_counts(warehouse: Warehouse):
+    """Covered persons given as counts per snapshot, kab/kota and segment; a later file, or
+    line, replaces an earlier one."""
+    return materialize_sql(warehouse, "staging/membership_counts.sql", "staging.membership_counts")
+
+
+def log_overrides(context, con) -> None:
+    """Say which workforce/ values win over a Sakernas-derived potential."""
+    for direct, derived, values in con.execute(
+        """
+        SELECT w.source_file, s.source_file, count(*)
+        FROM staging.workforce AS w JOIN staging.sakernas_potentials AS s
+          USING (reference_period, region_code, segment)
+        WHERE w.source_line IS NOT NULL
+          AND w.potential_workers IS NOT NULL AND s.potential_workers IS NOT NULL
+        GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall():
+        context.log.warning(
+            f"workforce: {direct} gives {values} value(s) also derived from {derived}; "
+            "the workforce/ value is used"
+        )

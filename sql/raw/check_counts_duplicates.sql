@@ -1,0 +1,19 @@
+-- Membership counts: the same (snapshot, kab/kota, segment) twice in one file, under any
+-- code of the kab/kota: the later row is rejected, naming the first ($unit: line or row).
+SELECT
+    lines[2] AS line,
+    'region_code' AS "column",
+    codes[2] AS value,
+    'duplicate of ' || $unit || ' ' || lines[1] || ': snapshot ' || snapshot_date
+        || ', region ' || region_code || ', segment ' || segment || ' appear twice in one file'
+        AS reason
+FROM (
+    SELECT snapshot_date, region_code, segment,
+           list(line ORDER BY line) AS lines, list(region_code_raw ORDER BY line) AS codes
+    FROM parsed
+    WHERE snapshot_date IS NOT NULL AND region_code IS NOT NULL AND err_segment IS NULL
+    GROUP BY snapshot_date, region_code, segment
+    HAVING count(*) > 1
+)
+ORDER BY lines[1]
+LIMIT $max_quoted
