@@ -8,7 +8,7 @@ import dagster as dg
 
 from assets.materialize import table_metadata
 from assets.resources import CakupanSettings, Warehouse
-from cakupan import rejections
+from cakupan import preflight, rejections
 from cakupan.config import LandingDirectoryError
 from cakupan.extracts import MEMBERSHIP, TARGETS, WORKFORCE, Extract
 from cakupan.ingest import ingest
@@ -37,7 +37,13 @@ def _raw_asset(extract: Extract) -> dg.AssetsDefinition:
 def _ingest(context, config, warehouse: Warehouse, extract: Extract) -> dg.MaterializeResult:
     try:
         config.check_landing()
-    except LandingDirectoryError as exc:
+        # the same check as `cakupan run`'s, for runs started from the UI or the schedule:
+        # no potentials or no membership at all fails here, naming the folders looked in
+        required = tuple(k for k in preflight.REQUIRED if k == extract.name)
+        for warning in preflight.check(config.landing, required, config.landing_option):
+            if extract.name in preflight.OPTIONAL:
+                context.log.warning(warning)
+    except (LandingDirectoryError, preflight.NoExtractsError) as exc:
         raise dg.Failure(str(exc)) from None
     run_id = context.run.run_id
     with warehouse.get_connection() as con:

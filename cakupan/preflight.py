@@ -1,9 +1,11 @@
 """Before a run: does the landing folder hold extracts to run on?
 
-A run needs at least one workforce file (the potentials) and one membership file; without
-either, every later step would fail in a way that does not say why. Targets are optional:
-without them coverage is computed and the target columns stay empty. Only the folders are
-listed (names and extensions, as ``cakupan.landing`` accepts them); no file is read.
+A run needs at least one file that gives potentials (``workforce/`` or ``sakernas/``) and
+one that gives membership (``membership/`` or ``membership_counts/``); without either,
+every later step would fail in a way that does not say why. Targets are optional: without
+them coverage is computed and the target columns stay empty. Only the folders are listed
+(names and extensions, as each kind's specification in ``cakupan.extracts`` accepts
+them); no file is read.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cakupan.landing import EXTENSIONS
+from cakupan.extracts import EXTRACTS
 
+EXTENSIONS = {name: extract.extensions for name, extract in EXTRACTS.items()}
 REQUIRED = ("workforce", "membership")
 OPTIONAL = ("targets",)
+# A required kind is there when it, or one of its alternatives, has a file.
+ALTERNATIVES = {"workforce": ("sakernas",), "membership": ("membership_counts",)}
 WHAT = {
     "workforce": "potential workers",
     "membership": "members",
@@ -34,7 +39,11 @@ class Preflight:
     files: dict[str, list[str]]
 
     def missing(self, kinds: tuple[str, ...]) -> list[str]:
-        return [kind for kind in kinds if not self.files[kind]]
+        return [
+            kind
+            for kind in kinds
+            if not any(self.files[k] for k in (kind, *ALTERNATIVES.get(kind, ())))
+        ]
 
     def describe(self, kind: str) -> str:
         """``<landing>/targets: no .csv file (folder missing)``."""
@@ -57,7 +66,11 @@ class Preflight:
             return None
         what = " and no ".join(f"{kind} file ({WHAT[kind]})" for kind in missing)
         hint = f" (set with {option})" if option else ""
-        looked = "".join(f"\n  {self.describe(kind)}" for kind in missing)
+        looked = "".join(
+            f"\n  {self.describe(k)}"
+            for kind in missing
+            for k in (kind, *ALTERNATIVES.get(kind, ()))
+        )
         return (
             f"nothing to run on: the landing folder {self.landing}{hint} has no {what}; "
             f"looked in:{looked}"
