@@ -102,5 +102,5 @@ def check(landing: Path, kinds: tuple[str, ...] = REQUIRED, option: str = "") ->
 
 
 def _extensions(kind: str) -> str:
-    names = EXTENSIONS[kind]
+    names = [e for e in EXTENSIONS[kind] if e != ".xls"]  # read only to be refused
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

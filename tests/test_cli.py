@@ -106,8 +106,10 @@ def test_empty_landing_folder_names_the_folders_it_looked_in(tmp_path, monkeypat
         f"cakupan: error: nothing to run on: the landing folder {root} (set with "
         "CAKUPAN_LANDING_DIR) has no workforce file (potential workers) and no membership "
         f"file (members); looked in:\n"
-        f"  {root / 'workforce'}: no .csv or .parquet file (folder missing)\n"
+        f"  {root / 'workforce'}: no .csv, .parquet or .xlsx file (folder missing)\n"
+        f"  {root / 'sakernas'}: no .csv or .xlsx file (folder missing)\n"
         f"  {root / 'membership'}: no .csv, .csv.gz or .parquet file (folder missing)\n"
+        f"  {root / 'membership_counts'}: no .csv or .xlsx file (folder missing)\n"
     )
     assert out == "" and not (tmp_path / "output").exists()
 
@@ -117,15 +119,21 @@ def test_preflight_counts_the_files_a_run_reads(tmp_path):
     landing.text("workforce", "ROUND.CSV", "x")  # extensions in any case, as landing reads
     (tmp_path / "membership" / "folder.csv").mkdir()  # a folder is not a file
     landing.text("membership", "members.csv.gz.part", "x")
-    landing.text("targets", "targets.parquet", "x")  # targets are CSV only
+    landing.text("targets", "targets.parquet", "x")  # targets are CSV or Excel only
     found = preflight.scan(tmp_path)
-    assert found.files == {"workforce": ["workforce/ROUND.CSV"], "membership": [], "targets": []}
+    assert found.files == {
+        "workforce": ["workforce/ROUND.CSV"],
+        "membership": [],
+        "targets": [],
+        "sakernas": [],
+        "membership_counts": [],
+    }
     with pytest.raises(preflight.NoExtractsError, match=r"has no membership file \(members\)"):
         preflight.check(tmp_path)
     landing.text("membership", "m.Parquet", "x")
     assert preflight.check(tmp_path) == [
-        f"no targets file: {tmp_path / 'targets'}: no .csv file; coverage is computed without "
-        "targets (target_pct and workers_to_target stay empty)"
+        f"no targets file: {tmp_path / 'targets'}: no .csv or .xlsx file; coverage is computed "
+        "without targets (target_pct and workers_to_target stay empty)"
     ]
 
 

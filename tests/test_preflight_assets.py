@@ -10,9 +10,8 @@ from pipelines.definitions import build_definitions
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> dict[str, str]:
-    return {
-        e.step_key: e.step_failure_data.error.message for e in result.all_events if e.is_step_failure
-    }
+    events = [e for e in result.all_events if e.is_step_failure]
+    return {e.step_key: e.step_failure_data.error.message for e in events}
 
 
 def test_no_membership_and_no_workforce_fail_naming_the_folders(tmp_path):
