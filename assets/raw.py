@@ -2,16 +2,20 @@
 
 import dagster as dg
 
-from assets.materialize import table_metadata
+from assets.materialize import OWNERS, PII, sql_version, table_metadata
+from assets.ops import REPORT_REJECTED_FILES
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import rejections
 from cakupan.config import LandingDirectoryError
 from cakupan.ingest import ingest
 from cakupan.landing import FileRejected
 
-GROUP = "raw"
-KINDS = {"polars", "duckdb"}
+KINDS = {"polars", "duckdb", "bronze"}
 REGION_CODES = dg.AssetKey(["reference", "region_codes"])
+
+
+def raw_version(kind: str) -> str:
+    return sql_version("raw/macros.sql", f"raw/{kind}.sql", f"raw/parse_{kind}.sql")
 
 
 def _ingest(
@@ -56,7 +60,14 @@ def _ingest(
         return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset(key=["raw", "workforce"], group_name=GROUP, kinds=KINDS, deps=[REGION_CODES])
+@dg.asset(
+    key=["raw", "workforce"],
+    kinds=KINDS,
+    deps=[REGION_CODES],
+    code_version=raw_version("workforce"),
+    owners=OWNERS,
+    hooks=REPORT_REJECTED_FILES,
+)
 def workforce(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
 ) -> dg.MaterializeResult:
@@ -68,9 +79,12 @@ def workforce(
 
 @dg.asset(
     key=["raw", "membership"],
-    group_name=GROUP,
     kinds=KINDS,
     deps=[REGION_CODES, dg.AssetKey(["reference", "districts"])],
+    code_version=raw_version("membership"),
+    owners=OWNERS,
+    tags=PII,
+    hooks=REPORT_REJECTED_FILES,
 )
 def membership(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
@@ -81,7 +95,14 @@ def membership(
     return _ingest(context, settings, warehouse, "membership")
 
 
-@dg.asset(key=["raw", "targets"], group_name=GROUP, kinds=KINDS, deps=[REGION_CODES])
+@dg.asset(
+    key=["raw", "targets"],
+    kinds=KINDS,
+    deps=[REGION_CODES],
+    code_version=raw_version("targets"),
+    owners=OWNERS,
+    hooks=REPORT_REJECTED_FILES,
+)
 def targets(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
 ) -> dg.MaterializeResult:
