@@ -20,9 +20,9 @@ import duckdb
 import pytest
 
 from assets import reporting
-from assets.resources import Warehouse
 from cakupan.config import PROJECT_ROOT, SAMPLE_LANDING_DIR, Settings
 from cakupan.publish import publish
+from pipelines.definitions import resources
 from tests.conftest import run_job
 
 # From the CREATE TABLE statements in sql/coverage/*.sql and sql/quality/*.sql.
@@ -246,10 +246,7 @@ def test_storage_version_setting_is_honoured(sample_run, published, tmp_path, mo
     shutil.copy(sample_run[0].settings.warehouse_path, settings.warehouse_path)
     result = dg.materialize(
         [reporting.published_coverage],
-        resources={
-            "settings": settings,
-            "warehouse": Warehouse(database=str(settings.warehouse_path)),
-        },
+        resources=resources(settings),
     )
     assert result.success
     assert header_version(settings.published_path) == 65  # v1.2.0
