@@ -5,6 +5,7 @@ import dagster as dg
 from assets.materialize import OWNERS, materialize_sql, sql_version
 from assets.resources import Warehouse
 
+GROUP = "coverage"
 KINDS = {"duckdb", "gold"}
 MACROS = ("coverage/macros.sql",)
 ROLLUP_MACROS = (*MACROS, "coverage/rollups.sql")
@@ -18,6 +19,7 @@ LATEST_NATIONAL = """
 
 @dg.asset(
     key=["coverage", "coverage_by_city"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[
         ["staging", "membership"],
@@ -58,6 +60,7 @@ def coverage_by_city(warehouse: Warehouse):
 
 @dg.asset(
     key=["coverage", "coverage_by_province"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[coverage_by_city],
     code_version=sql_version(*ROLLUP_MACROS, "coverage/coverage_by_province.sql"),
@@ -77,6 +80,7 @@ def coverage_by_province(warehouse: Warehouse):
 
 @dg.asset(
     key=["coverage", "coverage_national"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[coverage_by_city],
     code_version=sql_version(*ROLLUP_MACROS, "coverage/coverage_national.sql"),

@@ -1,5 +1,5 @@
-"""What every cakupan asset shares: its group and owners, the code version of the SQL it
-runs, the metadata of a warehouse table, and the one way an asset builds a table from SQL."""
+"""What every cakupan asset shares: its owners, the code version of the SQL it runs, the
+metadata of a warehouse table, and the one way an asset builds a table from SQL."""
 
 from __future__ import annotations
 
@@ -11,11 +11,6 @@ import duckdb
 
 from cakupan.sqlfiles import columns, markdown_table, run_sql, sql
 
-# One group: the lineage page of the Dagster UI opens with the groups collapsed when there
-# are several, and with every asset shown when there is one. The stage of an asset is the
-# first part of its key (``raw/membership``, ``staging/membership``), its kind on the graph
-# (bronze, silver, gold, published) and the first words of its description.
-GROUP = "cakupan"
 OWNERS = ["team:cakupan"]
 # Tables that hold NIK pseudonyms: personal data (see README, Privacy).
 PII = {"pii": "pseudonymized"}

@@ -19,6 +19,7 @@ TABLE = "ops.rejected_files"
 rejected_files = dg.AssetSpec(
     KEY,
     deps=RAW,
+    group_name="ops",
     description="Operations: the landing files the latest run rejected, one row per reason "
     "(file, line, column, value, reason), also in `rejected_files.csv`; empty when every "
     "file was accepted. Written by the raw assets, also when they fail (which is when it "

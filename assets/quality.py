@@ -25,6 +25,7 @@ VALIDATED = [dg.AssetKey(p.stem.split(".")) for p in sorted(EXPECTATIONS_DIR.glo
 validation_results = dg.AssetSpec(
     KEY,
     deps=VALIDATED,
+    group_name="quality",
     description="Data quality: the Great Expectations results of the latest run, one row per "
     "expectation (and snapshot), also in `quality/validation_results.parquet` and the "
     "offline page `quality/index.html`; published in `coverage.duckdb` with the figures. "

@@ -10,6 +10,7 @@ from cakupan.config import LandingDirectoryError
 from cakupan.ingest import ingest
 from cakupan.landing import FileRejected
 
+GROUP = "raw"
 KINDS = {"polars", "duckdb", "bronze"}
 REGION_CODES = dg.AssetKey(["reference", "region_codes"])
 
@@ -62,6 +63,7 @@ def _ingest(
 
 @dg.asset(
     key=["raw", "workforce"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[REGION_CODES],
     code_version=raw_version("workforce"),
@@ -79,6 +81,7 @@ def workforce(
 
 @dg.asset(
     key=["raw", "membership"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[REGION_CODES, dg.AssetKey(["reference", "districts"])],
     code_version=raw_version("membership"),
@@ -97,6 +100,7 @@ def membership(
 
 @dg.asset(
     key=["raw", "targets"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[REGION_CODES],
     code_version=raw_version("targets"),

@@ -7,6 +7,8 @@ from assets.resources import Warehouse
 from cakupan.config import REFERENCE_DIR
 from cakupan.sqlfiles import literal, run_sql, sql
 
+GROUP = "reference"
+
 # table -> what it holds (shown in the UI and kept as the table's COMMENT)
 REFERENCE_TABLES = {
     "provinces": "The 38 Kemendagri provinces: code PP, name (idn-area-data 4.0.1, ODbL 1.0).",
@@ -25,6 +27,7 @@ REFERENCE_TABLES = {
 def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["reference", table],
+        group_name=GROUP,
         kinds={"duckdb", "csv"},
         description=f"Reference table, shipped: {description}",
         code_version=sql_version("reference/load_csv.sql", data=(REFERENCE_DIR / f"{table}.csv",)),
@@ -48,6 +51,7 @@ reference_tables = [_reference_asset(t, d) for t, d in REFERENCE_TABLES.items()]
 
 @dg.asset(
     key=["reference", "region_codes"],
+    group_name=GROUP,
     kinds={"duckdb"},
     deps=[
         ["reference", t]

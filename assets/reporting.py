@@ -13,6 +13,8 @@ from assets.resources import CakupanSettings, Warehouse
 from cakupan.publish import remove_stale_temporaries, replace, write
 from cakupan.sqlfiles import run_sql
 
+GROUP = "reporting"
+
 PUBLISHED_TABLES = {
     "coverage_by_city": "UCJ per snapshot and kab/kota, all 514 current kab/kota.",
     "coverage_by_province": "UCJ per snapshot and province.",
@@ -25,6 +27,7 @@ PUBLISHED_TABLES = {
         dg.AssetSpec(
             ["reporting", table],
             deps=[["coverage", table], quality.KEY],
+            group_name=GROUP,
             kinds={"duckdb", "published"},
             description=f"Published: {text} Table `reporting.{table}` of `coverage.duckdb`, "
             f"the file reports and analysts read: coverage/{table} as it was when every "

@@ -5,11 +5,13 @@ import dagster as dg
 from assets.materialize import OWNERS, PII, materialize_sql, sql_version
 from assets.resources import Warehouse
 
+GROUP = "staging"
 KINDS = {"duckdb", "silver"}
 
 
 @dg.asset(
     key=["staging", "workforce"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[["raw", "workforce"]],
     code_version=sql_version("staging/workforce.sql"),
@@ -46,6 +48,7 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
 
 @dg.asset(
     key=["staging", "membership"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[["raw", "membership"]],
     code_version=sql_version("staging/membership.sql"),
@@ -71,6 +74,7 @@ def membership(warehouse: Warehouse):
 
 @dg.asset(
     key=["staging", "targets"],
+    group_name=GROUP,
     kinds=KINDS,
     deps=[["raw", "targets"]],
     code_version=sql_version("staging/targets.sql"),

@@ -15,7 +15,6 @@ import warnings
 import dagster as dg
 
 import assets
-from assets.materialize import GROUP
 from assets.quality import REPORT_VALIDATION_RESULTS
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.config import (
@@ -33,7 +32,7 @@ cakupan_job = dg.define_asset_job(
 
 validate_job = dg.define_asset_job(
     "validate",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.key_prefixes("reporting"),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reporting"),
     description="Ingest and validate the landing extracts without publishing.",
 )
 
@@ -90,8 +89,8 @@ def build_definitions(
     """The definitions; ``settings`` fixes the folders (default: the environment),
     ``loggers`` the jobs' loggers (default: Dagster's console logger)."""
     return dg.Definitions(
-        # One group (see assets/materialize.py), and the side tables declared as AssetSpecs.
-        assets=dg.load_assets_from_package_module(assets, group_name=GROUP, include_specs=True),
+        # include_specs: the side tables, declared as AssetSpecs (assets/ops.py, quality.py)
+        assets=dg.load_assets_from_package_module(assets, include_specs=True),
         asset_checks=[
             _with_hooks(checks, REPORT_VALIDATION_RESULTS)
             for checks in dg.load_asset_checks_from_package_module(assets)

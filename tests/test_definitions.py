@@ -46,8 +46,9 @@ def test_definitions_load_with_the_expected_assets():
         "reference/region_codes",
     ):
         assert table in keys
-    # One group: the UI's lineage page shows every asset (several groups open collapsed).
-    assert {graph.get(k).group_name for k in graph.get_all_asset_keys()} == {"cakupan"}
+    # One group per stage (and side table): the first part of the key, the schema.
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).group_name == key.path[0], key
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description, key  # docstrings show in the UI
@@ -221,3 +222,18 @@ def test_every_asset_has_an_owner_and_the_tables_of_pseudonyms_are_tagged_pii():
     assert pseudonymized == {"raw/membership", "staging/membership"}
     tagged = {key for key, node in nodes.items() if node.tags.get("pii") == "pseudonymized"}
     assert tagged == pseudonymized
+
+
+def test_make_dev_prints_a_lineage_link_with_every_group_open():
+    """Dagster opens the lineage page with every group collapsed; the link `make dev`
+    prints opens them all (the UI's `expanded` parameter, one `global@global:<group>` each)."""
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == {"reference", "raw", "staging", "coverage", "reporting", "ops", "quality"}
+    done = subprocess.run(
+        ["make", "-s", "-n", "dev", "PORT=3999"], cwd=ROOT, capture_output=True, text=True
+    )
+    link = re.search(r"http://127\.0\.0\.1:3999/asset-groups\?expanded=([^\s\"]+)", done.stdout)
+    assert link, done.stdout + done.stderr
+    ids = link.group(1).split(",")
+    assert sorted(ids) == sorted(f"global@global:{g}" for g in groups)
