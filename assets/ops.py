@@ -5,7 +5,8 @@ The raw assets write it, and they fail when they reject a file: an asset downstr
 them would be skipped exactly when there is something to show. So it is declared as an
 asset the pipeline does not materialize itself (a ``dg.AssetSpec``, with the raw assets as
 its upstream for the lineage), and a hook on each raw asset reports its materialization
-once the step has ended, failed or not.
+once the step has ended, failed or not. A job selection built with ``.downstream()`` takes
+it in: add ``.materializable()``.
 """
 
 import dagster as dg

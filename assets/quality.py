@@ -7,7 +7,7 @@ downstream of its asset: an asset downstream of the checked ones would be skippe
 when a check failed. So it is declared as an asset the pipeline does not materialize
 itself (a ``dg.AssetSpec``, with the validated assets as its upstream for the lineage), and
 a hook on each suite's checks reports its materialization once they have run, failed or
-not.
+not. A job selection built with ``.downstream()`` takes it in: add ``.materializable()``.
 """
 
 import dagster as dg
