@@ -46,10 +46,19 @@ bench-validation: sync ## benchmark: GX validation vs one DuckDB query on 5M gen
 test: sync ## run the test suite
 	$(UV) run --no-sync pytest
 
+# The asset groups (one per stage and side table), as the lineage page's `expanded` parameter:
+# Dagster opens it with every group collapsed otherwise (tests/test_definitions.py keeps
+# this list equal to the groups of the definitions).
+LINEAGE_GROUPS := reference raw staging coverage quality ops reporting
+comma := ,
+space := $(subst ,, )
+LINEAGE := $(subst $(space),$(comma),$(addprefix global@global:,$(LINEAGE_GROUPS)))
+
 dev: sync ## start the Dagster UI on http://127.0.0.1:3000 (another port: PORT=3001 make dev)
 	@home=$${DAGSTER_HOME:-$(abspath $(OUTPUT))/dagster_home}; mkdir -p "$$home"; \
 	  [ -f "$$home/dagster.yaml" ] || cp pipelines/dagster_home_template/dagster.yaml "$$home/"; \
 	  echo "Dagster UI: http://127.0.0.1:$(PORT)  (DAGSTER_HOME=$$home)"; \
+	  echo "Lineage, every stage open: http://127.0.0.1:$(PORT)/asset-groups?expanded=$(LINEAGE)"; \
 	  DAGSTER_HOME="$$home" exec $(UV) run --no-sync dg dev -h 127.0.0.1 -p $(PORT)
 
 lint: sync ## check style with ruff

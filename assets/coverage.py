@@ -2,11 +2,13 @@
 
 import dagster as dg
 
-from assets.materialize import materialize_sql
+from assets.materialize import OWNERS, materialize_sql, sql_version
 from assets.resources import Warehouse
 
 GROUP = "coverage"
+KINDS = {"duckdb", "gold"}
 MACROS = ("coverage/macros.sql",)
+ROLLUP_MACROS = (*MACROS, "coverage/rollups.sql")
 
 LATEST_NATIONAL = """
     SELECT snapshot_date, regions, regions_with_potential, potential_total, covered_total,
@@ -18,7 +20,7 @@ LATEST_NATIONAL = """
 @dg.asset(
     key=["coverage", "coverage_by_city"],
     group_name=GROUP,
-    kinds={"duckdb"},
+    kinds=KINDS,
     deps=[
         ["staging", "membership"],
         ["staging", "membership_counts"],
@@ -27,11 +29,14 @@ LATEST_NATIONAL = """
         ["reference", "regencies"],
         ["reference", "provinces"],
     ],
+    code_version=sql_version(*MACROS, "coverage/coverage_by_city.sql"),
+    owners=OWNERS,
 )
 def coverage_by_city(warehouse: Warehouse):
-    """UCJ per snapshot and kab/kota: potentials of the latest usable Sakernas round,
-    covered persons by segment and by home region, percentages, gap to target and ranks;
-    all 514 current kab/kota for every snapshot."""
+    """Coverage, working table (published as reporting/coverage_by_city): UCJ per snapshot
+    and kab/kota: potentials of the latest usable Sakernas round, covered persons by segment
+    and by home region, percentages, gap to target and ranks; all 514 current kab/kota for
+    every snapshot."""
     return materialize_sql(
         warehouse,
         "coverage/coverage_by_city.sql",
@@ -57,32 +62,38 @@ def coverage_by_city(warehouse: Warehouse):
 @dg.asset(
     key=["coverage", "coverage_by_province"],
     group_name=GROUP,
-    kinds={"duckdb"},
+    kinds=KINDS,
     deps=[coverage_by_city],
+    code_version=sql_version(*ROLLUP_MACROS, "coverage/coverage_by_province.sql"),
+    owners=OWNERS,
 )
 def coverage_by_province(warehouse: Warehouse):
-    """UCJ per snapshot and province: sums of its kab/kota, percentages from the sums over
-    the kab/kota with a potential (never averaged)."""
+    """Coverage, working table (published as reporting/coverage_by_province): UCJ per
+    snapshot and province: sums of its kab/kota, percentages from the sums over the kab/kota
+    with a potential (never averaged)."""
     return materialize_sql(
         warehouse,
         "coverage/coverage_by_province.sql",
         "coverage.coverage_by_province",
-        macros=(*MACROS, "coverage/rollups.sql"),
+        macros=ROLLUP_MACROS,
     )
 
 
 @dg.asset(
     key=["coverage", "coverage_national"],
     group_name=GROUP,
-    kinds={"duckdb"},
+    kinds=KINDS,
     deps=[coverage_by_city],
+    code_version=sql_version(*ROLLUP_MACROS, "coverage/coverage_national.sql"),
+    owners=OWNERS,
 )
 def coverage_national(warehouse: Warehouse):
-    """UCJ per snapshot for all Indonesia: sums of all kab/kota (each covered person once)."""
+    """Coverage, working table (published as reporting/coverage_national): UCJ per snapshot
+    for all Indonesia: sums of all kab/kota (each covered person once)."""
     return materialize_sql(
         warehouse,
         "coverage/coverage_national.sql",
         "coverage.coverage_national",
-        macros=(*MACROS, "coverage/rollups.sql"),
+        macros=ROLLUP_MACROS,
         previews={"national coverage": LATEST_NATIONAL},
     )

@@ -1,11 +1,42 @@
-"""Dagster metadata for warehouse tables, and the one way an asset builds a table from SQL."""
+"""What every cakupan asset shares: its owners, the code version of the SQL it runs, the
+metadata of a warehouse table, and the one way an asset builds a table from SQL."""
 
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from cakupan.sqlfiles import columns, markdown_table, run_sql
+from cakupan.sqlfiles import columns, markdown_table, run_sql, sql
+
+OWNERS = ["team:cakupan"]
+# Tables that hold NIK pseudonyms: personal data (see README, Privacy).
+PII = {"pii": "pseudonymized"}
+
+
+def sql_version(*names: str, data: tuple[Path, ...] = ()) -> str:
+    """Code version of an asset: the first 12 hex digits of a SHA-256 of the ``sql/<name>``
+    files it runs (macros included) and the ``data`` files it loads, so the UI marks the
+    asset stale when one of them changes."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(f"{name}\0{sql(name)}\0".encode())
+    for path in data:
+        digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.table`` exists in the database of ``con``."""
+    schema, name = table.split(".")
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
+    return found > 0
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:

@@ -6,7 +6,8 @@ each made from its specification in ``cakupan.extracts``.
 
 import dagster as dg
 
-from assets.materialize import table_metadata
+from assets.materialize import OWNERS, PII, sql_version, table_metadata
+from assets.ops import REPORT_REJECTED_FILES
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import preflight, rejections
 from cakupan.config import LandingDirectoryError
@@ -15,26 +16,40 @@ from cakupan.ingest import ingest
 from cakupan.rejections import FileRejected
 
 GROUP = "raw"
-KINDS = {"polars", "duckdb"}
+KINDS = {"polars", "duckdb", "bronze"}
 
 
-def _raw_asset(extract: Extract) -> dg.AssetsDefinition:
+def raw_version(extract: Extract) -> str:
+    """Code version: a hash of every SQL file the kind's ingest runs."""
+    files = ["raw/macros.sql", extract.table_sql, extract.parse_sql, *extract.checks]
+    return sql_version(*files, *([extract.figures] if extract.figures else []))
+
+
+def raw_asset(extract: Extract, deps=()) -> dg.AssetsDefinition:
+    """The ``raw/<kind>`` asset of one extract specification."""
+
     @dg.asset(
         key=["raw", extract.name],
         group_name=GROUP,
         kinds=KINDS,
-        deps=[dg.AssetKey(["reference", table]) for table in extract.references],
+        deps=[*(dg.AssetKey(["reference", table]) for table in extract.references), *deps],
         description=extract.description,
+        code_version=raw_version(extract),
+        owners=OWNERS,
+        tags=PII if extract.pseudonymized else None,
+        hooks=REPORT_REJECTED_FILES,
     )
     def _asset(
         context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
     ) -> dg.MaterializeResult:
-        return _ingest(context, settings.get(), warehouse, extract)
+        return ingest_extract(context, settings.get(), warehouse, extract)
 
     return _asset
 
 
-def _ingest(context, config, warehouse: Warehouse, extract: Extract) -> dg.MaterializeResult:
+def ingest_extract(context, config, warehouse: Warehouse, extract: Extract) -> dg.MaterializeResult:
+    """Load every file of ``extract``'s folder into ``raw.<kind>``, or fail naming every
+    rejection (recorded in ``ops.rejected_files`` and ``rejected_files.csv``)."""
     try:
         config.check_landing()
         # the same check as `cakupan run`'s, for runs started from the UI or the schedule:
@@ -74,6 +89,6 @@ def _ingest(context, config, warehouse: Warehouse, extract: Extract) -> dg.Mater
         return dg.MaterializeResult(metadata=metadata)
 
 
-workforce = _raw_asset(WORKFORCE)
-membership = _raw_asset(MEMBERSHIP)
-targets = _raw_asset(TARGETS)
+workforce = raw_asset(WORKFORCE)
+membership = raw_asset(MEMBERSHIP)
+targets = raw_asset(TARGETS)

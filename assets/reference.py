@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.materialize import table_metadata
+from assets.materialize import OWNERS, sql_version, table_metadata
 from assets.resources import Warehouse
 from cakupan.config import REFERENCE_DIR
 from cakupan.sqlfiles import literal, run_sql, sql
@@ -28,9 +28,10 @@ def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["reference", table],
         group_name=GROUP,
-        kinds={"duckdb"},
-        description=description,
-        code_version="1",
+        kinds={"duckdb", "csv"},
+        description=f"Reference table, shipped: {description}",
+        code_version=sql_version("reference/load_csv.sql", data=(REFERENCE_DIR / f"{table}.csv",)),
+        owners=OWNERS,
     )
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
@@ -62,12 +63,14 @@ reference_tables = [_reference_asset(t, d) for t, d in REFERENCE_TABLES.items()]
             "bps_papua_2023",
         )
     ],
-    code_version="1",
+    code_version=sql_version("reference/region_codes.sql"),
+    owners=OWNERS,
 )
 def region_codes(warehouse: Warehouse) -> dg.MaterializeResult:
-    """Every region code an extract may carry (Kemendagri PP.KK, BPS 4-digit of either
-    numbering, Papua codes before the 2022 split, province and national totals), mapped to
-    today's Kemendagri kab/kota code through the BPS bridges, never by adding a dot."""
+    """Reference table, derived: every region code an extract may carry (Kemendagri PP.KK,
+    BPS 4-digit of either numbering, Papua codes before the 2022 split, province and
+    national totals), mapped to today's Kemendagri kab/kota code through the BPS bridges,
+    never by adding a dot."""
     with warehouse.get_connection() as con:
         run_sql(con, "reference/region_codes.sql")
         clashes = con.execute(

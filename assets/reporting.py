@@ -1,12 +1,17 @@
 """Reporting stage: the published database ``coverage.duckdb`` that reports and analysts
-read. Its tables are written together and the file is replaced whole."""
+read. Its tables are written together to a new file, checked there, and only then does the
+file replace the previous one: a failed check keeps the last good ``coverage.duckdb``."""
+
+from pathlib import Path
 
 import dagster as dg
 
-from assets.materialize import table_metadata
+from assets import quality
+from assets.materialize import OWNERS, table_metadata
+from assets.reporting_checks import check_specs, published_checks
 from assets.reports import run_started_at
 from assets.resources import CakupanSettings, Warehouse
-from cakupan.publish import publish
+from cakupan.publish import remove_stale_temporaries, replace, write
 from cakupan.reports.status import STATUS_TABLES, record_run_status
 from cakupan.sqlfiles import run_sql
 
@@ -23,44 +28,66 @@ PUBLISHED_TABLES = {
     specs=[
         dg.AssetSpec(
             ["reporting", table],
-            deps=[["coverage", table]],
+            deps=[["coverage", table], quality.KEY],
             group_name=GROUP,
-            kinds={"duckdb"},
-            description=f"{text} Published in `coverage.duckdb` as `reporting.{table}`.",
+            kinds={"duckdb", "published"},
+            description=f"Published: {text} Table `reporting.{table}` of `coverage.duckdb`, "
+            f"the file reports and analysts read: coverage/{table} as it was when every "
+            "check passed.",
+            owners=OWNERS,
         )
         for table, text in PUBLISHED_TABLES.items()
     ],
+    check_specs=check_specs(),
     can_subset=False,
 )
 def published_coverage(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
 ):
-    """Publish the coverage tables to `$CAKUPAN_OUTPUT_DIR/coverage.duckdb` (storage format
-    `$CAKUPAN_STORAGE_VERSION`): written to a temporary file, checkpointed and closed, then
-    renamed over the previous one."""
+    """Publish the coverage tables and the validation results to
+    `$CAKUPAN_OUTPUT_DIR/coverage.duckdb` (storage format `$CAKUPAN_STORAGE_VERSION`):
+    written to a temporary file, checkpointed and closed, checked (read-only), then renamed
+    over the previous one."""
     config = settings.get()
+    target = config.published_path
     tables = {f"reporting.{t}": f"coverage.{t}" for t in PUBLISHED_TABLES}
     results = {"quality.validation_results": "quality.validation_results"}
     with warehouse.get_connection() as con:
         run_sql(con, "quality/validation_results.sql")  # exists even if no check ran
         # reports: the run's status and rejected files, published with the figures
         record_run_status(con, context.run.run_id, run_started_at(context))
-        stale = publish(
-            con,
-            config.published_path,
-            {**tables, **results, **STATUS_TABLES},
-            context.run.run_id,
-            config.storage_version,
-        )
-        for path in stale:
+        for path in remove_stale_temporaries(target):
             context.log.warning(f"removed {path}, left by an interrupted run")
+        tmp = target.with_name(f".{target.name}.{context.run.run_id}.tmp")
+        write(con, tmp, {**tables, **results, **STATUS_TABLES}, config.storage_version)
+        try:
+            checks = published_checks(tmp)
+        except BaseException:
+            _remove(tmp)
+            raise
+        failed = [f"{c.asset_key.to_user_string()} {c.check_name}" for c in checks if not c.passed]
+        if failed:
+            _remove(tmp)
+            yield from checks
+            raise dg.Failure(
+                description=f"the new coverage.duckdb failed {len(failed)} check(s), so "
+                f"{target} was not replaced: " + "; ".join(failed),
+                metadata={"failed checks": dg.MetadataValue.json(failed)},
+            )
+        replace(tmp, target)
         for dest, source in tables.items():
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(dest.split(".")),
                 metadata={
                     **table_metadata(con, source),
                     "dagster/table_name": dg.MetadataValue.text(dest),
-                    "published database": dg.MetadataValue.path(str(config.published_path)),
+                    "published database": dg.MetadataValue.path(str(target)),
                 },
             )
-    context.log.info(f"published {config.published_path}")
+    yield from checks
+    context.log.info(f"published {target}")
+
+
+def _remove(tmp: Path) -> None:
+    for path in (tmp, Path(f"{tmp}.wal")):
+        path.unlink(missing_ok=True)

@@ -10,9 +10,10 @@ rows are rejected), ``staging/membership_counts`` keeps the latest count per key
 import dagster as dg
 import polars as pl
 
-from assets.materialize import materialize_sql
+from assets.materialize import OWNERS, materialize_sql, sql_version
+from assets.ops import REPORT_REJECTED_FILES
 from assets.raw import GROUP as RAW
-from assets.raw import KINDS, _ingest
+from assets.raw import KINDS, ingest_extract, raw_asset
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import rejections, sakernas
 from cakupan.config import LandingDirectoryError
@@ -28,6 +29,11 @@ from cakupan.sqlfiles import run_sql
     kinds=KINDS,
     deps=[dg.AssetKey(["reference", t]) for t in SAKERNAS.references],
     description=SAKERNAS.description,
+    code_version=sql_version(
+        "raw/status_mapping.sql", "raw/macros.sql", SAKERNAS.table_sql, SAKERNAS.parse_sql
+    ),
+    owners=OWNERS,
+    hooks=REPORT_REJECTED_FILES,
 )
 def raw_sakernas(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
@@ -42,7 +48,7 @@ def raw_sakernas(
             run_sql(con, "raw/status_mapping.sql")
             con.unregister("mapping_rows")
         context.log.info(f"sakernas: status mapping {path}")
-        return _ingest(context, config, warehouse, SAKERNAS)
+        return ingest_extract(context, config, warehouse, SAKERNAS)
     try:  # the mapping is wrong: still check every landing file, then reject them all
         config.check_landing()
     except LandingDirectoryError as exc:
@@ -61,27 +67,17 @@ def raw_sakernas(
     )
 
 
-@dg.asset(
-    key=["raw", "membership_counts"],
-    group_name=RAW,
-    kinds=KINDS,
-    deps=[
-        *[dg.AssetKey(["reference", t]) for t in MEMBERSHIP_COUNTS.references],
-        dg.AssetKey(["raw", "membership"]),
-    ],
-    description=MEMBERSHIP_COUNTS.description,
-)
-def raw_membership_counts(
-    context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
-) -> dg.MaterializeResult:
-    return _ingest(context, settings.get(), warehouse, MEMBERSHIP_COUNTS)
+# after raw/membership: counts for a region that has participant rows are rejected
+raw_membership_counts = raw_asset(MEMBERSHIP_COUNTS, deps=[dg.AssetKey(["raw", "membership"])])
 
 
 @dg.asset(
     key=["staging", "sakernas_potentials"],
     group_name="staging",
-    kinds={"duckdb"},
+    kinds={"duckdb", "silver"},
     deps=[["raw", "sakernas"]],
+    code_version=sql_version("staging/sakernas_potentials.sql"),
+    owners=OWNERS,
 )
 def sakernas_potentials(warehouse: Warehouse):
     """PU and BPU potentials per Sakernas round and kab/kota, derived from the status tables
@@ -94,8 +90,10 @@ def sakernas_potentials(warehouse: Warehouse):
 @dg.asset(
     key=["staging", "membership_counts"],
     group_name="staging",
-    kinds={"duckdb"},
+    kinds={"duckdb", "silver"},
     deps=[["raw", "membership_counts"]],
+    code_version=sql_version("staging/membership_counts.sql"),
+    owners=OWNERS,
 )
 def membership_counts(warehouse: Warehouse):
     """Covered persons given as counts per snapshot, kab/kota and segment; a later file, or

@@ -2,22 +2,26 @@
 
 import dagster as dg
 
-from assets.materialize import materialize_sql
+from assets.materialize import OWNERS, PII, materialize_sql, sql_version
 from assets.resources import Warehouse
 from assets.sakernas import log_overrides
 
 GROUP = "staging"
+KINDS = {"duckdb", "silver"}
 
 
 @dg.asset(
     key=["staging", "workforce"],
     group_name=GROUP,
-    kinds={"duckdb"},
+    kinds=KINDS,
     deps=[["raw", "workforce"], ["staging", "sakernas_potentials"]],
+    code_version=sql_version("staging/workforce.sql"),
+    owners=OWNERS,
 )
 def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Potential workers per Sakernas round, kab/kota and segment. A later file (byte-wise
-    name order) replaces an earlier file's value for the same round, region and segment."""
+    """Staging, one value per key: potential workers per Sakernas round, kab/kota and
+    segment. A later file (byte-wise name order) replaces an earlier file's value for the
+    same round, region and segment."""
     with warehouse.get_connection() as con:
         for earlier, later, values in con.execute(
             """
@@ -47,11 +51,18 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
 
 
 @dg.asset(
-    key=["staging", "membership"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "membership"]]
+    key=["staging", "membership"],
+    group_name=GROUP,
+    kinds=KINDS,
+    deps=[["raw", "membership"]],
+    code_version=sql_version("staging/membership.sql"),
+    owners=OWNERS,
+    tags=PII,
 )
 def membership(warehouse: Warehouse):
-    """One row per snapshot, person (pseudonym) and segment: covered (AKTIF with JKK and
-    JKM) or not, and the region the person counts in (counting rules 1-4)."""
+    """Staging, one value per key: one row per snapshot, person (pseudonym) and segment:
+    covered (AKTIF with JKK and JKM) or not, and the region the person counts in (counting
+    rules 1-4)."""
     return materialize_sql(
         warehouse,
         "staging/membership.sql",
@@ -65,7 +76,15 @@ def membership(warehouse: Warehouse):
     )
 
 
-@dg.asset(key=["staging", "targets"], group_name=GROUP, kinds={"duckdb"}, deps=[["raw", "targets"]])
+@dg.asset(
+    key=["staging", "targets"],
+    group_name=GROUP,
+    kinds=KINDS,
+    deps=[["raw", "targets"]],
+    code_version=sql_version("staging/targets.sql"),
+    owners=OWNERS,
+)
 def targets(warehouse: Warehouse):
-    """UCJ target per year and kab/kota; a later file, or line, replaces an earlier one."""
+    """Staging, one value per key: UCJ target per year and kab/kota; a later file, or line,
+    replaces an earlier one."""
     return materialize_sql(warehouse, "staging/targets.sql", "staging.targets")

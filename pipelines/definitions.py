@@ -10,10 +10,12 @@ Declared once, in ``pyproject.toml`` (``[tool.dg.project]``), which ``dg dev`` a
 from __future__ import annotations
 
 import os
+import warnings
 
 import dagster as dg
 
 import assets
+from assets.quality import REPORT_VALIDATION_RESULTS
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.config import (
     DEFAULT_OUTPUT_DIR,
@@ -67,14 +69,32 @@ def resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableReso
     return {"settings": config, "warehouse": Warehouse(settings=config)}
 
 
+def _with_hooks(checks: dg.AssetChecksDefinition, hooks) -> dg.AssetChecksDefinition:
+    """``checks`` with ``hooks``. The checks loaded from ``assets/`` are the Great
+    Expectations suites (the published tables' checks run in the reporting step): each
+    writes quality.validation_results, and its hook reports it (``assets/quality.py``).
+
+    Set here because the loader drops the hooks of asset checks; and kept an
+    AssetChecksDefinition (``with_hooks`` returns an AssetsDefinition, which Dagster would
+    convert again with a BetaWarning on its own ``execution_type`` parameter)."""
+    hooked = checks.with_hooks(hooks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.AssetChecksDefinition(**hooked.get_attributes_dict())
+
+
 def build_definitions(
     settings: Settings | None = None, loggers: dict[str, dg.LoggerDefinition] | None = None
 ) -> dg.Definitions:
     """The definitions; ``settings`` fixes the folders (default: the environment),
     ``loggers`` the jobs' loggers (default: Dagster's console logger)."""
     return dg.Definitions(
-        assets=dg.load_assets_from_package_module(assets),
-        asset_checks=dg.load_asset_checks_from_package_module(assets),
+        # include_specs: the side tables, declared as AssetSpecs (assets/ops.py, quality.py)
+        assets=dg.load_assets_from_package_module(assets, include_specs=True),
+        asset_checks=[
+            _with_hooks(checks, REPORT_VALIDATION_RESULTS)
+            for checks in dg.load_asset_checks_from_package_module(assets)
+        ],
         jobs=[cakupan_job, validate_job],
         schedules=[nightly],
         # Every step writes the one DuckDB warehouse, which allows a single writer: steps

@@ -68,7 +68,8 @@ def test_run_prints_steps_and_warnings_and_keeps_its_log(tmp_path):
     assert re.search(rf"{CLOCK}done  raw/targets  \d+\.\d s  1 row\n", out), out
     assert re.search(
         rf"{CLOCK}done  published_coverage  \d+\.\d s  reporting/coverage_by_city 514 rows, "
-        r"reporting/coverage_by_province 38 rows, reporting/coverage_national 1 row\n",
+        r"reporting/coverage_by_province 38 rows, reporting/coverage_national 1 row  "
+        r"8 checks passed\n",
         out,
     ), out
     warnings = [x for x in lines if re.match(CLOCK + "WARN ", x)]

@@ -1,8 +1,21 @@
-"""The Dagster definitions load, in process and through Dagster's own CLIs."""
+"""The Dagster definitions load, in process and through Dagster's own CLIs, and match the
+committed snapshot ``tests/snapshots/definitions.json``: every asset with its deps, group,
+kinds, owners, tags, hooks and whether it has a code version; every check with its
+severity and whether it blocks; the jobs with what they select; the schedule.
+
+A change to the graph fails ``test_definitions_match_the_snapshot`` with a diff. When the
+change is meant, update the snapshot and commit it with the change::
+
+    UPDATE_SNAPSHOTS=1 uv run --no-sync pytest tests/test_definitions.py
+"""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +27,7 @@ from pipelines.definitions import build_definitions, defs
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+SNAPSHOT = ROOT / "tests" / "snapshots" / "definitions.json"
 
 
 def test_definitions_load_with_the_expected_assets():
@@ -32,8 +46,9 @@ def test_definitions_load_with_the_expected_assets():
         "reference/region_codes",
     ):
         assert table in keys
-    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups == {"reference", "raw", "staging", "coverage", "reporting"}
+    # One group per stage (and side table): the first part of the key, the schema.
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).group_name == key.path[0], key
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description, key  # docstrings show in the UI
@@ -75,3 +90,150 @@ def test_loading_the_definitions_does_not_import_great_expectations():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def _keys(keys) -> list[str]:
+    return sorted(k.to_user_string() for k in keys)
+
+
+def _hooks(definition) -> list[str]:
+    return sorted(h.name for h in definition.hook_defs)
+
+
+def describe(definitions: dg.Definitions) -> dict:
+    """What the snapshot holds, from the definitions as Dagster resolves them."""
+    graph = definitions.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "deps": _keys(node.parent_keys),
+            "group": node.group_name,
+            "kinds": sorted(node.kinds),
+            "owners": sorted(node.owners),
+            "tags": {k: v for k, v in node.tags.items() if not k.startswith("dagster/kind/")},
+            "code_version": node.code_version is not None,
+            "materialized_by_dagster": node.is_executable,
+            "hooks": _hooks(node.assets_def) if node.is_executable else [],
+            "checks": sorted(k.name for k in node.check_keys),
+        }
+    check_hooks = {k: _hooks(c) for c in definitions.asset_checks or [] for k in c.check_keys}
+    checks = {}
+    for key in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        spec = graph.get_check_spec(key)
+        severity = re.match(r"\[(ERROR|WARN)\] ", spec.description or "")
+        checks[f"{key.asset_key.to_user_string()}:{key.name}"] = {
+            "severity": severity.group(1) if severity else None,
+            "blocking": spec.blocking,
+            "hooks": check_hooks.get(key, []),
+        }
+    jobs = {}
+    for job in definitions.jobs or []:
+        resolved = definitions.resolve_job_def(job.name)
+        jobs[job.name] = {
+            "assets": _keys(job.selection.resolve(graph)),
+            "checks": len(job.selection.resolve_checks(graph)),
+            "executor": resolved.executor_def.name,
+        }
+    schedules = {
+        s.name: {"job": s.job_name, "cron": s.cron_schedule, "timezone": s.execution_timezone}
+        for s in definitions.schedules or []
+    }
+    return {"assets": assets, "checks": checks, "jobs": jobs, "schedules": schedules}
+
+
+def test_definitions_match_the_snapshot():
+    current = json.dumps(describe(defs), indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(current, encoding="utf-8")
+    committed = SNAPSHOT.read_text(encoding="utf-8") if SNAPSHOT.exists() else ""
+    diff = "".join(
+        difflib.unified_diff(
+            committed.splitlines(keepends=True),
+            current.splitlines(keepends=True),
+            "tests/snapshots/definitions.json (committed)",
+            "the definitions now",
+        )
+    )
+    assert not diff, (
+        "the Dagster definitions changed; if that is meant, run "
+        "`UPDATE_SNAPSHOTS=1 uv run --no-sync pytest tests/test_definitions.py` and commit "
+        "the snapshot:\n" + diff
+    )
+
+
+# The files each SQL-backed asset runs, read off its code (macros first), and hashed here
+# the way a code version is documented to be made: the UI marks an asset stale exactly
+# when one of these files changes.
+SQL_FILES = {
+    "reference/region_codes": ["reference/region_codes.sql"],
+    **{
+        f"raw/{kind}": ["raw/macros.sql", f"raw/{kind}.sql", f"raw/parse_{kind}.sql"]
+        for kind in ("workforce", "membership", "targets")
+    },
+    **{f"staging/{t}": [f"staging/{t}.sql"] for t in ("workforce", "membership", "targets")},
+    "coverage/coverage_by_city": ["coverage/macros.sql", "coverage/coverage_by_city.sql"],
+    **{
+        f"coverage/{t}": ["coverage/macros.sql", "coverage/rollups.sql", f"coverage/{t}.sql"]
+        for t in ("coverage_by_province", "coverage_national")
+    },
+}
+REFERENCE_CSV = ROOT / "data" / "reference"
+
+
+def _sha(parts: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for name, content in parts:
+        digest.update(name.encode() + b"\0" + content + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def test_code_versions_are_hashes_of_the_sql_each_asset_runs():
+    graph = defs.resolve_asset_graph()
+    expected = {
+        key: _sha([(f, (ROOT / "sql" / f).read_bytes()) for f in files])
+        for key, files in SQL_FILES.items()
+    }
+    for csv in sorted(REFERENCE_CSV.glob("*.csv")):
+        sql = [("reference/load_csv.sql", (ROOT / "sql/reference/load_csv.sql").read_bytes())]
+        expected[f"reference/{csv.stem}"] = _sha(sql + [(csv.name, csv.read_bytes())])
+    versions = {
+        k.to_user_string(): graph.get(k).code_version
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).code_version is not None
+    }
+    assert versions == expected
+    assert len(set(versions.values())) == len(versions)  # one SQL edit marks its own assets
+
+
+def test_every_asset_has_an_owner_and_the_tables_of_pseudonyms_are_tagged_pii():
+    graph = defs.resolve_asset_graph()
+    nodes = {k.to_user_string(): graph.get(k) for k in graph.get_all_asset_keys()}
+    assert all(node.owners for node in nodes.values())
+    # The tables with a column documented as a pseudonym, read from the SQL's COMMENTs.
+    pseudonymized = {
+        f"{m.group(1)}/{m.group(2)}"
+        for path in (ROOT / "sql").rglob("*.sql")
+        for m in re.finditer(
+            r"COMMENT ON COLUMN (\w+)\.(\w+)\.\w+ IS '[^']*pseudonym", path.read_text()
+        )
+    }
+    assert pseudonymized == {"raw/membership", "staging/membership"}
+    tagged = {key for key, node in nodes.items() if node.tags.get("pii") == "pseudonymized"}
+    assert tagged == pseudonymized
+
+
+def test_make_dev_prints_a_lineage_link_with_every_group_open():
+    """Dagster opens the lineage page with every group collapsed; the link `make dev`
+    prints opens them all (the UI's `expanded` parameter, one `global@global:<group>` each)."""
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == {"reference", "raw", "staging", "coverage", "reporting", "ops", "quality"}
+    done = subprocess.run(
+        ["make", "-s", "-n", "dev", "PORT=3999"], cwd=ROOT, capture_output=True, text=True
+    )
+    link = re.search(r"http://127\.0\.0\.1:3999/asset-groups\?expanded=([^\s\"]+)", done.stdout)
+    assert link, done.stdout + done.stderr
+    ids = link.group(1).split(",")
+    assert sorted(ids) == sorted(f"global@global:{g}" for g in groups)

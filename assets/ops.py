@@ -1,0 +1,66 @@
+"""``ops/rejected_files``: the landing files the raw step rejected, with every reason (file,
+line, column, value, reason), in the warehouse and in ``rejected_files.csv``.
+
+The raw assets write it, and they fail when they reject a file: an asset downstream of
+them would be skipped exactly when there is something to show. So it is declared as an
+asset the pipeline does not materialize itself (a ``dg.AssetSpec``, with the raw assets as
+its upstream for the lineage), and a hook on each raw asset reports its materialization
+once the step has ended, failed or not. A job selection built with ``.downstream()`` takes
+it in: add ``.materializable()``.
+"""
+
+import dagster as dg
+
+from assets.materialize import OWNERS, table_exists, table_metadata
+
+RAW = [dg.AssetKey(["raw", kind]) for kind in ("workforce", "membership", "targets")]
+KEY = dg.AssetKey(["ops", "rejected_files"])
+TABLE = "ops.rejected_files"
+
+rejected_files = dg.AssetSpec(
+    KEY,
+    deps=RAW,
+    group_name="ops",
+    description="Operations: the landing files the latest run rejected, one row per reason "
+    "(file, line, column, value, reason), also in `rejected_files.csv`; empty when every "
+    "file was accepted. Written by the raw assets, also when they fail (which is when it "
+    "matters): each reports it when its step ends, so it is not materialized on its own.",
+    kinds={"duckdb", "csv"},
+    owners=OWNERS,
+)
+
+
+def report(context: dg.HookContext) -> None:
+    """Report a materialization of ``ops/rejected_files`` as the raw step left it."""
+    with context.resources.warehouse.get_connection() as con:
+        if not table_exists(con, TABLE):  # the step failed before it wrote anything
+            return
+        metadata = table_metadata(con, TABLE)
+        files = con.execute(
+            f"SELECT kind, list(DISTINCT file ORDER BY file) FROM {TABLE} GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    path = context.resources.settings.get().rejected_files_path
+    metadata["rejected files"] = dg.MetadataValue.json(dict(files))
+    if path.exists():
+        metadata["rejected_files.csv"] = dg.MetadataValue.path(str(path))
+    metadata["run"] = dg.MetadataValue.dagster_run(context.run_id)
+    context.instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            asset_key=KEY,
+            description=f"as left by step {context.step_key}",
+            metadata=metadata,
+        )
+    )
+
+
+@dg.success_hook(required_resource_keys={"warehouse", "settings"})
+def rejected_files_after_success(context: dg.HookContext):
+    report(context)
+
+
+@dg.failure_hook(required_resource_keys={"warehouse", "settings"})
+def rejected_files_after_failure(context: dg.HookContext):
+    report(context)
+
+
+REPORT_REJECTED_FILES = {rejected_files_after_success, rejected_files_after_failure}
