@@ -49,7 +49,7 @@ test: sync ## run the test suite
 # The asset groups (one per stage and side table), as the lineage page's `expanded` parameter:
 # Dagster opens it with every group collapsed otherwise (tests/test_definitions.py keeps
 # this list equal to the groups of the definitions).
-LINEAGE_GROUPS := reference raw staging coverage quality ops reporting
+LINEAGE_GROUPS := reference raw staging coverage quality ops reporting reports
 comma := ,
 space := $(subst ,, )
 LINEAGE := $(subst $(space),$(comma),$(addprefix global@global:,$(LINEAGE_GROUPS)))

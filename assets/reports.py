@@ -2,7 +2,7 @@
 from the published ``coverage.duckdb`` alone, after it is published: the briefs
 (``$CAKUPAN_OUTPUT_DIR/reports/``) and the spreadsheet exports (``.../exports/``).
 
-In the ``reporting`` group, so the ``validate`` job (which publishes nothing) leaves them
+In their own ``reports`` group, which the ``validate`` job (which publishes nothing) leaves
 out too."""
 
 from datetime import UTC, datetime
@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 import dagster as dg
 import duckdb
 
+from assets.materialize import OWNERS
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.reports.exports import WORKBOOK, write_exports
 from cakupan.reports.pages import write_reports
 from cakupan.sqlfiles import markdown_table
 
-GROUP = "reporting"
+GROUP = "reports"
 PUBLISHED = [
     dg.AssetKey(["reporting", t])
     for t in ("coverage_by_city", "coverage_by_province", "coverage_national")
@@ -35,6 +36,7 @@ def run_started_at(context: dg.AssetExecutionContext) -> datetime | None:
     deps=PUBLISHED,
     group_name=GROUP,
     kinds={"duckdb", "html"},
+    owners=OWNERS,
 )
 def briefs(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse
@@ -79,6 +81,7 @@ def briefs(
     deps=PUBLISHED,
     group_name=GROUP,
     kinds={"duckdb", "parquet", "excel"},
+    owners=OWNERS,
 )
 def exports(
     context: dg.AssetExecutionContext, settings: CakupanSettings, warehouse: Warehouse

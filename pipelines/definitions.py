@@ -32,7 +32,7 @@ cakupan_job = dg.define_asset_job(
 
 validate_job = dg.define_asset_job(
     "validate",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reporting"),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("reporting", "reports"),
     description="Ingest and validate the landing extracts without publishing.",
 )
 
