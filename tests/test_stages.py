@@ -163,7 +163,10 @@ def test_validation_results_are_reported_when_a_blocking_check_fails(tmp_path, r
     assert not result.success  # the ERROR check blocks
     assert result.get_asset_materialization_events() == []  # raw.targets was not rebuilt
     outcome = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert outcome == {"region_maps_to_a_current_kabkota": False, "one_target_per_year_and_region": False}
+    assert outcome == {
+        "region_maps_to_a_current_kabkota": False,
+        "one_target_per_year_and_region": False,
+    }
     seen = metadata(instance, VALIDATION_RESULTS)
     assert seen["dagster/row_count"] == 2  # one row per expectation (validated whole)
     assert (seen["ERROR failures"], seen["WARN failures"]) == (1, 1)
