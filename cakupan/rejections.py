@@ -103,7 +103,7 @@ def record(
     ).fetchall()
     if rows:
         settings.ensure_output()
-        _write_csv(settings.rejected_files_path, [Rejection(*row) for row in rows])
+        write_csv(settings.rejected_files_path, [Rejection(*row) for row in rows])
     else:
         settings.rejected_files_path.unlink(missing_ok=True)
 
@@ -119,7 +119,7 @@ def for_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Rejection]:
     return [Rejection(*row) for row in rows]
 
 
-def _write_csv(path: Path, rejections: list[Rejection]) -> None:
+def write_csv(path: Path, rejections: list[Rejection]) -> None:
     """Write ``rejected_files.csv`` (file, line, column, value, reason) atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, newline="", encoding="utf-8") as handle:

@@ -328,7 +328,6 @@ def _explain_failure(result, settings, kept_rejections: Path | None = None) -> i
     """
     from assets.resources import CakupanSettings, Warehouse
     from cakupan import rejections
-    from cakupan.landing import write_rejections
 
     with Warehouse(settings=CakupanSettings.of(settings)).get_connection() as con:
         rejected = rejections.for_run(con, result.run_id)
@@ -337,7 +336,7 @@ def _explain_failure(result, settings, kept_rejections: Path | None = None) -> i
         files = sorted({r.file for r in rejected})
         if validating:
             kept_rejections.parent.mkdir(parents=True, exist_ok=True)
-            write_rejections(kept_rejections, rejected)
+            rejections.write_csv(kept_rejections, rejected)
             head = "a run on this landing folder would publish nothing"
         else:
             head = f"nothing new was published (the previous {settings.published_path.name} stays)"

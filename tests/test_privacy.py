@@ -467,6 +467,7 @@ def test_an_expectation_that_would_report_a_sensitive_value_is_refused(people_db
 def test_pseudonym_is_hmac_sha256_of_the_trimmed_nik(landing, output, monkeypatch):
     monkeypatch.setenv("CAKUPAN_PSEUDONYM_KEY", "k" * 100)  # longer than a block: hashed
     number = nik(1)
+    landing.workforce(both_segments("2024-08", "61.72", 100, 100))
     landing.membership([["2025-06-30", f" {number} ", "PU", "61.72", "AKTIF", "JKK,JKM", ""]])
     run = run_job(landing.root, output)
     assert run.success
