@@ -198,7 +198,7 @@ PROVINCE_TOTALS_2024 = {"barat": "19", "timur": "61"}
 BPS_CODED_PROVINCES_2024_12 = ("11", "61")
 
 # Province whose 2024-08 potentials come only from a Sakernas status table (sakernas/), as
-# BPS publishes it: its regions have no 2024-08 row in workforce/.
+# BPS publishes it: its regions' 2024-08 rows in workforce/ are null (missing).
 SAKERNAS_PROVINCE = "75"  # Gorontalo: BPS 7501 is Boalemo, Kemendagri 75.01 is Gorontalo
 SAKERNAS_FILE = f"sakernas_{ROUND_NEW}_gorontalo.xlsx"
 # Shares of the BPU potential among BPS status categories 1, 2, 3, 5 and 6 (before noise).
@@ -404,8 +404,6 @@ def write_workforce(
     for province, group in groupby(regions, key=lambda r: r.province):
         members = list(group)
         part = "barat" if province < "50" else "timur"
-        if province == SAKERNAS_PROVINCE:
-            continue  # in sakernas/ only
         if province == PROVINCE_TOTALS_2024[part]:
             for segment in ("PU", "BPU"):
                 total = sum(potentials[r.code][ROUND_NEW][segment] for r in members)
@@ -415,6 +413,8 @@ def write_workforce(
                 value = potentials[region.code][ROUND_NEW][segment]
                 if segment == "BPU" and region.code in MISSING_BPU_2024:
                     value = MISSING_BPU_2024[region.code]  # "-" or "" in the CSV
+                if province == SAKERNAS_PROVINCE:
+                    value = None  # missing (Parquet null): sakernas/ gives it
                 parts[part].append([ROUND_NEW, region.code, region.name, segment, value])
     assert all(code < "50" for code in MISSING_BPU_2024), "missing values go to the CSV part"
     write_text(folder / f"workforce_{ROUND_NEW}_barat.csv", csv_text(header, parts["barat"]))
