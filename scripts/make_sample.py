@@ -31,6 +31,14 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
 ``targets/targets_2025.csv``
     ``;``-delimited, decimal comma (``35,00``), years 2024 and 2025.
 
+``sakernas/sakernas_2024-08_gorontalo.xlsx``
+    BPS status table of Gorontalo (75), wide, with titles, BPS codes, labels, a total
+    row and notes: the only source of its 2024-08 potentials (null in workforce/).
+
+``membership_counts/counts_2025-06-30.csv``
+    Seruyan (62.07, BPS code 6208) as counts on 2025-06-30: its participant rows (and
+    those of the persons with a row there) are left out of the timur Parquet file.
+
 Traps planted in the data (the README lists the same, with expected figures):
 
 * Workforce: region codes in two code systems (BPS 4-digit in 2023-08,
