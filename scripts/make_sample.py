@@ -31,6 +31,14 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
 ``targets/targets_2025.csv``
     ``;``-delimited, decimal comma (``35,00``), years 2024 and 2025.
 
+``sakernas/sakernas_2024-08_gorontalo.xlsx``
+    BPS status table of Gorontalo (75), wide, with titles, BPS codes, labels, a total
+    row and notes: the only source of its 2024-08 potentials (null in workforce/).
+
+``membership_counts/counts_2025-06-30.csv``
+    Seruyan (62.07, BPS code 6208) as counts on 2025-06-30: its participant rows (and
+    those of the persons with a row there) are left out of the timur Parquet file.
+
 Traps planted in the data (the README lists the same, with expected figures):
 
 * Workforce: region codes in two code systems (BPS 4-digit in 2023-08,
@@ -85,9 +93,10 @@ import gzip
 import io
 import random
 import shutil
+import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
@@ -95,6 +104,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cakupan.extracts import EXTRACTS
+from cakupan.sakernas import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "data" / "reference"
@@ -194,6 +204,23 @@ PROVINCE_TOTALS_2024 = {"barat": "19", "timur": "61"}
 
 # Provinces whose rows use 4-digit BPS codes in the 2024-12-31 membership extract.
 BPS_CODED_PROVINCES_2024_12 = ("11", "61")
+
+# Province whose 2024-08 potentials come only from a Sakernas status table (sakernas/), as
+# BPS publishes it: its regions' 2024-08 rows in workforce/ are null (missing).
+SAKERNAS_PROVINCE = "75"  # Gorontalo: BPS 7501 is Boalemo, Kemendagri 75.01 is Gorontalo
+SAKERNAS_FILE = f"sakernas_{ROUND_NEW}_gorontalo.xlsx"
+# Shares of the BPU potential among BPS status categories 1, 2, 3, 5 and 6 (before noise).
+BPU_CATEGORY_SHARES = {"1": 0.38, "2": 0.27, "3": 0.06, "5": 0.17, "6": 0.12}
+ASN_SHARE = (0.08, 0.16)  # ASN/TNI/Polri, as a share of PU: in category 4, subtracted
+UNPAID_SHARE = (0.07, 0.13)  # category 7 (pekerja keluarga), of PU + BPU: excluded
+NO_FARM_LABOURERS = "75.71"  # Kota Gorontalo: category 5 written '-' (counts as 0)
+# Fixed timestamp of the workbook's properties and zip entries (no clock).
+XLSX_TIME = (2024, 11, 5, 0, 0, 0)
+
+# Region whose 2025-06-30 membership comes as counts (membership_counts/) instead of rows:
+# Seruyan, written with its BPS code 6208 (BPS 6207 is Lamandau, Kemendagri 62.09).
+COUNTS_REGION = "62.07"
+COUNTS_FILE = f"counts_{SNAPSHOT_LATEST}.csv"
 
 
 # --------------------------------------------------------------------------- reference
@@ -394,6 +421,8 @@ def write_workforce(
                 value = potentials[region.code][ROUND_NEW][segment]
                 if segment == "BPU" and region.code in MISSING_BPU_2024:
                     value = MISSING_BPU_2024[region.code]  # "-" or "" in the CSV
+                if province == SAKERNAS_PROVINCE:
+                    value = None  # missing (Parquet null): sakernas/ gives it
                 parts[part].append([ROUND_NEW, region.code, region.name, segment, value])
     assert all(code < "50" for code in MISSING_BPU_2024), "missing values go to the CSV part"
     write_text(folder / f"workforce_{ROUND_NEW}_barat.csv", csv_text(header, parts["barat"]))
@@ -405,6 +434,66 @@ def write_workforce(
         }
     )
     write_parquet(table, folder / f"workforce_{ROUND_NEW}_timur.parquet")
+
+
+def write_sakernas(
+    regions: list[Region], potentials: dict[str, dict], rng: random.Random, landing: Path
+) -> dict[str, dict[str, int]]:
+    """The 2024-08 status table of SAKERNAS_PROVINCE, wide, as BPS publishes it.
+
+    Title rows above the header, ``Kode``/``Nama Wilayah`` headers, BPS codes and names,
+    the categories by their Indonesian labels, a ``Jumlah`` column (1-7), the province
+    total row and notes below. The cells give back the region's potentials exactly through
+    data/reference/status_mapping.csv: 4 = PU + ASN, 1+2+3+5+6 = BPU, 7 excluded.
+    Returns the category counts per Kemendagri code.
+    """
+    members = [r for r in regions if r.province == SAKERNAS_PROVINCE]
+    table: dict[str, dict[str, int]] = {}
+    for region in sorted(members, key=lambda r: r.bps_code):
+        pu, bpu = (potentials[region.code][ROUND_NEW][s] for s in ("PU", "BPU"))
+        shares = {c: w * rng.uniform(0.8, 1.2) for c, w in BPU_CATEGORY_SHARES.items()}
+        if region.code == NO_FARM_LABOURERS:
+            del shares["5"]
+        counts = {c: 0 for c in BPU_CATEGORY_SHARES} | apportion(bpu, shares)
+        asn = round(pu * rng.uniform(*ASN_SHARE))
+        counts |= {"4": pu + asn, "7": round((pu + bpu) * rng.uniform(*UNPAID_SHARE)), "ASN": asn}
+        table[region.code] = counts
+
+    from openpyxl import Workbook
+
+    order = ("1", "2", "3", "4", "5", "6", "7")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Tabel 3.5"
+    period = "Agustus 2024"
+    province = "GORONTALO"
+    sheet.append(
+        [
+            "Tabel 3.5 Penduduk Berumur 15 Tahun Ke Atas yang Bekerja menurut Kabupaten/Kota "
+            f"dan Status Pekerjaan Utama, Provinsi {province.title()}, {period}"
+        ]
+    )
+    sheet.append(["(angka fiktif: sampel cakupan)"])
+    sheet.append([])
+    sheet.append(
+        ["Periode", "Kode", "Nama Wilayah", *(CATEGORIES[c] for c in order), CATEGORIES["ASN"]]
+        + ["Jumlah"]
+    )
+
+    def cells(counts: dict[str, int], code: str) -> list:
+        values = [counts[c] for c in order]
+        written = ["-" if c == "5" and code == NO_FARM_LABOURERS else counts[c] for c in order]
+        return [*written, counts["ASN"], sum(values)]
+
+    for region in sorted(members, key=lambda r: r.bps_code):
+        row = [period, region.bps_code, region.bps_name]
+        sheet.append(row + cells(table[region.code], region.code))
+    total = {c: sum(t[c] for t in table.values()) for c in (*order, "ASN")}
+    sheet.append([period, f"{SAKERNAS_PROVINCE}00", province, *cells(total, "")])
+    sheet.append(["Sumber: BPS, Survei Angkatan Kerja Nasional (Sakernas) Agustus 2024"])
+    sheet.append(["Catatan: ASN/TNI/Polri termasuk dalam Buruh/karyawan/pegawai"])
+    write_xlsx(book, landing / "sakernas" / SAKERNAS_FILE)
+    return table
 
 
 # --------------------------------------------------------------------------- people
@@ -861,8 +950,14 @@ MEMBERSHIP_HEADER = list(EXTRACTS["membership"].columns)
 
 
 def write_membership(
-    people: list[Person], regions: list[Region], rng: random.Random, landing: Path
+    people: list[Person],
+    regions: list[Region],
+    rng: random.Random,
+    landing: Path,
+    as_counts: set[str],
 ) -> None:
+    """The membership files; in the latest snapshot, the rows of the persons ``as_counts``
+    (NIKs) and every row of COUNTS_REGION are left out (that region comes as counts)."""
     by_code = {r.code: r for r in regions}
     folder = landing / "membership"
 
@@ -885,6 +980,11 @@ def write_membership(
         parts[part].append(row)
     for name, rows in parts.items():
         rows = finish_file(rows, rng, null_nik=True)
+        rows = [
+            row
+            for row in rows
+            if row[3] != COUNTS_REGION and (row[1] or "").strip() not in as_counts
+        ]
         columns = list(zip(*rows, strict=True))
         table = pa.table(
             {
@@ -893,6 +993,18 @@ def write_membership(
             }
         )
         write_parquet(table, folder / f"members_{SNAPSHOT_LATEST}_{name}.parquet")
+
+
+def write_counts(figures: Counter, region: Region, landing: Path) -> None:
+    """COUNTS_REGION's covered persons per segment, as counts (BPS code)."""
+    rows = [
+        [SNAPSHOT_LATEST.isoformat(), region.bps_code, segment, figures[segment]]
+        for segment in ("PU", "BPU", "JAKON", "PMI")
+    ]
+    write_text(
+        landing / "membership_counts" / COUNTS_FILE,
+        csv_text(list(EXTRACTS["membership_counts"].columns), rows),
+    )
 
 
 # --------------------------------------------------------------------------- targets
@@ -935,6 +1047,24 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
+def write_xlsx(book, path: Path) -> None:
+    """Save an openpyxl workbook byte-deterministically: fixed document times, and the zip
+    rewritten with fixed entry times (openpyxl stamps both with the clock)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    book.properties.created = book.properties.modified = datetime(*XLSX_TIME)
+    buffer = io.BytesIO()
+    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=XLSX_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info.filename), compresslevel=9)
+    path.write_bytes(out.getvalue())
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -943,20 +1073,37 @@ def main(landing: Path = LANDING) -> None:
     regions = load_regions()
     if landing.exists():
         shutil.rmtree(landing)
-    for folder in ("workforce", "membership", "targets"):
+    for folder in ("workforce", "membership", "targets", "sakernas", "membership_counts"):
         (landing / folder).mkdir(parents=True)
 
     # Independent streams, so changing one part does not reshuffle the others.
     kecamatan = {code: len(codes) for code, codes in load_districts().items()}
     potentials = make_potentials(regions, kecamatan, random.Random(f"{SEED}-workforce"))
     write_workforce(regions, potentials, load_province_names(), load_bps_province_names(), landing)
+    sakernas = write_sakernas(regions, potentials, random.Random(f"{SEED}-sakernas"), landing)
     people = make_people(regions, potentials, random.Random(f"{SEED}-people"))
-    write_membership(people, regions, random.Random(f"{SEED}-membership"), landing)
+    latest = snapshot_rows(people, SNAPSHOT_LATEST, None)
+    as_counts = {p.nik for p, member in latest if member.region == COUNTS_REGION}
+    write_membership(people, regions, random.Random(f"{SEED}-membership"), landing, as_counts)
     write_targets(regions, random.Random(f"{SEED}-targets"), landing)
 
     # The published figures, by construction (the rows written are these plus
     # duplicates and invalid NIKs, which must not change them).
-    figures = tally(snapshot_rows(people, SNAPSHOT_LATEST, None))
+    figures = tally(latest)
+    write_counts(
+        figures[COUNTS_REGION], next(r for r in regions if r.code == COUNTS_REGION), landing
+    )
+    # Leaving out the persons of the counts region changes no other region, and its
+    # covered_total is the sum of its counts (no one there is covered in two segments).
+    rest = tally([(p, m) for p, m in latest if p.nik not in as_counts])
+    assert rest == {code: f for code, f in figures.items() if code != COUNTS_REGION}
+    counts = figures[COUNTS_REGION]
+    assert counts["total"] == counts["PU"] + counts["BPU"] + counts["JAKON"]
+    # The status table gives back the province's potentials through the status mapping.
+    for code, cells in sakernas.items():
+        pu = cells["4"] - cells["ASN"]
+        bpu = sum(cells[c] for c in ("1", "2", "3", "5", "6"))
+        assert {"PU": pu, "BPU": bpu} == potentials[code][ROUND_NEW], code
     assert figures[SINGKAWANG]["total"] == SINGKAWANG_COVERED_TOTAL
     assert sum(SINGKAWANG_POTENTIAL.values()) == 73_236
     for key in ("PU", "BPU", "total"):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+
 import duckdb
 import polars as pl
 import pytest
+from openpyxl import load_workbook
 
 from cakupan.config import PROJECT_ROOT, SAMPLE_LANDING_DIR
 
@@ -73,6 +76,21 @@ LATEST = "2025-06-30"
 WORKFORCE = SAMPLE_LANDING_DIR / "workforce"
 # Regions whose 2024-08 BPU is missing, with their BPS code in the 2023-08 round.
 FALLBACK = {"32.04": "3204", "12.07": "1212"}
+# Gorontalo's 2024-08 potentials come only from this BPS status table (wide, BPS codes).
+SAKERNAS = SAMPLE_LANDING_DIR / "sakernas" / "sakernas_2024-08_gorontalo.xlsx"
+# BPS code (numbering of the table) -> Kemendagri code, read off
+# data/reference/bps_kemendagri_kabkota_2020.csv by hand: the numbers do not match.
+GORONTALO = {
+    "7501": "75.02",  # Boalemo
+    "7502": "75.01",  # Kab. Gorontalo
+    "7503": "75.04",  # Pohuwato
+    "7504": "75.03",  # Bone Bolango
+    "7505": "75.05",  # Gorontalo Utara
+    "7571": "75.71",  # Kota Gorontalo
+}
+# Seruyan's 2025-06-30 membership comes as counts, under its BPS code 6208.
+COUNTS = SAMPLE_LANDING_DIR / "membership_counts" / "counts_2025-06-30.csv"
+SERUYAN = "62.07"
 
 
 @pytest.fixture(scope="module")
@@ -185,9 +203,38 @@ def _segments(frame: pl.DataFrame, code: str) -> pl.DataFrame:
     )
 
 
+def sakernas_potentials() -> dict[str, tuple[int, int]]:
+    """(PU, BPU) per Gorontalo kab/kota from the status table's cells, mapped by hand as
+    data/reference/status_mapping.csv says: PU = Buruh/karyawan/pegawai (4) less
+    ASN/TNI/Polri; BPU = categories 1, 2, 3, 5 and 6 ('-' is 0); 7 and Jumlah not used."""
+    rows = list(load_workbook(SAKERNAS, read_only=True).worksheets[0].iter_rows(values_only=True))
+    head = rows.index(next(r for r in rows if r[1] == "Kode"))
+    columns = rows[head]
+    bpu_labels = {
+        "Berusaha sendiri",
+        "Berusaha dibantu buruh tidak tetap/buruh tidak dibayar",
+        "Berusaha dibantu buruh tetap/buruh dibayar",
+        "Pekerja bebas di pertanian",
+        "Pekerja bebas di nonpertanian",
+    }
+    assert bpu_labels < set(columns)
+    result = {}
+    for row in rows[head + 1 :]:
+        cells = dict(zip(columns, row, strict=True))
+        if cells["Kode"] not in GORONTALO:
+            continue  # the province total 7500 and the notes
+        assert cells["Periode"] == "Agustus 2024"
+        pu = cells["Buruh/karyawan/pegawai"] - cells["ASN/TNI/Polri"]
+        bpu = sum(0 if cells[label] == "-" else cells[label] for label in bpu_labels)
+        result[GORONTALO[cells["Kode"]]] = (pu, bpu)
+    assert len(result) == 6
+    return result
+
+
 @pytest.fixture(scope="module")
 def potentials() -> dict[str, tuple[int, int]]:
-    """(PU, BPU) per kab/kota from the files: 2024-08, or 2023-08 where 2024-08 lacks BPU."""
+    """(PU, BPU) per kab/kota from the files: 2024-08 (Gorontalo from its Sakernas status
+    table), or 2023-08 where 2024-08 lacks BPU."""
     new = pl.concat(
         [
             pl.read_csv(WORKFORCE / "workforce_2024-08_barat.csv", infer_schema=False),
@@ -204,8 +251,13 @@ def potentials() -> dict[str, tuple[int, int]]:
     by_bps = {
         r["region_code"]: (r["PU"], r["BPU"]) for r in _segments(old, r"^\d{4}$").rows(named=True)
     }
+    # Gorontalo's 2024-08 rows in workforce/ are null: its status table gives the values.
+    assert {code: result.pop(code) for code in GORONTALO.values()} == dict.fromkeys(
+        GORONTALO.values(), (None, None)
+    )
     assert [code for code, (pu, bpu) in result.items() if bpu is None] == sorted(FALLBACK)
     result.update({code: by_bps[bps] for code, bps in FALLBACK.items()})
+    result.update(sakernas_potentials())
     assert len(result) == 514
     return result
 
@@ -268,3 +320,41 @@ def test_published_potentials_are_those_of_the_files(run, potentials):
     expected = sum(pu + bpu for pu, bpu in potentials.values())
     assert expected == 144_622_230  # as in data/sample/README.md
     assert [r["potential_total"] for r in national] == [expected] * 2
+
+
+def test_gorontalo_potentials_come_from_the_sakernas_table(run):
+    """The published 2024-08 potentials of Gorontalo are the status table's cells mapped
+    by hand (workforce/ has their 2024-08 rows, with null values)."""
+    expected = sakernas_potentials()
+    assert expected["75.71"] == (129611, 86050)  # Kota Gorontalo, its '-' farm cell is 0
+    rows = run.published(
+        "SELECT region_code, workforce_period, potential_pu, potential_bpu "
+        "FROM reporting.coverage_by_city WHERE province_code = '75' "
+        "AND snapshot_date = CAST(? AS DATE)",
+        [LATEST],
+    )
+    assert {r["region_code"]: (r["potential_pu"], r["potential_bpu"]) for r in rows} == expected
+    assert {r["workforce_period"] for r in rows} == {"2024-08"}
+
+
+def test_seruyan_membership_comes_from_the_counts_file(run):
+    with COUNTS.open(newline="", encoding="utf-8") as handle:
+        lines = list(csv.DictReader(handle))
+    assert {(r["snapshot_date"], r["region_code"]) for r in lines} == {(LATEST, "6208")}
+    covered = {r["segment"]: int(r["covered"]) for r in lines}
+    row = run.city(SERUYAN, LATEST)
+    assert row["source"] == "counts"
+    assert (row["covered_pu"], row["covered_bpu"], row["covered_jakon"], row["covered_pmi"]) == (
+        covered["PU"],
+        covered["BPU"],
+        covered["JAKON"],
+        covered["PMI"],
+    )
+    assert row["covered_total"] == covered["PU"] + covered["BPU"] + covered["JAKON"] == 50
+    # Its earlier snapshot still has participant rows; every other region has them too.
+    assert run.city(SERUYAN, "2024-12-31")["source"] == "participants"
+    others = run.published(
+        "SELECT DISTINCT source FROM reporting.coverage_by_city WHERE region_code <> ?",
+        [SERUYAN],
+    )
+    assert [r["source"] for r in others] == ["participants"]
