@@ -244,8 +244,8 @@ def test_summary_shows_top_and_bottom_regions_and_what_changed(tmp_path):
     status, out, err, _ = cakupan("run", "--landing", landing.root, "--output", output)
     assert status == cli.EXIT_OK, out + err
     assert out.startswith(
-        f"cakupan: warning: no targets file: {landing.root / 'targets'}: no .csv file; coverage "
-        "is computed without targets (target_pct and workers_to_target stay empty)\n"
+        f"cakupan: warning: no targets file: {landing.root / 'targets'}: no .csv or .xlsx file; "
+        "coverage is computed without targets (target_pct and workers_to_target stay empty)\n"
     )
     summary = out[out.index("Published: ") :].splitlines()
     assert summary[: summary.index("Query it:")] == [
