@@ -13,7 +13,10 @@ import dagster as dg
 
 from assets.materialize import OWNERS, table_exists, table_metadata
 
-RAW = [dg.AssetKey(["raw", kind]) for kind in ("workforce", "membership", "targets")]
+RAW = [
+    dg.AssetKey(["raw", kind])
+    for kind in ("workforce", "membership", "targets", "sakernas", "membership_counts")
+]
 KEY = dg.AssetKey(["ops", "rejected_files"])
 TABLE = "ops.rejected_files"
 
