@@ -7,6 +7,8 @@ values by ``cakupan run`` and the tests.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +18,10 @@ import duckdb
 
 from cakupan import runlock
 from cakupan.config import DEFAULT_STORAGE_VERSION, Settings
+
+MEMORY_LIMIT_ENV = "CAKUPAN_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"
+TEMP_DIR_NAME = "tmp"  # in the output folder: DuckDB's spill files (pseudonyms, never NIKs)
 
 
 class CakupanSettings(dg.ConfigurableResource):
@@ -51,6 +57,11 @@ class Warehouse(dg.ConfigurableResource):
     last (``cakupan.runlock``): one run at a time, whether started by ``cakupan run``, the
     schedule, the UI or ``dagster job execute``. Connections are always closed, also when
     the block raises.
+
+    DuckDB keeps to ``memory_limit`` (``$CAKUPAN_MEMORY_LIMIT``, default 3GB) and spills
+    the rest to ``$CAKUPAN_OUTPUT_DIR/tmp``: a private folder (0700), emptied when a run
+    starts. Ingest pseudonymizes NIKs before anything that can spill, so the folder holds
+    pseudonyms, never a NIK.
     """
 
     settings: CakupanSettings
@@ -64,6 +75,7 @@ class Warehouse(dg.ConfigurableResource):
         log, run_id = context.log, context.run.run_id if context.run else None
         output = self.settings.get().ensure_output()
         with runlock.hold(output, run_id, on_wait=log.warning if log else None) as held:
+            _temp_dir(output, empty=True)
             if context.instance is not None:
                 abandoned = _fail_abandoned_run(context.instance, held.previous)
                 if abandoned and log:
@@ -73,20 +85,40 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.settings.get().ensure_output()
-        con = _connect(self.path)
+        output = self.settings.get().ensure_output()
+        con = _connect(self.path, _temp_dir(output))
         try:
             yield con
         finally:
             con.close()
 
 
-def _connect(path: str, attempts: int = 10) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-write; retry briefly while another connection in this
-    process (GX's, closing) still holds the file."""
+def memory_limit() -> str:
+    """DuckDB's memory limit: ``$CAKUPAN_MEMORY_LIMIT`` (``3GB``, ``500MB``...), default 3GB."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def _temp_dir(output, empty: bool = False):
+    """``<output>/tmp``, private (0700); emptied first when ``empty``."""
+    path = output / TEMP_DIR_NAME
+    if empty:
+        shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def _connect(path: str, temp_dir, attempts: int = 10) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write with the memory limit and the spill folder; retry
+    briefly while another connection in this process (GX's, closing) still holds the file."""
+    config = {
+        "custom_user_agent": "cakupan",
+        "memory_limit": memory_limit(),
+        "temp_directory": str(temp_dir),
+    }
     for attempt in range(attempts):
         try:
-            return duckdb.connect(path, config={"custom_user_agent": "cakupan"})
+            return duckdb.connect(path, config=config)
         except duckdb.IOException:
             if attempt == attempts - 1:
                 raise

@@ -102,7 +102,6 @@ MEMBERSHIP = Extract(
             "invalid NIK rows",
             "{invalid_nik} row(s) with an invalid NIK not counted ({invalid_nik_lines})",
         ),
-        Figure("duplicate_rows", "duplicate rows"),
         Figure(
             "unknown_programs",
             "unknown program names",

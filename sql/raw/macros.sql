@@ -52,3 +52,8 @@ CREATE OR REPLACE TEMP MACRO timestamp_zone_error(v) AS
             || '" (expected UTC, GMT, WIB, WITA, WIT, an IANA name such as Asia/Jakarta or an offset'
             || ' such as +07:00)'
     END;
+
+-- What a line number counts in a landing file: 'row' of a Parquet file, else 'line' of a
+-- CSV file (header is line 1). The same rule as cakupan.rejections.unit.
+CREATE OR REPLACE TEMP MACRO line_word(file) AS
+    CASE WHEN lower(file) LIKE '%.parquet' THEN 'row' ELSE 'line' END;
