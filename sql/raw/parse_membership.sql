@@ -22,21 +22,19 @@ cleaned AS (
         -- day + 40) SSSS. Only the district code (for a join) and a flag are kept.
         CASE WHEN valid THEN substr(nik_text, 1, 2) || '.' || substr(nik_text, 3, 2) || '.'
             || substr(nik_text, 5, 2) END AS nik_district,
-        CASE WHEN valid THEN try_strptime(
-            lpad(CAST(TRY_CAST(substr(nik_text, 7, 2) AS INTEGER) % 40 AS VARCHAR), 2, '0')
-                || substr(nik_text, 9, 4),
-            '%d%m%y') IS NOT NULL
-            AND TRY_CAST(substr(nik_text, 7, 2) AS INTEGER) NOT IN (0, 40)
+        CASE WHEN valid THEN nik_birth_date_valid(
+            CAST(substr(nik_text, 7, 2) AS INTEGER) % 40,
+            CAST(substr(nik_text, 9, 2) AS INTEGER),
+            CAST(substr(nik_text, 11, 2) AS INTEGER))
         END AS nik_birth_date_valid,
         upper(trim(segment)) AS segment,
         trim(segment) AS segment_raw,
         trim(region_code) AS region_code_raw,
         upper(trim(status)) AS status,
         trim(status) AS status_raw,
-        list_filter(
-            list_transform(string_split(upper(coalesce(programs, '')), ','), lambda p: trim(p)),
-            lambda p: p <> ''
-        ) AS programs,
+        -- the program names, trimmed (blank names are no program)
+        list_transform(string_split(upper(coalesce(programs, '')), ','), lambda p: trim(p))
+            AS programs,
         trim(registered_on) AS registered_raw
     FROM trimmed
 ),
@@ -63,7 +61,7 @@ SELECT
     list_contains(t.programs, 'JHT') AS has_jht,
     list_contains(t.programs, 'JP') AS has_jp,
     list_contains(t.programs, 'JKP') AS has_jkp,
-    len(list_filter(t.programs, lambda p: p NOT IN ('JKK', 'JKM', 'JHT', 'JP', 'JKP')))
+    len(list_filter(t.programs, lambda p: p NOT IN ('', 'JKK', 'JKM', 'JHT', 'JP', 'JKP')))
         AS unknown_programs,
     t.registered_on,
     t.snapshot_raw AS snapshot_date_raw,

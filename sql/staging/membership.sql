@@ -5,8 +5,13 @@
 --  4. region in a segment = region of the covered row with the latest registered_on
 --     (blank is oldest), ties to the smallest region code. A person not covered in the
 --     segment gets the region of their row chosen the same way among all rows.
--- One hash aggregation over raw.membership: arg_min with the rule's order as a key (no
--- DISTINCT, no ordered aggregate, no sort), so it streams and spills as DuckDB needs.
+-- One hash aggregation, min() of one BIGINT per row (no DISTINCT, no ordered aggregate, no
+-- sort), so it stays cheap at national scale and spills as DuckDB needs. The BIGINT orders
+-- the rows as rule 4 does and holds the chosen row's values:
+--   bit 40      not covered (a covered row is smaller)
+--   bit 39      registered_on blank (a dated row is smaller)
+--   bits 14-38  days from registered_on to 9999-12-31 (a later date is smaller; < 2^25)
+--   bits 0-13   the region code PP.KK as the number PPKK (the smaller code is smaller)
 CREATE SCHEMA IF NOT EXISTS staging;
 
 CREATE OR REPLACE TABLE staging.membership AS
@@ -15,24 +20,29 @@ WITH chosen AS (
         snapshot_date,
         person_key,
         segment,
-        bool_or(covers) AS is_covered,
-        arg_min(
-            {'region_code': region_code, 'registered_on': registered_on},
-            -- covered first, then latest registered_on (blank last), then smallest code
-            {'covers': NOT covers, 'blank': registered_on IS NULL,
-             'newest': -(coalesce(registered_on, DATE '1970-01-01') - DATE '1970-01-01'),
-             'code': region_code}
-        ) AS row,
+        min(
+            (CAST(NOT (status = 'AKTIF' AND has_jkk AND has_jkm) AS BIGINT) << 40)
+            | (CAST(registered_on IS NULL AS BIGINT) << 39)
+            | ((DATE '9999-12-31' - coalesce(registered_on, DATE '9999-12-31')) << 14)
+            | CASE WHEN length(region_code) = 5
+                THEN CAST(substr(region_code, 1, 2) || substr(region_code, 4, 2) AS BIGINT)
+                ELSE CAST(error('region code not PP.KK: ' || region_code) AS BIGINT) END
+        ) AS chosen,
         count(*) AS source_rows
-    FROM (
-        SELECT *, status = 'AKTIF' AND has_jkk AND has_jkm AS covers
-        FROM raw.membership
-        WHERE nik_valid
-    )
+    FROM raw.membership
+    WHERE nik_valid
     GROUP BY snapshot_date, person_key, segment
 )
-SELECT snapshot_date, person_key, segment, is_covered,
-       row.region_code AS region_code, row.registered_on AS registered_on, source_rows
+SELECT
+    snapshot_date,
+    person_key,
+    segment,
+    chosen >> 40 = 0 AS is_covered,
+    lpad(CAST((chosen & 16383) // 100 AS VARCHAR), 2, '0') || '.'
+        || lpad(CAST((chosen & 16383) % 100 AS VARCHAR), 2, '0') AS region_code,
+    CASE WHEN (chosen >> 39) & 1 = 0
+        THEN DATE '9999-12-31' - CAST((chosen >> 14) & 33554431 AS INTEGER) END AS registered_on,
+    source_rows
 FROM chosen;
 
 COMMENT ON TABLE staging.membership IS 'One row per snapshot, person (pseudonym) and segment: covered or not, and the region the person counts in.';
