@@ -183,7 +183,8 @@ def interior_blank_line(file: LandingFile, stop: threading.Event | None = None) 
                 if marker_seen and chunk.strip():
                     return True
                 data = tail + chunk
-                found = [i for i in (data.find(b"\n\n"), data.find(b"\n\r\n")) if i >= 0]
+                markers = (b"\n\n", b"\n\r\n") if b"\r" in data else (b"\n\n",)
+                found = [i for i in (data.find(m) for m in markers) if i >= 0]
                 at = min(found, default=-1)
                 if at >= 0:
                     if data[at:].strip():
