@@ -19,7 +19,7 @@ import duckdb
 from cakupan import sheets
 from cakupan.config import Settings
 from cakupan.extracts import EXTRACTS, Extract
-from cakupan.landing import LandingFile, list_files, read_extract
+from cakupan.landing import LandingFile, list_files, ragged_lines, read_extract
 from cakupan.privacy import redact
 from cakupan.pseudonym import HmacPads
 from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, unit
@@ -98,6 +98,10 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, log) -
     return report
 
 
+def _order(r: Rejection) -> tuple:
+    return (r.file, -1 if r.line is None else r.line, r.column)
+
+
 def _load_file(con, extract: Extract, seq: int, file: LandingFile, params: dict) -> FileReport:
     frame = read_extract(file, extract)
     con.register("landing_rows", frame)
@@ -109,7 +113,10 @@ def _load_file(con, extract: Extract, seq: int, file: LandingFile, params: dict)
     for check in extract.checks:
         rejections += [Rejection(file.name, *row) for row in _query(con, check, names)]
     if rejections:
-        raise FileRejected(sheets.name_cells(frame, rejections))
+        ragged = ragged_lines(file)  # a line with missing fields: say so, not its blanks
+        lines = {r.line for r in ragged}
+        rejections = ragged + [r for r in rejections if r.line not in lines]
+        raise FileRejected(sheets.name_cells(frame, sorted(rejections, key=_order)))
     report = FileReport(file, header_only=frame.height == 0)
     if extract.figures:
         cursor = con.execute(sql(extract.figures), _used(sql(extract.figures), names))

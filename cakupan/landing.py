@@ -9,6 +9,7 @@ of its whole number; a fraction, NaN or infinity rejects the file.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import importlib
@@ -85,6 +86,9 @@ def read_extract(file: LandingFile, extract: Extract) -> pl.DataFrame:
     except FileRejected:
         raise
     except Exception as exc:  # unreadable file: say why, without any cell value
+        ragged = ragged_lines(file)  # too many fields on a line stops the reader
+        if ragged:
+            raise FileRejected(ragged) from None
         raise whole_file(file.name, f"cannot read file: {redact(_first_line(exc))}") from None
     missing = [c for c in extract.columns if c not in frame.columns]
     if missing:
@@ -93,6 +97,37 @@ def read_extract(file: LandingFile, extract: Extract) -> pl.DataFrame:
         )
     cells = [c for c in frame.columns if c.startswith(sheets.CELL)]  # Excel cell names
     return frame.select(LINE, *extract.columns, *cells)
+
+
+def ragged_lines(file: LandingFile) -> list[Rejection]:
+    """Lines of a CSV file whose number of fields differs from the header's (the first
+    ``MAX_QUOTED``, then how many more), read again with the csv module: called only for a
+    file already found to have problems, so a good file is read once."""
+    lower = file.name.lower()
+    if not lower.endswith((".csv", ".csv.gz")):
+        return []
+    try:
+        data = file.path.read_bytes()
+        data = gzip.decompress(data) if lower.endswith(".gz") else data
+    except (OSError, EOFError, zlib.error):
+        return []
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    header = text.split("\n", 1)[0]
+    separator = ";" if header.count(";") > header.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    rows = [(reader.line_num, len(row)) for row in reader if row and any(f.strip() for f in row)]
+    if not rows:
+        return []
+    expected = rows[0][1]
+    wrong = [(line, n) for line, n in rows[1:] if n != expected]
+    rejections = [
+        Rejection(file.name, line, "", "", f"wrong number of fields ({n}, expected {expected})")
+        for line, n in wrong[:MAX_QUOTED]
+    ]
+    if len(wrong) > MAX_QUOTED:
+        more = f"{len(wrong) - MAX_QUOTED} more line(s) with a wrong number of fields"
+        rejections.append(Rejection(file.name, None, "", "", more))
+    return rejections
 
 
 def _first_line(exc: Exception) -> str:
