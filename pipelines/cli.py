@@ -452,6 +452,9 @@ def _summary(settings, before: Figures | None) -> None:
     )
     if shutil.which("duckdb"):  # a DuckDB 1.1+ CLI opens the file too
         lines.append(f'  duckdb -readonly {path} -c "{latest}"')
+    for name, what in (("reports/index.html", "Briefs"), ("exports", "Exports")):
+        if (path.parent / name).exists():  # written after the publish by the report assets
+            lines.append(f"{what}: {path.parent / name}")
     _out(*lines)
 
 
