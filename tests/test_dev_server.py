@@ -24,11 +24,6 @@ from cakupan.config import SAMPLE_LANDING_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# dagster-graphql's client calls gql with arguments gql has deprecated; nothing to fix here.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Using variable_values and operation_name:DeprecationWarning"
-)
-
 
 def _free_port() -> int:
     with socket.socket() as s:
