@@ -216,7 +216,7 @@ class CsvRows:
         lines: list[int] = []
         values: dict[str, list[str | None]] = {c: [] for c in self.extract.columns}
         wrong: list[tuple[int, int]] = []
-        csv.field_size_limit(1 << 30)
+        limit = csv.field_size_limit(1 << 30)  # DuckDB's limit is a 2 MB line: more here
         try:
             with io.TextIOWrapper(_open(self.file), "utf-8-sig", "replace", newline="") as text:
                 reader = csv.reader(text, delimiter=delimiter)
@@ -240,6 +240,8 @@ class CsvRows:
         except (OSError, csv.Error) as exc:
             reason = f"cannot read file: {redact(_first_line(exc))}"
             self.rejections.append(Rejection(self.file.name, None, "", "", reason))
+        finally:
+            csv.field_size_limit(limit)
         if lines:
             yield self._frame(lines, values)
         for line, count in wrong[:MAX_QUOTED]:
