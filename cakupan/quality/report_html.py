@@ -18,7 +18,7 @@ import duckdb
 import jinja2
 
 from cakupan.files import atomic_write
-from cakupan.landing import redact
+from cakupan.privacy import redact
 
 PAGE_NAME = "index.html"
 _STAGES = ("raw", "staging", "coverage", "reporting")
