@@ -43,8 +43,11 @@ bench: sync ## benchmark: floor, cakupan, pandas on $BENCH_ROWS generated rows (
 bench-validation: sync ## benchmark: GX validation vs one DuckDB query on 5M generated rows
 	$(UV) run --no-sync python benchmarks/bench_validation.py
 
-test: sync ## run the test suite
-	$(UV) run --no-sync pytest
+# Two pytest workers (pytest-xdist): each test module stays on one worker, so its
+# module-scoped fixtures (one real run each) are built once. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
+test: sync ## run the test suite (TEST_WORKERS=2 processes)
+	$(UV) run --no-sync pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 
 # The asset groups (one per stage and side table), as the lineage page's `expanded` parameter:
 # Dagster opens it with every group collapsed otherwise (tests/test_definitions.py keeps
