@@ -101,7 +101,9 @@ def landing_decision(
     unchanged). Changes younger than ``SETTLE_SECONDS`` wait for the next tick."""
     landing = settings.landing
     if not landing.is_dir():
-        return dg.SkipReason(f"landing folder {landing} is missing ({settings.landing_option})"), None
+        return dg.SkipReason(
+            f"landing folder {landing} is missing ({settings.landing_option})"
+        ), None
     state = LandingState.read(landing)
     last = Cursor.parse(cursor)
     if not state.files:
