@@ -1,5 +1,5 @@
 """The code location of cakupan: the assets of ``assets/`` (loaded from the package), the
-jobs and the schedule, and the resources they need.
+jobs, the schedule and sensor (``pipelines/automation.py``), and the resources they need.
 
 Declared once, in ``pyproject.toml`` (``[tool.dg.project]``), which ``dg dev`` and
 ``dg check defs`` read; ``workspace.yaml`` names the same module and location for
@@ -15,6 +15,7 @@ import warnings
 import dagster as dg
 
 import assets
+from assets.freshness import FRESHNESS_CHECK_KEYS, with_freshness_policy
 from assets.quality import REPORT_VALIDATION_RESULTS
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.config import (
@@ -23,11 +24,13 @@ from cakupan.config import (
     SAMPLE_LANDING_DIR,
     Settings,
 )
+from pipelines.automation import NO_RETRY_AFTER_REJECTION, build_automation
 
 cakupan_job = dg.define_asset_job(
     "cakupan",
     selection=dg.AssetSelection.all(),
     description="Ingest the landing extracts, compute coverage and publish coverage.duckdb.",
+    hooks=NO_RETRY_AFTER_REJECTION,  # a run that rejected files is never retried
 )
 
 validate_job = dg.define_asset_job(
@@ -36,13 +39,7 @@ validate_job = dg.define_asset_job(
     description="Ingest and validate the landing extracts without publishing.",
 )
 
-nightly = dg.ScheduleDefinition(
-    name="cakupan_nightly",
-    job=cakupan_job,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Asia/Jakarta",
-    description="Full run every night at 02:00 WIB over the files then in the landing folder.",
-)
+nightly, landing_sensor = build_automation(cakupan_job)
 
 # The documented defaults of the variables the resources read with dg.EnvVar when a run
 # starts: a fresh clone's `dg dev` runs on the embedded sample.
@@ -90,13 +87,19 @@ def build_definitions(
     ``loggers`` the jobs' loggers (default: Dagster's console logger)."""
     return dg.Definitions(
         # include_specs: the side tables, declared as AssetSpecs (assets/ops.py, quality.py)
-        assets=dg.load_assets_from_package_module(assets, include_specs=True),
+        # the coverage assets show as overdue after 26 h without a materialization
+        assets=dg.map_asset_specs(
+            with_freshness_policy, dg.load_assets_from_package_module(assets, include_specs=True)
+        ),
         asset_checks=[
-            _with_hooks(checks, REPORT_VALIDATION_RESULTS)
+            checks
+            if set(checks.check_keys) <= FRESHNESS_CHECK_KEYS  # not a suite: no hooks
+            else _with_hooks(checks, REPORT_VALIDATION_RESULTS)
             for checks in dg.load_asset_checks_from_package_module(assets)
         ],
         jobs=[cakupan_job, validate_job],
         schedules=[nightly],
+        sensors=[landing_sensor],
         # Every step writes the one DuckDB warehouse, which allows a single writer: steps
         # run one after another in one process, for the jobs and for UI materializations.
         executor=dg.in_process_executor,

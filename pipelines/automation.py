@@ -1,0 +1,188 @@
+"""Nightly operations: the 02:00 WIB schedule, the landing-folder sensor and run retries.
+
+Both are off until turned on (UI toggle, or ``dagster schedule start cakupan_nightly`` /
+``dagster sensor start cakupan_landing``); the daemon that ticks them runs inside
+``dagster dev`` (``make dev``) or as ``dagster-daemon run`` beside ``dagster-webserver``.
+
+Retries: the runs both request carry ``dagster/max_retries: 1``, so with ``run_retries``
+enabled in the instance's ``dagster.yaml`` a failed run is re-executed once from its failed
+step. A run that failed because landing files were rejected is never retried: the hook
+:data:`NO_RETRY_AFTER_REJECTION` (on the job) tags it
+``dagster/retry_on_asset_or_op_failure: false`` before the run fails, and Dagster then
+marks it ``dagster/will_retry: false``. A corrected file is picked up by the next run.
+
+Settings (the landing folder) are read when the sensor is evaluated, from the same
+environment the resources read (``cakupan.config.Settings.from_env``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from cakupan import preflight, rejections
+from cakupan.config import Settings
+
+SCHEDULE = "cakupan_nightly"
+SENSOR = "cakupan_landing"
+CRON = "0 2 * * *"
+TIMEZONE = "Asia/Jakarta"
+
+MAX_RETRIES = "dagster/max_retries"
+RETRY_ON_STEP_FAILURE = "dagster/retry_on_asset_or_op_failure"
+# the tags of the runs the schedule and the sensor request: one run retry
+RETRY_ONCE = {MAX_RETRIES: "1"}
+
+# How often the daemon looks at the landing folder, and how long a file must be left
+# untouched before it counts (a file still being copied is not read half-written).
+SENSOR_INTERVAL = int(os.environ.get("CAKUPAN_SENSOR_INTERVAL") or 60)
+SETTLE_SECONDS = float(os.environ.get("CAKUPAN_SENSOR_SETTLE") or 60)
+
+
+@dataclass(frozen=True)
+class LandingState:
+    """The extracts a run would read (``preflight.scan``): name, size and mtime of each."""
+
+    files: tuple[tuple[str, int, int], ...]  # (name relative to landing, bytes, mtime ns)
+
+    @classmethod
+    def read(cls, landing: Path) -> LandingState:
+        found = preflight.scan(landing)
+        files = []
+        for names in found.files.values():
+            for name in names:
+                try:
+                    stat = (landing / name).stat()
+                except FileNotFoundError:  # removed while we looked
+                    continue
+                files.append((name, stat.st_size, stat.st_mtime_ns))
+        return cls(tuple(sorted(files)))
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the sorted ``name\\tsize\\tmtime_ns`` lines."""
+        text = "".join(f"{n}\t{s}\t{m}\n" for n, s, m in self.files)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def newest_age(self, now: float) -> float:
+        """Seconds since the most recently modified file was modified."""
+        return now - max(m for _, _, m in self.files) / 1e9
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The sensor's cursor: the fingerprint of the landing files when it last asked for a
+    run, and how many runs it has asked for (part of the run key, so that going back to an
+    earlier state of the folder asks for a run again)."""
+
+    fingerprint: str = ""
+    requests: int = 0
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor:
+        return cls(**json.loads(text)) if text else cls()
+
+    def dumps(self) -> str:
+        return json.dumps({"fingerprint": self.fingerprint, "requests": self.requests})
+
+
+def landing_decision(
+    settings: Settings, cursor: str | None, now: float | None = None
+) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
+    """What the landing sensor does: a run request when the extracts differ from the last
+    request's (added, changed or removed), else a skip reason; and the new cursor (None:
+    unchanged). Changes younger than ``SETTLE_SECONDS`` wait for the next tick."""
+    landing = settings.landing
+    if not landing.is_dir():
+        return dg.SkipReason(
+            f"landing folder {landing} is missing ({settings.landing_option})"
+        ), None
+    state = LandingState.read(landing)
+    last = Cursor.parse(cursor)
+    if not state.files:
+        return dg.SkipReason(f"landing folder {landing} has no extracts"), None
+    if state.fingerprint == last.fingerprint:
+        return dg.SkipReason(f"nothing changed in {landing} since the last run request"), None
+    age = state.newest_age(time.time() if now is None else now)
+    if age < SETTLE_SECONDS:
+        return (
+            dg.SkipReason(
+                f"landing files changed {age:.0f} s ago; waiting until none has changed "
+                f"for {SETTLE_SECONDS:.0f} s (a file may still be copying)"
+            ),
+            None,
+        )
+    new = Cursor(state.fingerprint, last.requests + 1)
+    request = dg.RunRequest(
+        run_key=f"landing-{new.requests}-{new.fingerprint[:16]}",
+        tags={**RETRY_ONCE, "cakupan/landing_fingerprint": new.fingerprint[:16]},
+    )
+    return request, new.dumps()
+
+
+def nightly_decision(settings: Settings) -> dg.RunRequest | dg.SkipReason:
+    """What the nightly schedule does: one run of the job over the landing folder as it
+    is then. The single place to decide to skip a night (e.g. from the ingest ledger)."""
+    return dg.RunRequest(tags=RETRY_ONCE)
+
+
+def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
+    """The nightly schedule and the landing sensor of ``job`` (both stopped by default)."""
+
+    @dg.schedule(
+        name=SCHEDULE,
+        job=job,
+        cron_schedule=CRON,
+        execution_timezone=TIMEZONE,
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="Full run every night at 02:00 WIB (Asia/Jakarta) over the files then in "
+        "the landing folder; a failed run is retried once, never one that rejected files. "
+        "Off until turned on.",
+    )
+    def nightly(context: dg.ScheduleEvaluationContext):
+        return nightly_decision(Settings.from_env())
+
+    @dg.sensor(
+        name=SENSOR,
+        job=job,
+        minimum_interval_seconds=SENSOR_INTERVAL,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Asks for a run when extracts were added to, changed in or removed from "
+        "the landing folder since its last request (names, sizes, modification times); "
+        f"waits until no file has changed for {SETTLE_SECONDS:.0f} s. Off until turned on.",
+    )
+    def landing(context: dg.SensorEvaluationContext):
+        result, cursor = landing_decision(Settings.from_env(), context.cursor)
+        if cursor is not None:
+            context.update_cursor(cursor)
+        return result
+
+    return nightly, landing
+
+
+def _rejected_files(context: dg.HookContext) -> bool:
+    """Whether this run rejected landing files (``ops.rejected_files`` has rows of it)."""
+    try:
+        with context.resources.warehouse.get_connection() as con:
+            return bool(rejections.for_run(con, context.run_id))
+    except (duckdb.Error, OSError):  # no warehouse to read: not a rejection
+        return False
+
+
+@dg.failure_hook(required_resource_keys={"warehouse"})
+def no_retry_after_rejection(context: dg.HookContext):
+    """Keep a run that failed on rejected files from being retried: retrying reads the
+    same files and rejects them again."""
+    if _rejected_files(context):
+        context.instance.add_run_tags(context.run_id, {RETRY_ON_STEP_FAILURE: "false"})
+        context.log.info("landing files were rejected: this run will not be retried")
+
+
+NO_RETRY_AFTER_REJECTION = {no_retry_after_rejection}
