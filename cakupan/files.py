@@ -112,13 +112,13 @@ class OutputFolderError(Exception):
     """A write under the output folder failed because the disk is full or the folder is not
     writable. ``folder``: where it was writing; ``what``: what it was writing."""
 
-    def __init__(self, code: int, path: Path, what: str | None = None):
+    def __init__(self, code: int, path: Path, what: str | None = None, why: str | None = None):
         self.errno, self.path, self.what = code, Path(path), what or str(path)
         self.folder = self.path if self.path.is_dir() else self.path.parent
         if code in FULL:
             free = _free_bytes(self.folder)
             shown = "" if free is None else f", {_size(free)} free"
-            why = f"{FULL[code]} ({os.strerror(code)}{shown})"
+            why = why or f"{FULL[code]} ({os.strerror(code)}{shown})"
             fix = "free some space there or set CAKUPAN_OUTPUT_DIR to a folder on another disk"
         else:
             why = f"{REFUSED.get(code, 'it is not writable')} ({os.strerror(code)})"
@@ -205,7 +205,8 @@ def check_writable(folder: str | os.PathLike[str], needed: int = 0) -> Path:
             probe.unlink(missing_ok=True)
     free = _free_bytes(folder)
     if free is not None and free < needed:
-        raise OutputFolderError(errno.ENOSPC, folder, f"a run's output ({_size(needed)} needed)")
+        why = f"not enough free space ({_size(free)} free, {_size(needed)} needed at least)"
+        raise OutputFolderError(errno.ENOSPC, folder, "a run's output", why)
     return folder
 
 

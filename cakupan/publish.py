@@ -78,8 +78,10 @@ def write(
                 _copy_table(con, source, f"published.{dest}")
             con.execute("CHECKPOINT published")
         except BaseException:
-            # a failed write (a full disk) may have detached it already
-            con.execute("DETACH DATABASE IF EXISTS published")
+            try:  # on a full disk, DETACH fails too (its checkpoint), after detaching
+                con.execute("DETACH DATABASE IF EXISTS published")
+            except duckdb.Error:
+                pass
             _remove(tmp)
             raise
         con.execute("DETACH published")
