@@ -104,6 +104,7 @@ REFUSED = {
     errno.EACCES: "writing there is not permitted",
     errno.EPERM: "writing there is not permitted",
 }
+LOW_SPACE = 1 << 20  # an I/O error with less free space than this: a full disk
 # how SQLite (the Dagster instance's storage) words the same failures
 SQLITE = {"database or disk is full": errno.ENOSPC, "readonly database": errno.EROFS}
 
@@ -161,6 +162,10 @@ def output_folder_error(
     if isinstance(exc, OutputFolderError):
         return exc
     code = write_failure(exc)
+    if code is None and _io_error(exc):  # SQLite says "disk I/O error" on some full disks
+        folder = Path(path) if Path(path).is_dir() else Path(path).parent
+        free = _free_bytes(folder)
+        code = errno.ENOSPC if free is not None and free < LOW_SPACE else None
     if code is None:
         return None
     named = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
@@ -208,6 +213,16 @@ def check_writable(folder: str | os.PathLike[str], needed: int = 0) -> Path:
         why = f"not enough free space ({_size(free)} free, {_size(needed)} needed at least)"
         raise OutputFolderError(errno.ENOSPC, folder, "a run's output", why)
     return folder
+
+
+def _io_error(exc: BaseException | None) -> bool:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if (isinstance(exc, OSError) and exc.errno == errno.EIO) or "disk I/O error" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _free_bytes(folder: Path) -> int | None:
