@@ -209,9 +209,8 @@ def test_a_run_as_the_ui_starts_it_fails_with_a_clear_failure(tmpfs):
     out = tmpfs("out", "6m")
     run = run_job(SAMPLE_LANDING_DIR, out)
     assert not run.success
-    failures = run.result.get_step_failure_events()
-    assert [e.step_key for e in failures] == ["raw__membership"]
-    failure = failures[0].step_failure_data
+    failures = {e.step_key: e for e in run.result.get_step_failure_events()}
+    failure = failures["raw__membership"].step_failure_data  # the first to fill the disk
     assert failure.user_failure_data is not None  # a dg.Failure, not a crash
     assert failure.user_failure_data.description.startswith(
         f"cannot write the warehouse (warehouse.duckdb) in {out}: the disk is full"
@@ -236,3 +235,136 @@ def test_a_run_as_the_ui_starts_it_on_a_read_only_folder(tmpfs):
         or f"in {out}: it is on a read-only file system" in t
         for t in [text, *errors]
     ), (text, errors)
+
+
+# -- kill -9 at any moment -------------------------------------------------------------------
+
+
+def published_tables(path: Path) -> dict[str, list[tuple]]:
+    """Every table of a published database, its rows sorted, without what differs between
+    two runs of the same landing (run ids, times)."""
+    varying = {"run_id", "published_at", "started_at", "finished_at"}
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() ORDER BY ALL"
+        ).fetchall()
+        tables = {}
+        for (name,) in names:
+            schema, bare = name.split(".")
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? "
+                    "AND table_name = ? ORDER BY column_index",
+                    [schema, bare],
+                ).fetchall()
+                if c not in varying and not c.endswith("_at")
+            ]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            tables[name] = con.execute(f"SELECT {listed} FROM {name} ORDER BY ALL").fetchall()
+    return tables
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> dict[str, list[tuple]]:
+    """The published tables of an uninterrupted run on the sample landing."""
+    output = tmp_path_factory.mktemp("uninterrupted") / "output"
+    done = run_cli(output)
+    assert done.returncode == cli.EXIT_OK, done.stdout + done.stderr
+    tables = published_tables(output / "coverage.duckdb")
+    assert len(tables["reporting.coverage_by_city"]) == 1028
+    return tables
+
+
+class Run:
+    """A ``cakupan run`` process whose progress lines are collected as they come."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            cakupan_run(SAMPLE_LANDING_DIR, output),
+            cwd=ROOT,
+            env=environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, condition, what: str, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the run ended before {what}:\n" + "\n".join(self.lines))
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.002)
+
+    def started(self, step: str) -> bool:
+        return any(line.endswith(f"] start {step}") for line in self.lines)
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        assert self.proc.returncode == -signal.SIGKILL
+
+
+def size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else -1
+
+
+def during_ingest(run: Run) -> None:
+    run.wait_for(lambda: run.started("raw/workforce"), "raw/workforce started")
+
+
+def raw_table_half_written(run: Run) -> None:
+    """raw/membership's transaction has written rows of its first files (DuckDB writes big
+    inserts to the database file before the commit) and has not committed (the WAL, where
+    the commit goes, has not grown)."""
+    warehouse = run.output / "warehouse.duckdb"
+    wal = Path(f"{warehouse}.wal")
+    run.wait_for(lambda: run.started("raw/membership"), "raw/membership started")
+    at_start = size(warehouse), size(wal)
+    run.wait_for(lambda: size(warehouse) > at_start[0] + 1_000_000, "rows written")
+    assert size(wal) <= max(at_start[1], 4096), "committed already"
+
+
+def during_compute(run: Run) -> None:
+    run.wait_for(lambda: run.started("staging/membership"), "staging/membership started")
+
+
+def during_publish(run: Run) -> None:
+    """The new coverage.duckdb is being written beside the old one."""
+    run.wait_for(lambda: run.started("published_coverage"), "published_coverage started")
+    run.wait_for(lambda: any(run.output.glob(".coverage.duckdb.*.tmp")), "the new coverage.duckdb")
+
+
+@pytest.mark.parametrize(
+    "moment", [during_ingest, raw_table_half_written, during_compute, during_publish]
+)
+def test_a_run_killed_at_any_moment(moment, previous, uninterrupted, tmp_path):
+    output = tmp_path / "output"
+    shutil.copytree(previous, output, symlinks=True)
+    published = output / "coverage.duckdb"
+    before = published.read_bytes()
+
+    run = Run(output)
+    moment(run)
+    run.kill()
+
+    assert published.read_bytes() == before  # as it was, byte for byte
+    assert not Path(f"{published}.wal").exists()
+    with duckdb.connect(str(output / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM reference.regencies").fetchone() == (514,)
+
+    done = run_cli(output)
+    assert done.returncode == cli.EXIT_OK, done.stdout + done.stderr
+    assert published_tables(published) == uninterrupted
+    assert not list(output.glob(".coverage.duckdb.*"))  # the killed run's leftovers are gone
