@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from assets.materialize import OWNERS
-from assets.resources import CakupanSettings, Warehouse
+from assets.resources import CakupanSettings, Warehouse, output_failures
 from cakupan.reports.exports import WORKBOOK, write_exports
 from cakupan.reports.pages import write_reports
 from cakupan.sqlfiles import markdown_table
@@ -47,7 +47,8 @@ def briefs(
     script, printable on A4. The folder is rebuilt beside the old one and swapped in."""
     del warehouse  # required only for the run lock: one run at a time writes the output
     config = settings.get()
-    written = write_reports(config.published_path, config.output / "reports")
+    with output_failures(config.output / "reports", "the briefs"):
+        written = write_reports(config.published_path, config.output / "reports")
     latest = written.snapshot.isoformat()
     with duckdb.connect(str(config.published_path), read_only=True) as con:
         preview = markdown_table(
@@ -92,7 +93,8 @@ def exports(
     del warehouse  # required only for the run lock
     config = settings.get()
     folder = config.output / "exports"
-    files = write_exports(config.published_path, folder)
+    with output_failures(folder, "the exports"):
+        files = write_exports(config.published_path, folder)
     sizes = "\n".join(
         f"| `{f.as_posix()}` | {(folder / f).stat().st_size:,} |" for f in sorted(files)
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import dagster as dg
 import duckdb
 
-from cakupan import runlock
+from cakupan import files, runlock
 from cakupan.config import DEFAULT_STORAGE_VERSION, Settings
 
 
@@ -62,8 +62,11 @@ class Warehouse(dg.ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
         log, run_id = context.log, context.run.run_id if context.run else None
-        output = self.settings.get().ensure_output()
-        with runlock.hold(output, run_id, on_wait=log.warning if log else None) as held:
+        with ExitStack() as stack:
+            with output_failures(self.settings.get().output, "the run lock (.cakupan.lock)"):
+                output = self.settings.get().ensure_output()
+                lock = runlock.hold(output, run_id, on_wait=log.warning if log else None)
+                held = stack.enter_context(lock)
             if context.instance is not None:
                 abandoned = _fail_abandoned_run(context.instance, held.previous)
                 if abandoned and log:
@@ -73,12 +76,36 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.settings.get().ensure_output()
-        con = _connect(self.path)
-        try:
-            yield con
-        finally:
-            con.close()
+        """A read-write connection; a full disk or a folder that is not writable, in the
+        block too, fails the step with a dg.Failure naming the folder (output_failures)."""
+        with output_failures(self.path, "the warehouse (warehouse.duckdb)"):
+            self.settings.get().ensure_output()
+            con = _connect(self.path)
+            try:
+                yield con
+            finally:
+                con.close()
+
+
+@contextmanager
+def output_failures(path, what: str) -> Iterator[None]:
+    """Turn a write that failed on a full disk or a folder that is not writable into a
+    dg.Failure naming the folder and what was being written (cakupan.files)."""
+    try:
+        yield
+    except dg.Failure:
+        raise
+    except Exception as exc:
+        error = files.output_folder_error(exc, path, what)
+        if error is None:
+            raise
+        raise dg.Failure(
+            description=str(error),
+            metadata={
+                "folder": dg.MetadataValue.path(str(error.folder)),
+                "writing": dg.MetadataValue.text(error.what),
+            },
+        ) from error
 
 
 def _connect(path: str, attempts: int = 10) -> duckdb.DuckDBPyConnection:

@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cakupan.files import write_new
+from cakupan.files import check_writable, write_new, writing
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -103,9 +103,17 @@ class Settings:
         return Path(self.output_dir)
 
     def ensure_output(self) -> Path:
-        """The output folder, created when missing (call before writing into it)."""
-        self.output.mkdir(parents=True, exist_ok=True)
+        """The output folder, created when missing (call before writing into it);
+        :class:`cakupan.files.OutputFolderError` when it cannot be."""
+        with writing(self.output, "the output folder"):
+            self.output.mkdir(parents=True, exist_ok=True)
         return self.output
+
+    def check_output(self) -> Path:
+        """Before a run: the output folder exists (created if missing), takes a new file,
+        and has at least as much free space as the landing files take (the warehouse holds
+        all their rows); else :class:`cakupan.files.OutputFolderError` naming it."""
+        return check_writable(self.output, needed=landing_bytes(self.landing))
 
     @property
     def warehouse_path(self) -> Path:
@@ -145,6 +153,18 @@ class Settings:
         if not key_file.exists():
             _create_key_file(key_file, (secrets.token_hex(32) + "\n").encode("ascii"))
         return key_file.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def landing_bytes(landing: Path) -> int:
+    """The size of the files under ``landing`` (0 when it cannot be read)."""
+    total = 0
+    for root, _, names in os.walk(landing):
+        for name in names:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
 
 
 def _move_old_key(old: Path, new: Path) -> None:

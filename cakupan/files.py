@@ -3,12 +3,18 @@
 Every output file cakupan rewrites (``rejected_files.csv``, the validation results, the
 quality page, ``coverage.duckdb``) is written beside its target and renamed over it:
 write, fsync the file, ``os.replace``, fsync the folder (so the rename survives a crash).
+
+A write that fails because the disk is full or the folder is not writable raises
+:class:`OutputFolderError`, naming the folder and what was being written (:func:`writing`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,13 +37,14 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     block raises, ``target`` is left as it was and the temporary file is removed."""
     target = Path(target)
     tmp = temporary_path(target)
-    tmp.unlink(missing_ok=True)
-    try:
-        yield tmp
-        replace(tmp, target)
-    except BaseException:
+    with writing(target):
         tmp.unlink(missing_ok=True)
-        raise
+        try:
+            yield tmp
+            replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 @contextmanager
@@ -87,3 +94,149 @@ def fsync_dir(folder: str | os.PathLike[str]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# -- a full disk, a folder that is not writable ---------------------------------------------
+
+FULL = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up"}
+REFUSED = {
+    errno.EROFS: "it is on a read-only file system",
+    errno.EACCES: "writing there is not permitted",
+    errno.EPERM: "writing there is not permitted",
+}
+LOW_SPACE = 1 << 20  # an I/O error with less free space than this: a full disk
+# how SQLite (the Dagster instance's storage) words the same failures
+SQLITE = {"database or disk is full": errno.ENOSPC, "readonly database": errno.EROFS}
+
+
+class OutputFolderError(Exception):
+    """A write under the output folder failed because the disk is full or the folder is not
+    writable. ``folder``: where it was writing; ``what``: what it was writing."""
+
+    def __init__(self, code: int, path: Path, what: str | None = None, why: str | None = None):
+        self.errno, self.path, self.what = code, Path(path), what or str(path)
+        self.folder = self.path if self.path.is_dir() else self.path.parent
+        if code in FULL:
+            free = _free_bytes(self.folder)
+            shown = "" if free is None else f", {_size(free)} free"
+            why = why or f"{FULL[code]} ({os.strerror(code)}{shown})"
+            fix = "free some space there or set CAKUPAN_OUTPUT_DIR to a folder on another disk"
+        else:
+            why = f"{REFUSED.get(code, 'it is not writable')} ({os.strerror(code)})"
+            fix = "make it writable or set CAKUPAN_OUTPUT_DIR to a writable folder"
+        super().__init__(f"cannot write {self.what} in {self.folder}: {why}; {fix}")
+
+    @property
+    def full(self) -> bool:
+        return self.errno in FULL
+
+
+def write_failure(exc: BaseException) -> int | None:
+    """The errno behind ``exc`` (or the exceptions that caused it) when it is a full disk or
+    a refused write (ENOSPC, EDQUOT, EROFS, EACCES, EPERM), else None. DuckDB and SQLite
+    report these as text: their message is matched against the system's wording."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OutputFolderError):
+            return exc.errno
+        if isinstance(exc, OSError) and exc.errno in FULL.keys() | REFUSED.keys():
+            return exc.errno
+        if not isinstance(exc, OSError):  # an OSError with another errno says it all
+            text = str(exc)
+            for code in (*FULL, *REFUSED):
+                if os.strerror(code) in text:
+                    return code
+            for words, code in SQLITE.items():
+                if words in text:
+                    return code
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def output_folder_error(
+    exc: BaseException, path: str | os.PathLike[str], what: str | None = None
+) -> OutputFolderError | None:
+    """``exc`` as an :class:`OutputFolderError` about ``path`` (the file an OSError names,
+    if any), or None when it is another failure."""
+    if isinstance(exc, OutputFolderError):
+        return exc
+    code = write_failure(exc)
+    if code is None and _io_error(exc):  # SQLite says "disk I/O error" on some full disks
+        folder = Path(path) if Path(path).is_dir() else Path(path).parent
+        free = _free_bytes(folder)
+        code = errno.ENOSPC if free is not None and free < LOW_SPACE else None
+    if code is None:
+        return None
+    named = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
+    if named and what is None:
+        return OutputFolderError(code, Path(os.fsdecode(named)))
+    return OutputFolderError(code, Path(path), what)
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str], what: str | None = None) -> Iterator[None]:
+    """Raise :class:`OutputFolderError` (naming ``path``'s folder and ``what``) when the
+    block fails on a full disk or a folder that is not writable."""
+    try:
+        yield
+    except OutputFolderError:
+        raise
+    except Exception as exc:
+        error = output_folder_error(exc, path, what)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def check_writable(folder: str | os.PathLike[str], needed: int = 0) -> Path:
+    """Create ``folder`` if missing and write a small file in it (then remove it), and check
+    that at least ``needed`` bytes are free there; else :class:`OutputFolderError`.
+
+    A check before heavy work: the writes themselves are guarded too (:func:`writing`).
+    """
+    folder = Path(folder)
+    probe = folder / f".cakupan-probe-{uuid.uuid4().hex}"
+    with writing(folder, "the output folder"):
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, b"cakupan")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        finally:
+            probe.unlink(missing_ok=True)
+    free = _free_bytes(folder)
+    if free is not None and free < needed:
+        why = f"not enough free space ({_size(free)} free, {_size(needed)} needed at least)"
+        raise OutputFolderError(errno.ENOSPC, folder, "a run's output", why)
+    return folder
+
+
+def _io_error(exc: BaseException | None) -> bool:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if (isinstance(exc, OSError) and exc.errno == errno.EIO) or "disk I/O error" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def _size(n: float) -> str:
+    if n < 1024:
+        return f"{int(n):,} bytes"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        n /= 1024
+        if n < 1024 or unit == "TiB":
+            break
+    return f"{n:.1f} {unit}"

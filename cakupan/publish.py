@@ -4,6 +4,9 @@ leaves the previous one in place.
 
 The file is written in an older storage format (``CAKUPAN_STORAGE_VERSION``, default
 ``v1.1.0``) so that the DuckDB 1.x clients analysts have (DBeaver, R, Node, CLIs) open it.
+
+A full disk or an output folder that is not writable fails with
+:class:`cakupan.files.OutputFolderError` naming the folder; the previous file stays.
 """
 
 from __future__ import annotations
@@ -54,33 +57,47 @@ def write(
     con: duckdb.DuckDBPyConnection, tmp: Path, tables: dict[str, str], storage_version: str
 ) -> None:
     """Write ``tables`` to the new DuckDB file ``tmp``, checkpointed and closed; on failure
-    nothing is left behind."""
-    _remove(tmp)
-    try:
-        con.execute(
-            f"ATTACH {literal(str(tmp))} AS published (STORAGE_VERSION {literal(storage_version)})"
-        )
-    except duckdb.InvalidInputException as exc:
+    nothing is left behind (:class:`cakupan.files.OutputFolderError` when the disk is full
+    or the folder is not writable)."""
+    with files.writing(tmp, f"the new published database ({tmp.name})"):
         _remove(tmp)
-        raise ValueError(f"CAKUPAN_STORAGE_VERSION={storage_version!r}: {exc}") from exc
-    try:
-        for dest, source in tables.items():
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{dest.split('.')[0]}")
-            _copy_table(con, source, f"published.{dest}")
-        con.execute("CHECKPOINT published")
-    except BaseException:
+        try:
+            con.execute(
+                f"ATTACH {literal(str(tmp))} AS published "
+                f"(STORAGE_VERSION {literal(storage_version)})"
+            )
+        except duckdb.InvalidInputException as exc:
+            _remove(tmp)
+            raise ValueError(f"CAKUPAN_STORAGE_VERSION={storage_version!r}: {exc}") from exc
+        except BaseException:
+            _remove(tmp)
+            raise
+        try:
+            for dest, source in tables.items():
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{dest.split('.')[0]}")
+                _copy_table(con, source, f"published.{dest}")
+            con.execute("CHECKPOINT published")
+        except BaseException:
+            try:  # on a full disk, DETACH fails too (its checkpoint), after detaching
+                con.execute("DETACH DATABASE IF EXISTS published")
+            except duckdb.Error:
+                pass
+            _remove(tmp)
+            raise
         con.execute("DETACH published")
-        _remove(tmp)
-        raise
-    con.execute("DETACH published")
 
 
 def replace(tmp: Path, target: Path) -> None:
     """Rename ``tmp`` over ``target``, durably (fsync). The target's WAL goes first: a
     reader opening the new file while the old file's WAL is still there would replay it
     onto the new file."""
-    Path(f"{target}.wal").unlink(missing_ok=True)
-    files.replace(tmp, target)
+    with files.writing(target, f"the new published database ({target.name})"):
+        try:
+            Path(f"{target}.wal").unlink(missing_ok=True)
+            files.replace(tmp, target)
+        except BaseException:
+            _remove(tmp)
+            raise
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, source: str, dest: str) -> None:

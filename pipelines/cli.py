@@ -182,6 +182,8 @@ def _run(settings, verbose: bool) -> int:
 
     if not _preflight(settings):
         return EXIT_FAILED
+    if not _output_ready(settings):
+        return EXIT_FAILED
     run_id = str(uuid.uuid4())
     try:  # one run at a time on this output folder, the report after it included
         with runlock.hold(settings.output, run_id, on_wait=_waiting):
@@ -195,6 +197,40 @@ def _run(settings, verbose: bool) -> int:
     except runlock.RunLockError as exc:
         _err(f"cakupan: error: {exc}")
         return EXIT_FAILED
+    except Exception as exc:  # the lock file, logs, Dagster instance: a full disk, read-only
+        if not _output_failed(exc, settings):
+            raise
+        return EXIT_FAILED
+
+
+# -- a full disk, an output folder that is not writable --------------------------------------
+
+
+def _output_ready(settings) -> bool:
+    """Whether the output folder takes new files and has room (``Settings.check_output``);
+    else say which folder and why."""
+    from cakupan.files import OutputFolderError
+
+    try:
+        settings.check_output()
+    except OutputFolderError as exc:
+        _err(f"cakupan: error: {exc}", _KEPT.format(name=settings.published_path.name))
+        return False
+    return True
+
+
+_KEPT = "cakupan: nothing was published (the previous {name}, if any, stays as it was)"
+
+
+def _output_failed(exc: BaseException, settings) -> bool:
+    """Say so when ``exc`` is a full disk or a folder that is not writable (True)."""
+    from cakupan.files import output_folder_error
+
+    error = output_folder_error(exc, settings.output, "the run's files")
+    if error is None:
+        return False
+    _err(f"cakupan: error: {error}", _KEPT.format(name=settings.published_path.name))
+    return True
 
 
 def _waiting(message: str) -> None:
@@ -329,8 +365,11 @@ def _explain_failure(result, settings, kept_rejections: Path | None = None) -> i
     from assets.resources import CakupanSettings, Warehouse
     from cakupan import rejections
 
-    with Warehouse(settings=CakupanSettings.of(settings)).get_connection() as con:
-        rejected = rejections.for_run(con, result.run_id)
+    try:
+        with Warehouse(settings=CakupanSettings.of(settings)).get_connection() as con:
+            rejected = rejections.for_run(con, result.run_id)
+    except Exception:  # e.g. a full disk: the failed steps say why below
+        rejected = []
     validating = kept_rejections is not None
     if rejected:
         files = sorted({r.file for r in rejected})
@@ -361,14 +400,22 @@ def _explain_failure(result, settings, kept_rejections: Path | None = None) -> i
         lines.append(f"  blocking check {e.asset_key.to_user_string()} {e.check_name} failed")
     for event in result.all_events:
         if event.is_step_failure:
-            error = event.step_failure_data.error
-            while error is not None and error.cause is not None:
-                error = error.cause  # the user's exception, not Dagster's wrapper
+            error = _user_error(event.step_failure_data.error)
             message = error.message.strip() if error else "step failed"
             lines.append(f"  {event.step_key}: {message}")
     _err(*lines)
     _print_checks(result, failures_only=not validating)
     return EXIT_FAILED
+
+
+def _user_error(error):
+    """The error to show of a failed step: the user's exception, not Dagster's wrapper (an
+    OutputFolderError rather than the OSError or DuckDB error it explains)."""
+    while error is not None and error.cause is not None:
+        if error.cls_name == "OutputFolderError":
+            return error
+        error = error.cause
+    return error
 
 
 # -- the summary of a published run ----------------------------------------------------------
