@@ -23,12 +23,34 @@ import dagster as dg
 
 LOGGER_NAME = "cakupan"  # the key of the logger in the run config
 FILE_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
+KEEP_LOGS = 100  # the full logs of the most recent runs kept in logs/; older ones go
+
+
+class FullLog(logging.FileHandler):
+    """The full log file; when it cannot be written (a full disk), says so once on standard
+    error and the run goes on, instead of a traceback per record."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if not self.failed:
+            self.failed = True
+            error = sys.exc_info()[1]
+            sys.stderr.write(f"cakupan: cannot write the full log {self.baseFilename}: {error}\n")
 
 
 def log_path(logs_dir: Path, run_id: str) -> Path:
     """``<logs_dir>/<local time>_<run id>.log``: sorted by time, found by run id."""
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     return logs_dir / f"{stamp}_{run_id}.log"
+
+
+def prune_logs(logs_dir: Path, keep: int = KEEP_LOGS) -> list[Path]:
+    """Remove all but the ``keep`` newest run logs (their names sort by time); the removed."""
+    old = sorted(logs_dir.glob("*_*.log"))[:-keep] if keep > 0 else []
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
 
 
 @contextmanager
@@ -41,8 +63,9 @@ def run_loggers(log_file: Path, stream: TextIO | None = None) -> Iterator[dict]:
     run's output (which copies it to the terminal about once a second).
     """
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    prune_logs(log_file.parent, KEEP_LOGS - 1)
     terminal, owned = (stream, False) if stream is not None else _terminal()
-    full = logging.FileHandler(log_file, encoding="utf-8")
+    full = FullLog(log_file, encoding="utf-8")
     full.setFormatter(logging.Formatter(FILE_FORMAT))
     full.addFilter(_with_details)
     handlers = [full, ProgressHandler(terminal)]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import subprocess
 
@@ -105,3 +107,34 @@ def test_run_prints_steps_and_warnings_and_keeps_its_log(tmp_path):
             "cakupan",
             dg.DagsterRunStatus.SUCCESS,
         )
+
+
+def test_old_run_logs_are_pruned_to_the_newest(tmp_path):
+    from pipelines.progress import prune_logs, run_loggers
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    names = [f"20260101T0000{i:02d}_run{i}.log" for i in range(5)]
+    for name in names:
+        (logs / name).write_text("x")
+    (logs / "notes.txt").write_text("kept: not a run log")
+    assert [p.name for p in prune_logs(logs, keep=3)] == names[:2]
+    assert sorted(p.name for p in logs.iterdir()) == [*names[2:], "notes.txt"]
+    # a new run keeps KEEP_LOGS logs in all, its own included
+    with run_loggers(logs / "20260102T000000_new.log", stream=io.StringIO()):
+        pass
+    assert len(list(logs.glob("*.log"))) == 4  # fewer than KEEP_LOGS: none removed
+
+
+def test_a_full_log_that_cannot_be_written_says_so_once(tmp_path, capsys):
+    from pipelines.progress import FullLog
+
+    handler = FullLog(tmp_path / "run.log", encoding="utf-8")
+    handler.stream.close()  # every write now fails, as on a full disk
+    log = logging.Logger("t")
+    log.addHandler(handler)
+    log.warning("one")
+    log.warning("two")
+    err = capsys.readouterr().err
+    assert err.count("cakupan: cannot write the full log") == 1
+    assert "Traceback" not in err and "Logging error" not in err
