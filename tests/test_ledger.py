@@ -19,8 +19,10 @@ import pytest
 import cakupan.ingest
 from assets import raw, reference
 from cakupan.config import Settings
+from pipelines import cli
 from pipelines.definitions import resources
-from tests.conftest import Landing, both_segments, nik, run_job
+from tests.conftest import Landing, both_segments, nik
+from tests.test_run_lock import environment
 
 STATUS = "SELECT file, status FROM ops.ingest_ledger WHERE run_id = ? ORDER BY file"
 
@@ -280,3 +282,93 @@ def test_rejected_file_reported_again_unread_then_corrected_file_picked_up(setti
         ("targets/new.csv", "loaded"),
     ]
     assert query(settings, "SELECT count(*) FROM ops.rejected_files") == [(0,)]
+
+
+# -- `cakupan run`: a run with nothing to do --------------------------------------------------
+
+NOOP = """
+import sys
+from pipelines.cli import main
+status = main(sys.argv[1:])
+heavy = [m for m in ("dagster", "great_expectations") if m in sys.modules]
+print("imported:", ",".join(heavy) or "neither")
+sys.exit(status)
+"""
+CITY = "SELECT * FROM reporting.coverage_by_city ORDER BY snapshot_date, region_code"
+
+
+def published(output: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(output / "coverage.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_run_with_nothing_changed_says_so_and_rewrites_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    landing = Landing(tmp_path / "landing")
+    landing.workforce(both_segments("2024-08", "61.72", 1000, 1000))
+    for name, snapshot, people in (("a.csv", "2025-01-31", 3), ("b.csv", "2025-06-30", 2)):
+        rows = [[snapshot, nik(i), "PU", "61.72", "AKTIF", "JKK,JKM", ""] for i in range(people)]
+        landing.membership(rows, name=name)
+    landing.targets([[2025, "61.72", "35"]])
+    output = tmp_path / "output"
+    args = ["run", "--landing", str(landing.root), "--output", str(output)]
+    assert cli.main(args) == cli.EXIT_OK
+    database = output / "coverage.duckdb"
+    before = sha256(database), sha256(output / "warehouse.duckdb")
+    results = query(
+        Settings(str(landing.root), str(output)), "SELECT count(*) FROM quality.validation_results"
+    )
+    capsys.readouterr()
+
+    noop = subprocess.run(
+        [sys.executable, "-c", NOOP, *args],
+        capture_output=True,
+        text=True,
+        env=environment(CAKUPAN_PSEUDONYM_KEY=os.environ["CAKUPAN_PSEUDONYM_KEY"]),
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    assert noop.returncode == 0, noop.stderr
+    line, imported = noop.stdout.splitlines()
+    run_id = query(
+        Settings(str(landing.root), str(output)), "SELECT max(run_id) FROM ops.ingest_ledger"
+    )
+    assert line.startswith(f"cakupan: Nothing changed since run {run_id[0][0]} at "), line
+    assert line.endswith(": 4 files unchanged; published database left as it was.")
+    assert imported == "imported: neither"  # decided before Dagster, GX, any step
+    assert (sha256(database), sha256(output / "warehouse.duckdb")) == before
+    assert (
+        query(
+            Settings(str(landing.root), str(output)),
+            "SELECT count(*) FROM quality.validation_results",
+        )
+        == results
+    )
+
+    # a removed file's rows leave the next publish
+    assert (
+        published(
+            output, "SELECT DISTINCT snapshot_date FROM reporting.coverage_by_city ORDER BY 1"
+        )[0][0].isoformat()
+        == "2025-01-31"
+    )
+    landing.path("membership", "a.csv").unlink()
+    assert cli.main(args) == cli.EXIT_OK
+    assert "Nothing changed" not in capsys.readouterr().out
+    snapshots = published(
+        output, "SELECT DISTINCT CAST(snapshot_date AS VARCHAR) FROM reporting.coverage_by_city"
+    )
+    assert snapshots == [("2025-06-30",)]
+    incremental = published(output, CITY)
+
+    # --force reads every file again, and gives what the incremental run gave
+    assert cli.main([*args, "--force"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "Nothing changed" not in out and "running job 'cakupan'" in out
+    statuses = query(
+        Settings(str(landing.root), str(output)),
+        "SELECT DISTINCT status FROM ops.ingest_ledger WHERE run_id = "
+        "(SELECT arg_max(run_id, recorded_at) FROM ops.ingest_ledger)",
+    )
+    assert statuses == [("replaced",)]
+    assert published(output, CITY) == incremental
