@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -77,8 +78,15 @@ def _digest(paths: list[Path], *extra: str) -> str:
         digest.update(f"{text}\0".encode())
     for path in paths:
         name = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
-        digest.update(f"{name}\0".encode() + path.read_bytes() + b"\0")
+        stat = path.stat()
+        digest.update(f"{name}\0{_file_sha256(path, stat.st_mtime_ns, stat.st_size)}\0".encode())
     return digest.hexdigest()[:16]
+
+
+@cache
+def _file_sha256(path: Path, mtime_ns: int, size: int) -> str:
+    """SHA-256 of a code or reference file, read again only when it was modified."""
+    return _sha256(path)
 
 
 def _mapping_path() -> Path:
