@@ -35,11 +35,11 @@ COMMENT ON COLUMN ops.ingest_ledger.snapshot_dates IS 'Membership snapshot dates
 COMMENT ON COLUMN ops.ingest_ledger.rows_read IS 'Data rows this run read from the file: 0 when it was not read again (unchanged, or rejected and unchanged), NULL when the file could not be read into rows.';
 COMMENT ON COLUMN ops.ingest_ledger.rows_loaded IS 'Rows of the file in raw.<kind> after the run (0 for a rejected or removed file).';
 COMMENT ON COLUMN ops.ingest_ledger.rows_rejected IS 'Rows named in the rejections (each row with an error; a file is rejected whole); 0 for an accepted file.';
-COMMENT ON COLUMN ops.ingest_ledger.status IS 'loaded (new file), unchanged (same hash: not read again), replaced (changed, or the ingest code or pseudonym key changed: its rows deleted and loaded anew), rejected (the file, or its kind, was not loaded) or removed (no longer in the landing folder: its rows deleted).';
+COMMENT ON COLUMN ops.ingest_ledger.status IS 'loaded (new file), unchanged (same hash: not read again), replaced (changed, or the ingest code or the NIK hashing key changed: its rows deleted and loaded anew), rejected (the file, or its kind, was not loaded) or removed (no longer in the landing folder: its rows deleted).';
 COMMENT ON COLUMN ops.ingest_ledger.reason IS 'Why: the change found, or the first rejection and how many more.';
 COMMENT ON COLUMN ops.ingest_ledger.loaded_by IS 'Run that read the rows raw.<kind> holds of this file.';
 COMMENT ON COLUMN ops.ingest_ledger.ingest_version IS 'Fingerprint of what reading the kind depends on (its SQL, the reading code, reference data, the files of the kinds its checks read): a change reloads every file of the kind.';
-COMMENT ON COLUMN ops.ingest_ledger.key_fingerprint IS 'Fingerprint of the pseudonymization key (an HMAC of a fixed text under the key, never the key) for kinds that hold pseudonyms: a new key reloads every file.';
+COMMENT ON COLUMN ops.ingest_ledger.key_fingerprint IS 'Fingerprint of the NIK hashing key (an HMAC of a fixed text under the key, never the key) for the kinds that hash NIKs: a new key reloads every file.';
 COMMENT ON COLUMN ops.ingest_ledger.code_version IS 'Fingerprint of the whole pipeline''s code, SQL, expectations, reference data and published storage version.';
 COMMENT ON COLUMN ops.ingest_ledger.figures IS 'The kind''s figures of the file as JSON (invalid NIK rows, ...), kept for files not read again.';
 COMMENT ON COLUMN ops.ingest_ledger.rejections IS 'Every rejection of a rejected file (line, column, value, reason): reported again, without reading the file, while it is unchanged.';
