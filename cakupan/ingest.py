@@ -7,6 +7,10 @@ checks), and its kept rows inserted into ``raw.<kind>``. A file that breaks the 
 rejected whole with every reason found; all files are still checked. When any file is
 rejected the transaction is rolled back (the previous ``raw.<kind>`` stays) and
 ``FileRejected`` is raised with every rejection.
+
+Only what changed is read (``cakupan.ledger``): a file loaded before with the same SHA-256
+keeps its rows, a changed one replaces them, a removed one's rows are deleted; the result
+is the same as loading every file anew.
 """
 
 from __future__ import annotations
