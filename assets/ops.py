@@ -12,6 +12,7 @@ it in: add ``.materializable()``.
 import dagster as dg
 
 from assets.materialize import OWNERS, table_exists, table_metadata
+from cakupan import ledger
 
 RAW = [
     dg.AssetKey(["raw", kind])
@@ -32,10 +33,27 @@ rejected_files = dg.AssetSpec(
     owners=OWNERS,
 )
 
+LEDGER_KEY = dg.AssetKey(["ops", "ingest_ledger"])
+
+ingest_ledger = dg.AssetSpec(
+    LEDGER_KEY,
+    deps=RAW,
+    group_name="ops",
+    description="Operations: the ingest ledger, one row per landing file per run: size, "
+    "SHA-256, modification time, snapshot dates, rows read, loaded and rejected, and what "
+    "the run did with it (loaded, unchanged, replaced, rejected, removed) and why. A file "
+    "with the same hash as loaded is not read again. Written by the raw assets (like "
+    "ops/rejected_files), reported when each raw step ends.",
+    kinds={"duckdb"},
+    owners=OWNERS,
+)
+
 
 def report(context: dg.HookContext) -> None:
     """Report a materialization of ``ops/rejected_files`` as the raw step left it."""
     with context.resources.warehouse.get_connection() as con:
+        if table_exists(con, ledger.LEDGER):
+            _report_ledger(context, con)
         if not table_exists(con, TABLE):  # the step failed before it wrote anything
             return
         metadata = table_metadata(con, TABLE)
@@ -50,6 +68,20 @@ def report(context: dg.HookContext) -> None:
     context.instance.report_runless_asset_event(
         dg.AssetMaterialization(
             asset_key=KEY,
+            description=f"as left by step {context.step_key}",
+            metadata=metadata,
+        )
+    )
+
+
+def _report_ledger(context: dg.HookContext, con) -> None:
+    """Report a materialization of ``ops/ingest_ledger``: this run's files per status."""
+    metadata = table_metadata(con, ledger.LEDGER)
+    metadata["this run"] = dg.MetadataValue.json(ledger.summary(con, context.run_id))
+    metadata["run"] = dg.MetadataValue.dagster_run(context.run_id)
+    context.instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            asset_key=LEDGER_KEY,
             description=f"as left by step {context.step_key}",
             metadata=metadata,
         )

@@ -17,6 +17,12 @@ from cakupan.rejections import FileRejected
 
 GROUP = "raw"
 KINDS = {"polars", "duckdb", "bronze"}
+FORCE_TAG = "cakupan/force"  # a run tagged "true" reads every landing file again
+
+
+def forced(context) -> bool:
+    """Whether the run reads every file again (``cakupan run --force``)."""
+    return context.run.tags.get(FORCE_TAG) == "true"
 
 
 def raw_version(extract: Extract) -> str:
@@ -49,7 +55,8 @@ def raw_asset(extract: Extract, deps=()) -> dg.AssetsDefinition:
 
 def ingest_extract(context, config, warehouse: Warehouse, extract: Extract) -> dg.MaterializeResult:
     """Load every file of ``extract``'s folder into ``raw.<kind>``, or fail naming every
-    rejection (recorded in ``ops.rejected_files`` and ``rejected_files.csv``)."""
+    rejection (recorded in ``ops.rejected_files`` and ``rejected_files.csv``). Files
+    unchanged since the ingest ledger's record are not read again (``cakupan.ledger``)."""
     try:
         config.check_landing()
         # the same check as `cakupan run`'s, for runs started from the UI or the schedule:
@@ -64,7 +71,9 @@ def ingest_extract(context, config, warehouse: Warehouse, extract: Extract) -> d
     with warehouse.get_connection() as con:
         rejections.start(con, config, run_id)  # no earlier run's rejections
         try:
-            report = ingest(con, config, extract.name, context.log)
+            report = ingest(
+                con, config, extract.name, context.log, run_id=run_id, force=forced(context)
+            )
         except FileRejected as rejected:
             rejections.record(con, config, run_id, extract.name, rejected.rejections)
             files = sorted({r.file for r in rejected.rejections})
@@ -82,6 +91,8 @@ def ingest_extract(context, config, warehouse: Warehouse, extract: Extract) -> d
             "files": dg.MetadataValue.md(report.markdown()),
             "landing folder": dg.MetadataValue.path(str(config.landing / extract.name)),
         }
+        if report.removed:
+            metadata["removed files"] = dg.MetadataValue.json(report.removed)
         if report.skipped:
             metadata["skipped entries"] = dg.MetadataValue.json(report.skipped)
         for label, total in report.totals().items():

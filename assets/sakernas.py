@@ -13,7 +13,7 @@ import polars as pl
 from assets.materialize import OWNERS, materialize_sql, sql_version
 from assets.ops import REPORT_REJECTED_FILES
 from assets.raw import GROUP as RAW
-from assets.raw import KINDS, ingest_extract, raw_asset
+from assets.raw import KINDS, forced, ingest_extract, raw_asset
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import rejections, sakernas
 from cakupan.config import LandingDirectoryError
@@ -56,7 +56,8 @@ def raw_sakernas(
     with warehouse.get_connection() as con:
         rejections.start(con, config, context.run.run_id)
         try:
-            ingest(con, config, SAKERNAS.name, context.log)
+            run_id, force = context.run.run_id, forced(context)
+            ingest(con, config, SAKERNAS.name, context.log, run_id=run_id, force=force)
         except FileRejected as rejected:
             wrong += rejected.rejections
         rejections.record(con, config, context.run.run_id, SAKERNAS.name, wrong)

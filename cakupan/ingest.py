@@ -7,6 +7,10 @@ checks), and its kept rows inserted into ``raw.<kind>``. A file that breaks the 
 rejected whole with every reason found; all files are still checked. When any file is
 rejected the transaction is rolled back (the previous ``raw.<kind>`` stays) and
 ``FileRejected`` is raised with every rejection.
+
+Only what changed is read (``cakupan.ledger``): a file loaded before with the same SHA-256
+keeps its rows, a changed one replaces them, a removed one's rows are deleted; the result
+is the same as loading every file anew.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from cakupan import sheets
+from cakupan import ledger, sheets
 from cakupan.config import Settings
 from cakupan.extracts import EXTRACTS, Extract
 from cakupan.landing import LandingFile, list_files, ragged_lines, read_extract
@@ -33,6 +37,7 @@ class FileReport:
     skipped: int = 0  # parsed rows not kept (workforce: province and national totals)
     header_only: bool = False
     figures: dict = field(default_factory=dict)  # the kind's figures query
+    status: str = "loaded"  # as the ingest ledger records it (cakupan.ledger)
 
 
 @dataclass
@@ -41,6 +46,7 @@ class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # landing entries not read
     rejections: list[Rejection] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # files whose rows left raw.<kind>
 
     def totals(self) -> dict[str, int]:
         """Each figure of the kind, summed over the files."""
@@ -52,19 +58,36 @@ class IngestReport:
     def markdown(self) -> str:
         """The files read, as a Markdown table."""
         e = self.extract
-        heads = ["file", "bytes", "sha256", "rows"]
+        heads = ["file", "status", "bytes", "sha256", "rows"]
         heads += ["skipped"] * bool(e.skipped_note) + [f.label for f in e.figure_notes]
-        lines = ["| " + " | ".join(heads) + " |", "|---|---:|---|" + "---:|" * (len(heads) - 3)]
+        lines = ["| " + " | ".join(heads) + " |", "|---|---|---:|---|" + "---:|" * (len(heads) - 4)]
         for r in self.files:
-            cells = [r.file.name, f"{r.file.size:,}", f"`{r.file.sha256[:16]}…`", f"{r.rows:,}"]
+            cells = [
+                r.file.name,
+                r.status,
+                f"{r.file.size:,}",
+                f"`{r.file.sha256[:16]}…`",
+                f"{r.rows:,}",
+            ]
             cells += [f"{r.skipped:,}"] * bool(e.skipped_note)
             cells += [f"{int(r.figures.get(f.name) or 0):,}" for f in e.figure_notes]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
 
-def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, log) -> IngestReport:
-    """Load every ``kind`` file of the landing folder into ``raw.<kind>``."""
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    kind: str,
+    log,
+    run_id: str | None = None,
+    force: bool = False,
+) -> IngestReport:
+    """Bring ``raw.<kind>`` in line with the ``kind`` files of the landing folder, reading
+    only what changed since the ledger's record (``cakupan.ledger``; every file with
+    ``force``): new and changed files are loaded, removed ones' rows deleted, and a rejected
+    file that has not changed is reported again without being read. All files or none: any
+    rejection rolls everything back and raises FileRejected."""
     extract = EXTRACTS[kind]
     files, skipped = list_files(settings.landing, extract)
     report = IngestReport(extract, skipped=skipped)
@@ -73,16 +96,32 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, log) -
     params = (
         HmacPads.from_key(settings.pseudonym_key()).sql_params() if extract.pseudonymized else {}
     )
+    run_id = run_id or "manual"
     run_sql(con, "raw/macros.sql")
+    plan = ledger.plan(con, settings, extract, files, force=force)
     con.execute("BEGIN TRANSACTION")
     try:
-        run_sql(con, extract.table_sql)
+        ledger.prepare(con, plan)
         for seq, file in enumerate(files):
-            try:
-                report.files.append(_load_file(con, extract, seq, file, params))
-            except FileRejected as rejected:
-                report.rejections.extend(rejected.rejections)
-                log.error(f"{kind}: rejected {file.name}: {rejected}")
+            entry = plan.entry(file.name)
+            if entry.status == ledger.UNCHANGED:  # its rows stay: not read again
+                report.files.append(_carried(file, entry))
+            elif entry.rejections:  # rejected before and unchanged: not read again
+                report.rejections.extend(entry.rejections)
+                log.error(f"{kind}: rejected {file.name} ({entry.reason})")
+            else:
+                try:
+                    loaded = _load_file(con, extract, seq, file, params)
+                except FileRejected as rejected:
+                    entry.reject(rejected.rejections)
+                    report.rejections.extend(rejected.rejections)
+                    log.error(f"{kind}: rejected {file.name}: {rejected}")
+                else:
+                    loaded.status = entry.status
+                    entry.loaded(loaded.rows + loaded.skipped, loaded.rows, loaded.figures, run_id)
+                    report.files.append(loaded)
+        if not report.rejections:
+            ledger.commit(con, plan, settings, run_id)
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -91,11 +130,22 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, kind: str, log) -
         con.execute("DROP TABLE IF EXISTS temp.parsed")
     if report.rejections:
         con.execute("ROLLBACK")
+        ledger.rolled_back(con, plan, settings, run_id)
         raise FileRejected(report.rejections)
     con.execute("COMMIT")
+    report.removed = [e.file for e in plan.entries if e.status == ledger.REMOVED]
     for r in report.files:
-        _log_notes(log, extract, r)
+        if r.status != ledger.UNCHANGED:
+            _log_notes(log, extract, r)
+    counts = {s: sum(e.status == s for e in plan.entries) for s in ledger.STATUSES}
+    log.info(f"{kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     return report
+
+
+def _carried(file: LandingFile, entry: ledger.Entry) -> FileReport:
+    """The report of a file not read again, from the ledger."""
+    rows = entry.rows_loaded
+    return FileReport(file, rows=rows, figures=entry.figures, status=ledger.UNCHANGED)
 
 
 def _order(r: Rejection) -> tuple:

@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
             "--output", metavar="DIR", help=f"output folder (default: {output_default})"
         )
         command.add_argument("-v", "--verbose", action="store_true", help="show Dagster's log")
+        if name == "run":
+            command.add_argument(
+                "--force",
+                action="store_true",
+                help="run and read every landing file again, even when nothing changed",
+            )
     text = "run read-only SQL on the published coverage.duckdb"
     query = commands.add_parser("query", help=text, description=text)
     query.add_argument("sql", help="SQL to run (read-only)")
@@ -140,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return _query(settings, args.sql, csv_output=args.csv, max_rows=args.max_rows)
     if args.command == "validate":
         return _validate(settings, verbose=args.verbose)
-    return _run(settings, verbose=args.verbose)
+    return _run(settings, verbose=args.verbose, force=args.force)
 
 
 # -- output that survives a closed pipe (`cakupan ... | head`) -------------------------------
@@ -177,8 +183,8 @@ def _stdout_to_devnull() -> None:
 # -- run and validate ------------------------------------------------------------------------
 
 
-def _run(settings, verbose: bool) -> int:
-    from cakupan import runlock
+def _run(settings, verbose: bool, force: bool = False) -> int:
+    from cakupan import ledger, runlock
 
     if not _preflight(settings):
         return EXIT_FAILED
@@ -187,8 +193,14 @@ def _run(settings, verbose: bool) -> int:
     run_id = str(uuid.uuid4())
     try:  # one run at a time on this output folder, the report after it included
         with runlock.hold(settings.output, run_id, on_wait=_waiting):
+            # decided from the ingest ledger before Dagster or GX is imported
+            unchanged = None if force else ledger.nothing_changed(settings)
+            if unchanged:
+                _out(f"cakupan: {unchanged}")
+                return EXIT_OK
             before = Figures.read(settings.published_path)  # before this run replaces it
-            result = _execute("cakupan", settings, verbose, run_id)
+            tags = {"cakupan/force": "true"} if force else None
+            result = _execute("cakupan", settings, verbose, run_id, tags=tags)
             if not result.success:
                 return _explain_failure(result, settings)
             _print_checks(result, failures_only=True)
@@ -283,7 +295,9 @@ def _preflight(settings) -> bool:
     return True
 
 
-def _execute(job_name: str, settings, verbose: bool, run_id=None, log_dir: Path | None = None):
+def _execute(
+    job_name: str, settings, verbose: bool, run_id=None, log_dir: Path | None = None, tags=None
+):
     """Run a job in process and return its result.
 
     One line per step and warning is printed as the run goes (all of Dagster's log with
@@ -311,6 +325,7 @@ def _execute(job_name: str, settings, verbose: bool, run_id=None, log_dir: Path 
             raise_on_error=False,
             run_id=run_id,
             run_config={"loggers": loggers},
+            tags=tags,
         )
     _out(f"cakupan: run {run_id}; full log: {log_file}")
     return result
