@@ -129,7 +129,10 @@ def landing_decision(
 
 def nightly_decision(settings: Settings) -> dg.RunRequest | dg.SkipReason:
     """What the nightly schedule does: one run of the job over the landing folder as it
-    is then. The single place to decide to skip a night (e.g. from the ingest ledger)."""
+    is then, also when nothing changed. Its ingest then reads no file (the ingest ledger),
+    and the run's materializations keep the 26-hour freshness flag meaning "the nightly
+    run failed or did not happen" rather than "no file arrived" (the 40-day snapshot-age
+    check says that). ``cakupan run`` skips instead (``cakupan.ledger.nothing_changed``)."""
     return dg.RunRequest(tags=RETRY_ONCE)
 
 
