@@ -175,12 +175,12 @@ def test_every_hash_table_is_built_on_reference_data(warehouse, landing, tmp_pat
 
 
 def test_the_warehouse_spills_to_a_private_folder_emptied_at_each_run(tmp_path, monkeypatch):
-    monkeypatch.setenv("CAKUPAN_MEMORY_LIMIT", "512MB")
+    monkeypatch.setenv("CAKUPAN_MEMORY_LIMIT", "512MB")  # read by Settings.from_env
     output = tmp_path / "out"
     stale = output / "tmp" / "duckdb_temp_storage-0.tmp"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"left by a killed run")
-    settings = CakupanSettings(landing_dir=str(tmp_path), output_dir=str(output))
+    settings = CakupanSettings.of(Settings.from_env(str(tmp_path), str(output)))
     warehouse = Warehouse(settings=settings)
     with warehouse.yield_for_execution(dg.build_init_resource_context()) as resource:
         assert not stale.exists()
@@ -211,3 +211,28 @@ def test_the_birth_date_check_agrees_with_strptime_for_every_ddmmyy():
             """
         ).fetchall()[0]
     assert (differ, total) == (0, 1_000_000)
+
+
+def test_gx_connection_keeps_to_the_memory_limit(tmp_path):
+    """GX's own DuckDB (duckdb-engine, opened from the URL run_suite builds) gets
+    CAKUPAN_MEMORY_LIMIT and its spill folder, read-only as before."""
+    import sqlalchemy as sa
+
+    from cakupan.quality.context import duckdb_url
+
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).close()
+    spill = tmp_path / "spill"
+    url = duckdb_url(db, memory_limit="300MB", temp_directory=str(spill))
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as con:
+            got = con.execute(
+                sa.text(
+                    "SELECT current_setting('memory_limit'), current_setting('temp_directory'), "
+                    "current_setting('access_mode')"
+                )
+            ).fetchall()[0]
+    finally:
+        engine.dispose()
+    assert tuple(got) == ("286.1 MiB", str(spill), "read_only")  # 300 MB
