@@ -236,3 +236,21 @@ def test_gx_connection_keeps_to_the_memory_limit(tmp_path):
     finally:
         engine.dispose()
     assert tuple(got) == ("286.1 MiB", str(spill), "read_only")  # 300 MB
+
+
+def test_a_run_takes_the_memory_limit_from_the_environment(tmp_path, monkeypatch):
+    """The code location's resources read CAKUPAN_MEMORY_LIMIT (dg.EnvVar) when a run starts."""
+    from pipelines.definitions import resources
+
+    monkeypatch.setenv("CAKUPAN_LANDING_DIR", str(tmp_path))
+    monkeypatch.setenv("CAKUPAN_OUTPUT_DIR", str(tmp_path / "out"))
+    monkeypatch.setenv("CAKUPAN_MEMORY_LIMIT", "700MB")
+    seen = {}
+
+    @dg.asset
+    def probe(warehouse: Warehouse) -> None:
+        with warehouse.get_connection() as con:
+            seen["limit"] = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    assert dg.materialize([probe], resources=resources()).success
+    assert seen["limit"] == "667.5 MiB"  # 700 MB = 700e6 / 2^20 MiB
