@@ -27,7 +27,7 @@ COMMENT ON TABLE raw.membership IS 'BPJS Ketenagakerjaan membership rows from ev
 COMMENT ON COLUMN raw.membership.source_file IS 'Landing file, relative to the landing folder.';
 COMMENT ON COLUMN raw.membership.source_line IS 'Line in the CSV file (header is line 1), or row in the Parquet file (first row is 1).';
 COMMENT ON COLUMN raw.membership.snapshot_date IS 'Date of the membership snapshot (Asia/Jakarta).';
-COMMENT ON COLUMN raw.membership.person_key IS 'Pseudonym of the NIK: the first 128 bits of a keyed SHA-256 (never published). NULL when the NIK is invalid.';
+COMMENT ON COLUMN raw.membership.person_key IS 'Keyed pseudonym of the NIK: the first 128 bits of a keyed SHA-256 (never published). NULL when the NIK is invalid.';
 COMMENT ON COLUMN raw.membership.nik_valid IS 'The NIK is exactly 16 digits after trimming (invalid rows are not counted).';
 COMMENT ON COLUMN raw.membership.nik_district_known IS 'The NIK''s first six digits are a known Kemendagri district (kecamatan) code.';
 COMMENT ON COLUMN raw.membership.nik_birth_date_valid IS 'The NIK''s digits 7-12 are a possible birth date DDMMYY (women: day + 40).';

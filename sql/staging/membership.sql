@@ -47,7 +47,7 @@ FROM chosen;
 
 COMMENT ON TABLE staging.membership IS 'One row per snapshot, person (pseudonym) and segment: covered or not, and the region the person counts in.';
 COMMENT ON COLUMN staging.membership.snapshot_date IS 'Date of the membership snapshot.';
-COMMENT ON COLUMN staging.membership.person_key IS 'Pseudonym of the NIK (128-bit keyed hash; never published).';
+COMMENT ON COLUMN staging.membership.person_key IS 'Keyed pseudonym of the NIK (128-bit keyed hash; never published).';
 COMMENT ON COLUMN staging.membership.segment IS 'PU, BPU, JAKON or PMI.';
 COMMENT ON COLUMN staging.membership.is_covered IS 'At least one row in the segment is AKTIF with both JKK and JKM.';
 COMMENT ON COLUMN staging.membership.region_code IS 'Region of the covered row with the latest registered_on (blank oldest; ties: smallest code); for a person not covered, the same choice among all rows.';
