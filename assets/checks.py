@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.resources import CakupanSettings, Warehouse
+from assets.resources import CakupanSettings, Warehouse, temp_dir
 from cakupan.config import EXPECTATIONS_DIR
 from cakupan.markdown import markdown_table
 from cakupan.privacy import SENSITIVE_COLUMNS, redact
@@ -45,6 +45,8 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
     ):
         config = settings.get()
         docs = config.quality_dir / "data_docs"
+        spill = temp_dir(config) / "gx"  # GX's own DuckDB: its own spill files
+        spill.mkdir(mode=0o700, exist_ok=True)
         outcomes = run_suite(
             config.warehouse_path,
             suite,
@@ -52,6 +54,8 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
             data_docs_dir=docs,
             run_name=context.run.run_id,
             partition_column=suite["meta"].get("partition_column"),
+            memory_limit=config.memory_limit,
+            temp_dir=spill,
         )
         with warehouse.get_connection() as con:  # after GX closed its read-only connection
             record(con, config, context.run.run_id, table, outcomes)

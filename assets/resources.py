@@ -7,25 +7,30 @@ values by ``cakupan run`` and the tests.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from cakupan import files, runlock
-from cakupan.config import DEFAULT_STORAGE_VERSION, Settings
+from cakupan.config import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION, Settings
 
 
 class CakupanSettings(dg.ConfigurableResource):
     """Landing and output folders of a cakupan deployment (``CAKUPAN_LANDING_DIR``,
-    ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``). The pseudonymization key is not a
-    field: config is shown in the UI and the key must never be."""
+    ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``) and DuckDB's memory limit
+    (``CAKUPAN_MEMORY_LIMIT``). The pseudonymization key is not a field: config is shown in
+    the UI and the key must never be."""
 
     landing_dir: str
     output_dir: str
     storage_version: str = DEFAULT_STORAGE_VERSION
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @classmethod
     def of(cls, settings: Settings) -> CakupanSettings:
@@ -33,6 +38,7 @@ class CakupanSettings(dg.ConfigurableResource):
             landing_dir=settings.landing_dir,
             output_dir=settings.output_dir,
             storage_version=settings.storage_version,
+            memory_limit=settings.memory_limit,
         )
 
     def get(self) -> Settings:
@@ -41,6 +47,7 @@ class CakupanSettings(dg.ConfigurableResource):
             landing_dir=self.landing_dir,
             output_dir=self.output_dir,
             storage_version=self.storage_version,
+            memory_limit=self.memory_limit,
         )
 
 
@@ -51,6 +58,12 @@ class Warehouse(dg.ConfigurableResource):
     last (``cakupan.runlock``): one run at a time, whether started by ``cakupan run``, the
     schedule, the UI or ``dagster job execute``. Connections are always closed, also when
     the block raises.
+
+    DuckDB keeps to ``memory_limit`` (``CAKUPAN_MEMORY_LIMIT``, default 4GB) and spills the
+    rest to ``$CAKUPAN_OUTPUT_DIR/tmp``: a private folder (0700), emptied when a run starts
+    (under the run lock, so never under another run). Ingest pseudonymizes each NIK in the
+    query that reads it, before any operator that can spill, so the folder holds
+    pseudonyms, never a NIK (docs/scaling.md).
     """
 
     settings: CakupanSettings
@@ -67,6 +80,8 @@ class Warehouse(dg.ConfigurableResource):
                 output = self.settings.get().ensure_output()
                 lock = runlock.hold(output, run_id, on_wait=log.warning if log else None)
                 held = stack.enter_context(lock)
+            with output_failures(self.settings.get().temp_dir, "DuckDB's spill folder (tmp)"):
+                temp_dir(self.settings.get(), empty=True)  # spill files of a killed run
             if context.instance is not None:
                 abandoned = _fail_abandoned_run(context.instance, held.previous)
                 if abandoned and log:
@@ -79,8 +94,9 @@ class Warehouse(dg.ConfigurableResource):
         """A read-write connection; a full disk or a folder that is not writable, in the
         block too, fails the step with a dg.Failure naming the folder (output_failures)."""
         with output_failures(self.path, "the warehouse (warehouse.duckdb)"):
-            self.settings.get().ensure_output()
-            con = _connect(self.path)
+            settings = self.settings.get()
+            settings.ensure_output()
+            con = _connect(self.path, settings.memory_limit, temp_dir(settings))
             try:
                 yield con
             finally:
@@ -108,12 +124,29 @@ def output_failures(path, what: str) -> Iterator[None]:
         ) from error
 
 
-def _connect(path: str, attempts: int = 10) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-write; retry briefly while another connection in this
-    process (GX's, closing) still holds the file."""
+def temp_dir(settings: Settings, empty: bool = False) -> Path:
+    """DuckDB's spill folder ``<output>/tmp``, private (0700); emptied first when ``empty``."""
+    path = settings.temp_dir
+    if empty:
+        shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)  # also a folder an older version or a user made
+    return path
+
+
+def _connect(
+    path: str, memory_limit: str, spill: Path, attempts: int = 10
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write with the memory limit and the spill folder; retry
+    briefly while another connection in this process (GX's, closing) still holds the file."""
+    config = {
+        "custom_user_agent": "cakupan",
+        "memory_limit": memory_limit,
+        "temp_directory": str(spill),
+    }
     for attempt in range(attempts):
         try:
-            return duckdb.connect(path, config={"custom_user_agent": "cakupan"})
+            return duckdb.connect(path, config=config)
         except duckdb.IOException:
             if attempt == attempts - 1:
                 raise

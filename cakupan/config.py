@@ -10,6 +10,9 @@ Configured through environment variables (documented in the README):
   pseudonyms: with both, NIKs can be recovered by trying every plausible one.
 - ``CAKUPAN_STORAGE_VERSION``: DuckDB storage format of ``coverage.duckdb`` (default
   ``v1.1.0``: DuckDB 1.1 and later clients open it).
+- ``CAKUPAN_MEMORY_LIMIT``: memory DuckDB may use (``memory_limit``; default ``4GB``), in the
+  warehouse and in validation; beyond it DuckDB spills to ``<output>/tmp`` (private, 0700,
+  emptied when a run starts; it never holds a NIK, see docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "data" / "output"
 
 KEY_ENV = "CAKUPAN_PSEUDONYM_KEY"
 DEFAULT_STORAGE_VERSION = "v1.1.0"  # coverage.duckdb opens in DuckDB 1.x clients
+DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's memory_limit (CAKUPAN_MEMORY_LIMIT)
 KEY_FILE_NAME = "pseudonym.key"
 
 
@@ -69,6 +73,7 @@ class Settings:
     landing_dir: str
     output_dir: str
     storage_version: str = DEFAULT_STORAGE_VERSION  # of coverage.duckdb
+    memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB's memory_limit ('4GB', '500MB')
     landing_option: str = "CAKUPAN_LANDING_DIR"  # how the user set landing_dir, for errors
 
     @classmethod
@@ -78,6 +83,7 @@ class Settings:
             landing_dir=str(Path(landing_dir).resolve()) if landing_dir else landing_dir_from_env(),
             output_dir=str(Path(output_dir).resolve()) if output_dir else output_dir_from_env(),
             storage_version=os.environ.get("CAKUPAN_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
+            memory_limit=os.environ.get("CAKUPAN_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             landing_option="--landing" if landing_dir else "CAKUPAN_LANDING_DIR",
         )
 
@@ -119,6 +125,11 @@ class Settings:
     def warehouse_path(self) -> Path:
         """The pipeline's working DuckDB database: never open it while the pipeline runs."""
         return self.output / "warehouse.duckdb"
+
+    @property
+    def temp_dir(self) -> Path:
+        """DuckDB's spill folder (``temp_directory``): private, emptied when a run starts."""
+        return self.output / "tmp"
 
     @property
     def published_path(self) -> Path:

@@ -7,10 +7,11 @@ to know about a kind lives in its :class:`Extract` and in the SQL files it names
 - ``sql/raw/parse_<name>.sql`` types and checks one file: each ``err_<column>`` is NULL
   when the value is fine, else the reason the file is rejected (the only place that says
   a row is bad);
-- ``checks``: SQL files over the parsed file, each returning the rejections of a rule that
-  looks at more than one row (``line, column, value, reason``);
-- ``figures``: a SQL file returning one row of figures about an accepted file, shown per
-  file in the asset's metadata and logged when a figure has a note and is not zero.
+- ``checks``: SQL files over ``file_rows`` (the well-formed rows of one or more files, in
+  ``raw.<name>``'s columns), each returning the rejections of a rule that looks at more
+  than one row (``source_file, line, column, value, reason``);
+- ``figures``: a SQL file over ``file_rows`` returning one row of figures per file, shown
+  in the asset's metadata and logged when a figure has a note and is not zero.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ REGION_ALIASES = (
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure of the ``figures`` query of a kind (a column of its one row)."""
+    """A figure of the ``figures`` query of a kind (a column of its row per file)."""
 
     name: str
     label: str  # heading in the table of files of the asset's metadata
@@ -120,7 +121,6 @@ MEMBERSHIP = Extract(
             "invalid NIK rows",
             "{invalid_nik} row(s) with an invalid NIK not counted ({invalid_nik_lines})",
         ),
-        Figure("duplicate_rows", "duplicate rows"),
         Figure(
             "unknown_programs",
             "unknown program names",

@@ -1,21 +1,38 @@
 """Ingest one kind of landing extract into ``raw.<kind>``, all files or none.
 
 What a kind is (columns, SQL files, which rows are kept, its checks) is its
-:class:`cakupan.extracts.Extract`; this module does the same for every kind. Each file is
-read (``cakupan.landing``), typed and checked in SQL (the spec's parse SQL, then its
-checks), and its kept rows inserted into ``raw.<kind>``. A file that breaks the format is
-rejected whole with every reason found; all files are still checked. When any file is
-rejected the transaction is rolled back (the previous ``raw.<kind>`` stays) and
-``FileRejected`` is raised with every rejection.
+:class:`cakupan.extracts.Extract`; this module does the same for every kind.
+
+Each file is read by DuckDB (``cakupan.landing.relation``), typed, checked and
+pseudonymized by the kind's parse SQL and inserted into a loading table in one streaming
+query; the query stops at the first row whose ``err_<column>`` is set. Only then, for that
+file alone, a second pass reads it again with exact line numbers (``CsvRows`` for CSV) into
+``temp.parsed`` and names every bad value. The kind's checks over whole files and its
+figures run on the accepted rows. A file that breaks the format is rejected whole with
+every reason found; all files are still checked. When any file is rejected, the loading
+table is dropped (the previous ``raw.<kind>`` stays) and ``FileRejected`` is raised with
+every rejection; otherwise it replaces ``raw.<kind>``.
 
 Only what changed is read (``cakupan.ledger``): a file loaded before with the same SHA-256
-keeps its rows, a changed one replaces them, a removed one's rows are deleted; the result
-is the same as loading every file anew.
+keeps its rows in ``raw.<kind>``, a changed one replaces them, a removed one's rows are
+deleted; the result is the same as loading every file anew. The loading table then holds
+only the files read, and the checks over whole files see them with the rows kept.
+
+Excel workbooks and the kinds with loose headers (Sakernas tables, membership counts) are
+small: they are read as polars frames (``cakupan.landing.read_extract``) and take the
+second pass's way at once, their rejections naming the Excel cell.
+
+The NIK is pseudonymized inside the query that reads it, before any operator that could
+spill to DuckDB's temporary folder: no NIK reaches the warehouse or a temporary file.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
@@ -23,11 +40,38 @@ import duckdb
 from cakupan import ledger, sheets
 from cakupan.config import Settings
 from cakupan.extracts import EXTRACTS, Extract
-from cakupan.landing import LandingFile, list_files, ragged_lines, read_extract
+from cakupan.landing import (
+    READ_ERRORS,
+    CsvRows,
+    LandingFile,
+    frame_read,
+    interior_blank_line,
+    list_files,
+    ragged_lines,
+    read_extract,
+)
+from cakupan.landing import relation as landing_relation
 from cakupan.privacy import redact
-from cakupan.pseudonym import HmacPads
-from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, unit
-from cakupan.sqlfiles import columns, run_sql, sql
+from cakupan.pseudonym import PseudonymSecret
+from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, whole_file
+from cakupan.sqlfiles import columns, literal, run_sql, sql
+
+ROW_ERROR = "cakupan: a row breaks the format"
+# DuckDB cannot estimate how many rows a CSV file holds (it guesses a few dozen), so its
+# optimizer would build the hash tables of the reference joins on the file's rows: holding
+# (and possibly spilling) a whole file, where a lookup table of a few thousand codes does.
+FIXED_JOIN_SIDES = "build_side_probe_side,join_order"
+
+
+@contextmanager
+def reference_joins(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Parse queries joined as written: every hash table on the reference table (the right
+    side of each LEFT JOIN), the file's rows streamed through."""
+    con.execute(f"SET disabled_optimizers = '{FIXED_JOIN_SIDES}'")
+    try:
+        yield
+    finally:
+        con.execute("RESET disabled_optimizers")
 
 
 @dataclass
@@ -35,9 +79,12 @@ class FileReport:
     file: LandingFile
     rows: int = 0  # inserted into raw.<kind>
     skipped: int = 0  # parsed rows not kept (workforce: province and national totals)
-    header_only: bool = False
     figures: dict = field(default_factory=dict)  # the kind's figures query
-    status: str = "loaded"  # as the ingest ledger records it (cakupan.ledger)
+    status: str = ledger.LOADED  # as the ingest ledger records it (cakupan.ledger)
+
+    @property
+    def header_only(self) -> bool:
+        return self.rows == 0 and self.skipped == 0
 
 
 @dataclass
@@ -87,52 +134,52 @@ def ingest(
     only what changed since the ledger's record (``cakupan.ledger``; every file with
     ``force``): new and changed files are loaded, removed ones' rows deleted, and a rejected
     file that has not changed is reported again without being read. All files or none: any
-    rejection rolls everything back and raises FileRejected."""
+    rejection leaves ``raw.<kind>`` as it was and raises FileRejected."""
     extract = EXTRACTS[kind]
     files, skipped = list_files(settings.landing, extract)
     report = IngestReport(extract, skipped=skipped)
     for name in skipped:
         log.warning(f"{kind}: skipped {name} (not a {'/'.join(extract.extensions)} file)")
-    params = (
-        HmacPads.from_key(settings.pseudonym_key()).sql_params() if extract.pseudonymized else {}
-    )
     run_id = run_id or "manual"
+    secret = PseudonymSecret.from_key(settings.pseudonym_key()) if extract.pseudonymized else None
     run_sql(con, "raw/macros.sql")
     plan = ledger.plan(con, settings, extract, files, force=force)
-    con.execute("BEGIN TRANSACTION")
+    loader = _Loader(con, extract, secret.sql_params() if secret else {}, plan)
     try:
-        ledger.prepare(con, plan)
         for seq, file in enumerate(files):
             entry = plan.entry(file.name)
             if entry.status == ledger.UNCHANGED:  # its rows stay: not read again
                 report.files.append(_carried(file, entry))
             elif entry.rejections:  # rejected before and unchanged: not read again
                 report.rejections.extend(entry.rejections)
-                log.error(f"{kind}: rejected {file.name} ({entry.reason})")
             else:
                 try:
-                    loaded = _load_file(con, extract, seq, file, params)
+                    loaded = loader.load(seq, file)
                 except FileRejected as rejected:
                     entry.reject(rejected.rejections)
                     report.rejections.extend(rejected.rejections)
-                    log.error(f"{kind}: rejected {file.name}: {rejected}")
                 else:
                     loaded.status = entry.status
-                    entry.loaded(loaded.rows + loaded.skipped, loaded.rows, loaded.figures, run_id)
+                    entry.loaded(loaded.rows + loaded.skipped, loaded.rows, {}, run_id)
                     report.files.append(loaded)
-        if not report.rejections:
-            ledger.commit(con, plan, settings, run_id)
+        report.rejections += loader.finish(report.files)
     except BaseException:
-        con.execute("ROLLBACK")
+        loader.drop()
         raise
     finally:
-        con.execute("DROP VIEW IF EXISTS landing_rows")
-        con.execute("DROP TABLE IF EXISTS temp.parsed")
+        loader.close()
     if report.rejections:
-        con.execute("ROLLBACK")
+        loader.drop()
         ledger.rolled_back(con, plan, settings, run_id)
-        raise FileRejected(report.rejections)
-    con.execute("COMMIT")
+        rejections = sorted(report.rejections, key=_order)
+        for name in sorted({r.file for r in rejections}):
+            reasons = "; ".join(str(r) for r in rejections if r.file == name)
+            log.error(f"{kind}: rejected {name}: {reasons}")
+        raise FileRejected(rejections)
+    for r in report.files:  # the figures, known once every file is in (loader.finish)
+        if r.status != ledger.UNCHANGED:
+            plan.entry(r.file.name).figures = r.figures
+    loader.publish(settings, run_id)
     report.removed = [e.file for e in plan.entries if e.status == ledger.REMOVED]
     for r in report.files:
         if r.status != ledger.UNCHANGED:
@@ -152,73 +199,230 @@ def _order(r: Rejection) -> tuple:
     return (r.file, -1 if r.line is None else r.line, r.column)
 
 
-def _load_file(con, extract: Extract, seq: int, file: LandingFile, params: dict) -> FileReport:
-    frame = read_extract(file, extract)
-    con.register("landing_rows", frame)
-    parse = sql(extract.parse_sql)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS {parse}", _used(parse, params))
-    con.unregister("landing_rows")
-    names = {"unit": unit(file.name), "max_quoted": MAX_QUOTED}
-    rejections = _value_errors(con, file, names)
-    for check in extract.checks:
-        rejections += [Rejection(file.name, *row) for row in _query(con, check, names)]
-    if rejections:
-        ragged = ragged_lines(file)  # a line with missing fields: say so, not its blanks
-        lines = {r.line for r in ragged}
-        rejections = ragged + [r for r in rejections if r.line not in lines]
-        raise FileRejected(sheets.name_cells(frame, sorted(rejections, key=_order)))
-    report = FileReport(file, header_only=frame.height == 0)
-    if extract.figures:
-        cursor = con.execute(sql(extract.figures), _used(sql(extract.figures), names))
-        heads = [d[0] for d in cursor.description]
-        report.figures = dict(zip(heads, cursor.fetchone(), strict=True))
-    report.rows, report.skipped = con.execute(
-        f"SELECT count(*) FILTER ({extract.keep}), count(*) FILTER (NOT ({extract.keep})) "
-        "FROM parsed"
-    ).fetchone()
-    insert = (
-        f"INSERT INTO {extract.table} SELECT {_select(con, extract)} FROM parsed "
-        f"WHERE {extract.keep} ORDER BY line"
-    )
-    con.execute(insert, _used(insert, {"source_file": file.name, "file_seq": seq}))
-    return report
+class _Loader:
+    """Loads the files of one kind into ``raw.<kind>_loading``, then into place."""
 
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, extract: Extract, params: dict, plan: ledger.Plan
+    ):
+        self.con, self.extract, self.params, self.plan = con, extract, params, plan
+        self.table = f"{extract.table}_loading"
+        self.parse = sql(extract.parse_sql)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="cakupan-blank-lines")
+        self.stop = threading.Event()
+        run_sql(con, "raw/macros.sql")
+        table = rf"\b{re.escape(extract.table)}\b"  # raw.<kind>: the same table, loading
+        con.execute(re.sub(table, self.table, sql(extract.table_sql)))
+        self.names = {"max_quoted": MAX_QUOTED}
 
-def _select(con, extract: Extract) -> str:
-    """The parsed columns in the order of ``raw.<kind>``'s, with the file's constants."""
-    available = {name for name, _, _ in columns(con, "temp.parsed")}
-    items = []
-    for name, _, _ in columns(con, extract.table):
-        if name in ("source_file", "file_seq"):
-            items.append(f"${name} AS {name}")
-        elif name == "source_line":
-            items.append("line AS source_line")
+    def load(self, seq: int, file: LandingFile) -> FileReport:
+        if frame_read(file, self.extract):
+            return self._frame(file, seq)
+        source = landing_relation(self.con, file, self.extract)  # FileRejected
+        self.con.execute("DROP VIEW IF EXISTS landing_rows")
+        self.con.execute(f"CREATE TEMP VIEW landing_rows AS {source}")
+        select = self._select(file, seq)
+        blank = None if file.parquet else self.pool.submit(interior_blank_line, file, self.stop)
+        try:
+            rows = self._stream(select)
+        except READ_ERRORS:
+            return self._exact(file, select, blank)
+        if blank is not None and blank.result():
+            self._run(f"DELETE FROM {self.table} WHERE source_file = {literal(file.name)}")
+            return self._exact(file, select, None)
+        report = FileReport(file, rows=rows)
+        if self.extract.keep != "true":
+            report.skipped = self._run(
+                f"SELECT count(*) FROM ({self.parse}) AS parsed WHERE NOT ({self.extract.keep})"
+            )[0][0]
+        return report
+
+    def _stream(self, select: str) -> int:
+        """Insert the file's kept rows in one query; raises when a row breaks the format."""
+        parsed = [name for name, *_ in self._describe(f"SELECT * FROM ({self.parse})")]
+        bad = " OR ".join(f"{c} IS NOT NULL" for c in parsed if c.startswith("err_")) or "false"
+        return self._run(
+            f"INSERT INTO {self.table} SELECT {select} FROM ({self.parse}) AS parsed "
+            f"WHERE CASE WHEN {bad} THEN error('{ROW_ERROR}') ELSE {self.extract.keep} END"
+        )[0][0]
+
+    def _exact(self, file: LandingFile, select: str, blank: Future | None) -> FileReport:
+        """The second pass over one file: every row with its exact line, every problem."""
+        if blank is not None:
+            self.stop.set()
+            blank.result()
+            self.stop.clear()
+        self.con.execute("DROP TABLE IF EXISTS temp.parsed")
+        rejections = []
+        if file.parquet:
+            try:
+                self._run(f"CREATE TEMP TABLE parsed AS {self.parse}")
+            except READ_ERRORS as exc:
+                reason = f"cannot read file: {redact(str(exc).splitlines()[0])}"
+                raise whole_file(file.name, reason) from None
         else:
-            items.append(name if name in available else f"NULL AS {name}")
-    return ", ".join(items)
+            self.con.execute("DROP VIEW IF EXISTS landing_rows")
+            reader = CsvRows(file, self.extract)
+            for frame in reader.chunks():
+                self._parse_frame(frame)
+            if not self._exists("temp.parsed"):
+                self._parse_frame(reader.empty())
+            rejections += reader.rejections
+        return self._accept(file, select, rejections)
 
+    def _frame(self, file: LandingFile, seq: int) -> FileReport:
+        """A file read as a polars frame (Excel, loose headers): parsed whole, then checked
+        like the second pass; a rejection names the Excel cell, and a CSV line with the
+        wrong number of fields is named as such rather than by its blank values."""
+        frame = read_extract(file, self.extract)  # FileRejected
+        self.con.execute("DROP TABLE IF EXISTS temp.parsed")
+        self.con.execute("DROP VIEW IF EXISTS landing_rows")
+        self._parse_frame(frame)
+        try:
+            return self._accept(file, self._select(file, seq, parsed=True), [])
+        except FileRejected as rejected:
+            ragged = ragged_lines(file)
+            lines = {r.line for r in ragged}
+            rejections = ragged + [r for r in rejected.rejections if r.line not in lines]
+            raise FileRejected(sheets.name_cells(frame, sorted(rejections, key=_order))) from None
 
-def _value_errors(con, file: LandingFile, names: dict) -> list[Rejection]:
-    """Every row whose value breaks the format (``err_<column>`` of the parse), per column;
-    the first rows quoted, then how many more."""
-    available = [name for name, _, _ in columns(con, "temp.parsed")]
-    rejections = []
-    for error in (c for c in available if c.startswith("err_")):
-        column = error.removeprefix("err_")
-        value = f"{column}_raw" if f"{column}_raw" in available else column
-        count, quoted = _query(con, "raw/value_errors.sql", names, error=error, value=value)[0]
-        for line, val, reason in quoted or []:
-            rejections.append(Rejection(file.name, int(line), column, redact(val), reason))
-        if count > MAX_QUOTED:
-            more = f"{count - MAX_QUOTED} more row(s) with errors in this column"
-            rejections.append(Rejection(file.name, None, column, "", more))
-    return rejections
+    def _accept(self, file: LandingFile, select: str, rejections: list) -> FileReport:
+        """Checks ``temp.parsed`` (one file): its bad values, then the kind's checks over
+        its good rows; inserts those rows when nothing is wrong."""
+        available = [name for name, *_ in columns(self.con, "temp.parsed")]
+        errors = [c for c in available if c.startswith("err_")]
+        rejections += self._value_errors(file, available, errors)
+        ok = " AND ".join(f"{c} IS NULL" for c in errors) or "true"
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW file_rows AS SELECT {select} FROM parsed "
+            f"WHERE {ok} AND {self.extract.keep}"
+        )
+        rejections += self._checks()
+        if rejections:
+            raise FileRejected(rejections)
+        rows = self._run(f"INSERT INTO {self.table} SELECT * FROM file_rows")[0][0]
+        skipped = self._run(f"SELECT count(*) FROM parsed WHERE NOT ({self.extract.keep})")
+        return FileReport(file, rows=rows, skipped=skipped[0][0])
 
+    def _parse_frame(self, frame) -> None:
+        self.con.register("landing_rows", frame)
+        try:
+            if self._exists("temp.parsed"):
+                self._run(f"INSERT INTO parsed {self.parse}")
+            else:
+                self._run(f"CREATE TEMP TABLE parsed AS {self.parse}")
+        finally:
+            self.con.unregister("landing_rows")
 
-def _query(con, name: str, params: dict, **names: str) -> list[tuple]:
-    """Rows of ``sql/<name>`` (its ``{names}`` filled in) with the parameters it uses."""
-    text = sql(name).format(**names) if names else sql(name)
-    return con.execute(text, _used(text, params)).fetchall()
+    def finish(self, reports: list[FileReport]) -> list[Rejection]:
+        """The checks over whole files and the figures, on every file loaded and the rows
+        ``raw.<kind>`` keeps (files not read again)."""
+        rows = f"SELECT * FROM {self.table}"
+        if not self.plan.rebuild and ledger.table_exists(self.con, self.extract.table):
+            dropped = ", ".join(literal(f) for f in self.plan.dropped) or "NULL"
+            rows += (
+                f" UNION ALL BY NAME SELECT * FROM {self.extract.table} "
+                f"WHERE source_file NOT IN ({dropped})"
+            )
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW file_rows AS {rows}")
+        rejections = self._checks()
+        if self.extract.figures and not rejections:
+            text = sql(self.extract.figures)
+            cursor = self.con.execute(text, _used(text, self.names))
+            heads = [d[0] for d in cursor.description][1:]
+            figures = {r[0]: dict(zip(heads, r[1:], strict=True)) for r in cursor.fetchall()}
+            for r in reports:
+                r.figures = figures.get(r.file.name, r.figures)
+        return rejections
+
+    def _checks(self) -> list[Rejection]:
+        rejections = []
+        for check in self.extract.checks:
+            text = sql(check)
+            rows = self.con.execute(text, _used(text, self.names)).fetchall()
+            rejections += [Rejection(*row) for row in rows]
+        return rejections
+
+    def _value_errors(self, file: LandingFile, available, errors) -> list[Rejection]:
+        """Every row whose value breaks the format (``err_<column>`` of the parse), per
+        column; the first rows quoted, then how many more."""
+        rejections = []
+        for error in errors:
+            column = error.removeprefix("err_")
+            value = f"{column}_raw" if f"{column}_raw" in available else column
+            text = sql("raw/value_errors.sql").format(error=error, value=value)
+            count, quoted = self.con.execute(text, _used(text, self.names)).fetchall()[0]
+            for line, val, reason in quoted or []:
+                rejections.append(Rejection(file.name, int(line), column, redact(val), reason))
+            if count > MAX_QUOTED:
+                more = f"{count - MAX_QUOTED} more row(s) with errors in this column"
+                rejections.append(Rejection(file.name, None, column, "", more))
+        return rejections
+
+    def _select(self, file: LandingFile, seq: int, parsed: bool = False) -> str:
+        """The parsed columns in the order of ``raw.<kind>``'s, with the file's constants
+        (those of ``temp.parsed`` when ``parsed``, else of the parse over ``landing_rows``)."""
+        if parsed:
+            parsed = {name for name, *_ in columns(self.con, "temp.parsed")}
+        else:
+            parsed = {name for name, *_ in self._describe(f"SELECT * FROM ({self.parse})")}
+        constants = {"source_file": literal(file.name), "file_seq": str(seq)}
+        items = []
+        for name, *_ in columns(self.con, self.table):
+            if name in constants:
+                items.append(f"{constants[name]} AS {name}")
+            elif name == "source_line":
+                items.append("line AS source_line")
+            else:
+                items.append(name if name in parsed else f"NULL AS {name}")
+        return ", ".join(items)
+
+    def _describe(self, query: str) -> list[tuple]:
+        return self._run(f"DESCRIBE {query}")
+
+    def _exists(self, table: str) -> bool:
+        return bool(columns(self.con, table))
+
+    def _run(self, text: str) -> list[tuple]:
+        with reference_joins(self.con):
+            return self.con.execute(text, _used(text, self.params)).fetchall()
+
+    def publish(self, settings: Settings, run_id: str) -> None:
+        """In one transaction with the ledger's record: put the loaded table in the place of
+        ``raw.<kind>`` (every file read), or delete the rows of the files replaced or removed
+        and add those of the files read."""
+        con, table = self.con, self.extract.table
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if self.plan.rebuild or not ledger.table_exists(con, table):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+                con.execute(f"ALTER TABLE {self.table} RENAME TO {self.extract.name}")
+            else:
+                if self.plan.dropped:
+                    con.execute(
+                        f"DELETE FROM {table} WHERE source_file IN (SELECT unnest(?))",
+                        [self.plan.dropped],
+                    )
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {self.table}")
+                con.execute(f"DROP TABLE {self.table}")
+            ledger.commit(con, self.plan, settings, run_id)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def drop(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.pool.shutdown(wait=True)
+        for statement in (
+            "DROP VIEW IF EXISTS file_rows",
+            "DROP VIEW IF EXISTS landing_rows",
+            "DROP TABLE IF EXISTS temp.parsed",
+        ):
+            self.con.execute(statement)
 
 
 def _used(text: str, params: dict) -> dict | None:

@@ -211,7 +211,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     run_sql(con, "ops/ingest_ledger.sql")
 
 
-def _table_exists(con, table: str) -> bool:
+def table_exists(con, table: str) -> bool:
     schema, name = table.split(".")
     return bool(
         con.execute(
@@ -242,7 +242,7 @@ def plan(
             [extract.name],
         ).fetchall()
     }
-    exists = _table_exists(con, extract.table)
+    exists = table_exists(con, extract.table)
     why = None  # why every file is read again
     if force:
         why = "every file read again (--force)"
@@ -320,22 +320,10 @@ def _known_rejections(con, kind: str, version: str, key: str) -> dict:
     }
 
 
-def prepare(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
-    """In the ingest's transaction: recreate raw.<kind>, or delete the rows of the files
-    replaced or removed."""
-    extract = plan.extract
-    if plan.rebuild:
-        run_sql(con, extract.table_sql)
-    elif plan.dropped:
-        con.execute(
-            f"DELETE FROM {extract.table} WHERE source_file IN (SELECT unnest(?))", [plan.dropped]
-        )
-
-
 def commit(con: duckdb.DuckDBPyConnection, plan: Plan, settings: Settings, run_id: str) -> None:
-    """In the ingest's transaction, every file accepted: renumber ``file_seq`` of the files
-    not read (name order), note each file's snapshot dates, rewrite ``ops.ingest_files`` and
-    append the run's rows to the ledger."""
+    """In the transaction that updates raw.<kind>, every file accepted: renumber
+    ``file_seq`` of the files not read (name order), note each file's snapshot dates,
+    rewrite ``ops.ingest_files`` and append the run's rows to the ledger."""
     extract, table = plan.extract, plan.extract.table
     names = {c[0] for c in columns(con, table)}
     if "file_seq" in names:

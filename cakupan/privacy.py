@@ -1,7 +1,8 @@
 """What is personal data in cakupan, and how text meant for people is kept free of it.
 
-NIKs (16-digit national IDs) are personal data; their pseudonyms (``person_key``, an
-HMAC-SHA256 hex digest) are too: with the key, every plausible NIK can be tried. Neither
+NIKs (16-digit national IDs) are personal data; their pseudonyms (``person_key``, a 128-bit
+keyed hash stored as an unsigned integer, see cakupan/pseudonym.py) are too: with the key,
+every plausible NIK can be tried. Neither
 may appear in a log, an error, Dagster metadata, Data Docs or a published table.
 """
 
@@ -21,8 +22,12 @@ _RUN = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d)*")
 _DIGIT = re.compile(r"\d")
 _UNBROKEN = re.compile(r"(?<!\d)\d{16}(?!\d)")
 _MASK = "<16 digits>"
-# An HMAC-SHA256 hex digest on its own: a pseudonym.
-_PSEUDONYM = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])")
+# A pseudonym on its own: a person_key as DuckDB prints it (a 128-bit integer: 30 to 39
+# digits, fewer for one key in 10^9) or in hex (32 digits, 0x or not), or a 64-digit hex
+# digest (the HMAC-SHA256 pseudonyms of earlier versions, any SHA-256 of a NIK).
+_PSEUDONYM = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d{30,39}|(?:0[xX])?[0-9a-fA-F]{32}|[0-9a-fA-F]{64})(?![0-9A-Za-z])"
+)
 
 
 def _mask_run(match: re.Match[str]) -> str:

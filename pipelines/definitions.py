@@ -19,6 +19,7 @@ from assets.freshness import FRESHNESS_CHECK_KEYS, with_freshness_policy
 from assets.quality import REPORT_VALIDATION_RESULTS
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.config import (
+    DEFAULT_MEMORY_LIMIT,
     DEFAULT_OUTPUT_DIR,
     DEFAULT_STORAGE_VERSION,
     SAMPLE_LANDING_DIR,
@@ -47,6 +48,7 @@ ENV_DEFAULTS = {
     "CAKUPAN_LANDING_DIR": str(SAMPLE_LANDING_DIR),
     "CAKUPAN_OUTPUT_DIR": str(DEFAULT_OUTPUT_DIR),
     "CAKUPAN_STORAGE_VERSION": DEFAULT_STORAGE_VERSION,
+    "CAKUPAN_MEMORY_LIMIT": DEFAULT_MEMORY_LIMIT,
 }
 
 
@@ -62,6 +64,7 @@ def resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableReso
             landing_dir=dg.EnvVar("CAKUPAN_LANDING_DIR"),
             output_dir=dg.EnvVar("CAKUPAN_OUTPUT_DIR"),
             storage_version=dg.EnvVar("CAKUPAN_STORAGE_VERSION"),
+            memory_limit=dg.EnvVar("CAKUPAN_MEMORY_LIMIT"),
         )
     return {"settings": config, "warehouse": Warehouse(settings=config)}
 

@@ -142,11 +142,9 @@ def test_kept_rows_and_figures_come_from_the_spec(warehouse, landing, tmp_path):
     assert f.figures == {
         "invalid_nik": 1,
         "invalid_nik_lines": "lines 203",
-        "duplicate_rows": 1,
         "unknown_programs": 201,
     }
     assert report.totals() == {
         "invalid NIK rows": 1,
-        "duplicate rows": 1,
         "unknown program names": 201,
     }

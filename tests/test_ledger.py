@@ -53,13 +53,13 @@ def settings(tmp_path, reference_warehouse) -> Settings:
 def reads(monkeypatch) -> list[str]:
     """The names of the files ingest reads: the real reader, watched."""
     seen: list[str] = []
-    real = cakupan.ingest._load_file
+    real = cakupan.ingest._Loader.load
 
-    def watched(con, extract, seq, file, params):
+    def watched(loader, seq, file):
         seen.append(file.name)
-        return real(con, extract, seq, file, params)
+        return real(loader, seq, file)
 
-    monkeypatch.setattr(cakupan.ingest, "_load_file", watched)
+    monkeypatch.setattr(cakupan.ingest._Loader, "load", watched)
     return seen
 
 

@@ -4,7 +4,8 @@ are their pseudonyms outside the working warehouse, nor the pseudonymization key
 The scans below look at everything a run writes (every column of every table of both
 databases, every file under the output folder, the Dagster event log) for every NIK of
 the input in any form (digits apart by anything: ``3171-0101-9000-0001`` is found), every
-pseudonym and the key (as text, hex, base64, and the HMAC pads derived from it).
+pseudonym (a 128-bit integer: its decimal digits, or 32 hex digits) and the key (as text,
+hex, base64, and the secret derived from it).
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from cakupan.config import (
     Settings,
 )
 from cakupan.extracts import MEMBERSHIP
-from cakupan.landing import list_files, read_extract
+from cakupan.landing import CsvRows, list_files, relation
 from cakupan.privacy import SENSITIVE_COLUMNS, redact
-from cakupan.pseudonym import HmacPads
+from cakupan.pseudonym import PseudonymSecret
 from cakupan.quality import load_suite, run_suite
 from pipelines import cli
 from pipelines.definitions import build_definitions
@@ -41,7 +42,7 @@ from tests.conftest import Landing, both_segments, nik, run_job
 
 REPO = Path(__file__).resolve().parents[1]
 MIN_DIGITS = 14  # shorter digit strings of the input are not looked for (noise)
-HEX64 = re.compile(r"[0-9a-f]{64}")
+HEX = re.compile(r"[0-9a-f]{32,}")
 
 
 # ------------------------------------------------------------------------------ scanning
@@ -49,7 +50,10 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 
 @dataclass
 class Secrets:
-    """What must not appear: NIKs (any form), pseudonyms (outside the warehouse), the key."""
+    """What must not appear: NIKs (any form), pseudonyms (outside the warehouse), the key.
+
+    A pseudonym is given as text: the decimal digits of a ``person_key`` (found as digits,
+    and as its 32 hex digits), or a hex digest (found as hex)."""
 
     niks: set[str]
     key: bytes | None = None
@@ -62,15 +66,20 @@ class Secrets:
             digits = re.sub(r"\D", "", value)
             if len(digits) >= MIN_DIGITS:
                 self.digits.setdefault(len(digits), set()).add(digits)
+        self.pseudonym_digits: dict[int, set[str]] = {}
+        self.pseudonym_hex: dict[int, set[str]] = {}
+        for value in self.pseudonyms:
+            if value.isdigit():
+                self.pseudonym_digits.setdefault(len(value), set()).add(value)
+                value = format(int(value), "032x")
+            self.pseudonym_hex.setdefault(len(value), set()).add(value.lower())
         self.key_forms: list[str] = []
         if self.key:
-            pads = HmacPads.from_key(self.key)
             self.key_forms = [
                 self.key.decode("utf-8").lower(),
                 self.key.hex(),
                 base64.b64encode(self.key).decode().lower(),
-                pads.inner.hex(),
-                pads.outer.hex(),
+                PseudonymSecret.from_key(self.key).value.hex(),
             ]
 
     def in_text(self, text: str, pseudonyms: bool = True) -> list[str]:
@@ -86,8 +95,21 @@ class Secrets:
         lower = text.lower()
         found += [f"key as {form[:6]}…" for form in self.key_forms if form in lower]
         if pseudonyms:
-            found += sorted(set(HEX64.findall(lower)) & self.pseudonyms)
+            found += sorted(_windows(digits, self.pseudonym_digits))
+            found += sorted(
+                {h for t in HEX.findall(lower) for h in _windows(t, self.pseudonym_hex)}
+            )
         return found
+
+
+def _windows(text: str, wanted: dict[int, set[str]]) -> set[str]:
+    """The substrings of ``text`` that are in ``wanted`` (by length)."""
+    return {
+        text[i : i + n]
+        for n, values in wanted.items()
+        for i in range(len(text) - n + 1)
+        if text[i : i + n] in values
+    }
 
 
 def leaks_in_database(path: Path, secrets: Secrets, pseudonyms: bool = True) -> dict:
@@ -100,8 +122,11 @@ def _leaks_in_tables(con, secrets: Secrets, pseudonyms: bool) -> dict:
     con.execute("CREATE OR REPLACE TEMP TABLE secret_digits (digits VARCHAR, n INTEGER)")
     digits = [d for ds in secrets.digits.values() for d in ds]
     con.execute("INSERT INTO secret_digits SELECT d, length(d) FROM unnest(?) t(d)", [digits])
-    con.execute("CREATE OR REPLACE TEMP TABLE secret_keys (k VARCHAR)")
-    con.execute("INSERT INTO secret_keys SELECT unnest(?)", [sorted(secrets.pseudonyms)])
+    con.execute("CREATE OR REPLACE TEMP TABLE secret_keys (k VARCHAR, n INTEGER, hex BOOLEAN)")
+    keys = [(k, n, False) for n, ks in secrets.pseudonym_digits.items() for k in ks]
+    keys += [(k, n, True) for n, ks in secrets.pseudonym_hex.items() for k in ks]
+    if keys:
+        con.executemany("INSERT INTO secret_keys VALUES (?, ?, ?)", keys)
     columns = con.execute(
         "SELECT database_name, schema_name, table_name, column_name, data_type "
         "FROM duckdb_columns() WHERE NOT internal AND schema_name <> 'pg_catalog' "
@@ -143,9 +168,21 @@ def _leaks_in_tables(con, secrets: Secrets, pseudonyms: bool) -> dict:
         if pseudonyms and secrets.pseudonyms:
             found += (
                 con.execute(
-                    f"""SELECT list(DISTINCT k) FROM (
-                        SELECT unnest(regexp_extract_all(lower({text}), '[0-9a-f]{{64}}')) AS h
-                        FROM {name}) JOIN secret_keys ON k = h"""
+                    f"""
+            WITH v AS (SELECT DISTINCT lower({text}) AS v FROM {name} WHERE "{column}" IS NOT NULL),
+            t AS (
+                SELECT regexp_replace(v, '[^0-9]', '', 'g') AS t, false AS hex FROM v
+                UNION ALL
+                SELECT unnest(regexp_extract_all(v, '[0-9a-f]{{32,}}')), true FROM v
+            ),
+            w AS (
+                SELECT t, hex, n, unnest(range(1, length(t) - n + 2)) AS i
+                FROM t JOIN (SELECT DISTINCT n, hex FROM secret_keys) USING (hex)
+                WHERE length(t) >= n
+            )
+            SELECT list(DISTINCT k ORDER BY k) FROM w JOIN secret_keys s
+              ON s.hex = w.hex AND s.n = w.n AND s.k = substr(w.t, w.i, w.n)
+            """
                 ).fetchall()[0][0]
                 or []
             )
@@ -182,9 +219,10 @@ def event_log_text(instance: dg.DagsterInstance, run_id: str) -> str:
 
 
 def warehouse_pseudonyms(settings: Settings) -> set[str]:
+    """Every person_key of the warehouse, as decimal text."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return {
-            k
+            str(k)
             for (k,) in con.execute(
                 "SELECT DISTINCT person_key FROM raw.membership WHERE person_key IS NOT NULL"
             ).fetchall()
@@ -195,11 +233,14 @@ def test_the_scans_find_what_they_look_for(tmp_path):
     """The scanners themselves: each form of each secret is found, in text and tables."""
     number = nik(42)
     pseudonym = hashlib.sha256(b"x").hexdigest()
-    secrets = Secrets({number, "6172010190XX0042"}, b"k3y", {pseudonym})
+    key = expected_person_key(b"k3y", number)
+    secrets = Secrets({number, "6172010190XX0042"}, b"k3y", {pseudonym, str(key)})
     dashed = "-".join(number[i : i + 4] for i in range(0, 16, 4))
     assert secrets.in_text(f"id {dashed}.") == [number]
     assert secrets.in_text("id 6172 0101 90XX 0042") == ["61720101900042"]
     assert secrets.in_text(f"x {pseudonym.upper()} y") == [pseudonym]
+    assert secrets.in_text(f"person {key}") == [str(key)]
+    assert secrets.in_text(f"person 0x{key:032X}") == [f"{key:032x}"]
     assert secrets.in_text(f"{b'k3y'.hex()}") == ["key as 6b3379…"]
     assert secrets.in_text("2025-06-30 61.72 16684 73236") == []
     db = tmp_path / "t.duckdb"
@@ -207,8 +248,8 @@ def test_the_scans_find_what_they_look_for(tmp_path):
         con.execute("CREATE SCHEMA s")
         con.execute(
             "CREATE TABLE s.t AS SELECT CAST(? AS BIGINT) AS n, CAST(? AS DOUBLE) AS d, "
-            "CAST(? AS BLOB) AS b, ? AS p, 1 AS ok",
-            [number, number, "k3y", pseudonym],
+            "CAST(? AS BLOB) AS b, ? AS p, CAST(? AS UHUGEINT) AS k, to_hex(k) AS h, 1 AS ok",
+            [number, number, "k3y", pseudonym, str(key)],
         )
     found = leaks_in_database(db, secrets)
     assert found == {
@@ -216,8 +257,10 @@ def test_the_scans_find_what_they_look_for(tmp_path):
         "s.t.d": [number],  # a DOUBLE's text still has the digits
         "s.t.b": ["key as k3y…", "key as 6b3379…"],
         "s.t.p": [pseudonym],
+        "s.t.k": [str(key)],
+        "s.t.h": [f"{key:032x}"],
     }
-    assert "s.t.p" not in leaks_in_database(db, secrets, pseudonyms=False)
+    assert not {"s.t.p", "s.t.k", "s.t.h"} & set(leaks_in_database(db, secrets, pseudonyms=False))
 
 
 # ------------------------------------------------------------------------------ redact
@@ -280,16 +323,27 @@ def test_redact_masks_a_pseudonym():
     assert redact(f"row {key} twice") == "row <pseudonym> twice"
 
 
+@pytest.mark.parametrize("form", ["{}", "{:032x}", "0x{:032X}"])
+def test_redact_masks_a_person_key_as_duckdb_prints_it(form):
+    """A person_key is a UHUGEINT: its decimal digits (up to 39) or its 32 hex digits."""
+    for number in (nik(1), nik(2)):
+        key = expected_person_key(b"k3y", number)
+        assert redact(f"person {form.format(key)} twice") == "person <pseudonym> twice"
+
+
 # -------------------------------------------------------------------------- the sample run
 
 
 @pytest.fixture(scope="module")
 def sample_niks() -> set[str]:
-    files, _ = list_files(SAMPLE_LANDING_DIR, MEMBERSHIP)
+    """The sample's NIKs, read with polars (not with the code under test)."""
     niks = set()
-    for file in files:
-        frame = read_extract(file, MEMBERSHIP)
-        niks |= {v.strip() for v in frame["nik"].drop_nulls().to_list()}
+    for path in sorted((SAMPLE_LANDING_DIR / "membership").iterdir()):
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path)
+        else:
+            frame = pl.read_csv(path, infer_schema=False)
+        niks |= {str(v).strip() for v in frame["nik"].drop_nulls().to_list()}
     assert len(niks) > 100_000
     return niks
 
@@ -464,17 +518,25 @@ def test_an_expectation_that_would_report_a_sensitive_value_is_refused(people_db
 # --------------------------------------------------------------------------------- the key
 
 
-def test_pseudonym_is_hmac_sha256_of_the_trimmed_nik(landing, output, monkeypatch):
-    monkeypatch.setenv("CAKUPAN_PSEUDONYM_KEY", "k" * 100)  # longer than a block: hashed
+def expected_person_key(key: bytes, number: str) -> int:
+    """The documented pseudonym (README, Privacy), computed here with hashlib: the first 128
+    bits of SHA-256(S || NIK), S = HMAC-SHA256(key, "cakupan person_key v2")."""
+    secret = hmac.new(key, b"cakupan person_key v2", hashlib.sha256).digest()
+    return int.from_bytes(hashlib.sha256(secret + number.encode()).digest()[:16], "big")
+
+
+def test_pseudonym_is_a_keyed_sha256_of_the_trimmed_nik(landing, output, monkeypatch):
+    monkeypatch.setenv("CAKUPAN_PSEUDONYM_KEY", "k" * 100)
     number = nik(1)
     landing.workforce(both_segments("2024-08", "61.72", 100, 100))
     landing.membership([["2025-06-30", f" {number} ", "PU", "61.72", "AKTIF", "JKK,JKM", ""]])
     run = run_job(landing.root, output)
     assert run.success
     with duckdb.connect(str(run.settings.warehouse_path), read_only=True) as con:
-        (stored,) = con.execute("SELECT person_key FROM raw.membership").fetchall()[0]
-    expected = hmac.new(b"k" * 100, number.encode(), hashlib.sha256).hexdigest()
-    assert stored == expected
+        ((stored, type_),) = con.execute(
+            "SELECT person_key, typeof(person_key) FROM raw.membership"
+        ).fetchall()
+    assert (stored, type_) == (expected_person_key(b"k" * 100, number), "UHUGEINT")
 
 
 def _mode(path: Path) -> int:
@@ -564,7 +626,7 @@ def test_a_run_with_the_key_file_leaves_no_key_in_its_output(landing, output, no
     key = key_file.read_text().strip().encode()
     with duckdb.connect(str(run.settings.warehouse_path), read_only=True) as con:
         (stored,) = con.execute("SELECT min(person_key) FROM raw.membership").fetchall()[0]
-    assert stored in {hmac.new(key, n.encode(), hashlib.sha256).hexdigest() for n in niks}
+    assert stored in {expected_person_key(key, n) for n in niks}
     assert not list(output.rglob("*.key"))
     leaks, _ = leaks_in_output(output, Secrets(set(niks), key, warehouse_pseudonyms(run.settings)))
     assert leaks == {}
@@ -573,14 +635,17 @@ def test_a_run_with_the_key_file_leaves_no_key_in_its_output(landing, output, no
 # ------------------------------------------------------------------------------ the reader
 
 
-def test_reader_keeps_columns_as_text(tmp_path):
+def test_both_readers_keep_columns_as_text(tmp_path):
     land = Landing(tmp_path / "l")
-    path = land.membership([["2025-06-30", "0012345678901234", "PU", "61.70", "AKTIF", "", ""]])
-    files, _ = list_files(land.root, MEMBERSHIP)
-    frame = read_extract(files[0], MEMBERSHIP)
+    land.membership([["2025-06-30", "0012345678901234", "PU", "61.70", "AKTIF", "", ""]])
+    (file,), _ = list_files(land.root, MEMBERSHIP)
+    with duckdb.connect() as con:
+        query = f"SELECT nik, region_code, typeof(nik) FROM ({relation(con, file, MEMBERSHIP)})"
+        assert con.execute(query).fetchall() == [("0012345678901234", "61.70", "VARCHAR")]
+    (frame,) = CsvRows(file, MEMBERSHIP).chunks()
     assert frame.schema["nik"] == pl.String and frame["nik"][0] == "0012345678901234"
     assert frame["region_code"][0] == "61.70"
-    assert path.exists() and set(MEMBERSHIP.columns) <= set(frame.columns)
+    assert set(MEMBERSHIP.columns) <= set(frame.columns)
 
 
 def test_a_key_conflict_stops_run_and_validate_naming_both_files(

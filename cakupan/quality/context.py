@@ -53,14 +53,18 @@ def import_gx() -> Any:
     return gx
 
 
-def duckdb_url(db_path: str | os.PathLike[str]) -> str:
-    """SQLAlchemy URL opening ``db_path`` read-only through duckdb-engine."""
+def duckdb_url(db_path: str | os.PathLike[str], **config: str) -> str:
+    """SQLAlchemy URL opening ``db_path`` read-only through duckdb-engine; ``config`` are
+    DuckDB settings (``memory_limit``, ``temp_directory``), which duckdb-engine passes to
+    ``duckdb.connect(config=...)`` from the URL's query."""
     import sqlalchemy as sa
 
     path = str(Path(db_path).resolve())
     if "?" in path:  # SQLAlchemy's URL parser would cut the path at the query string
         raise ValueError(f"DuckDB path must not contain '?': {path}")
-    url = sa.engine.URL.create("duckdb", database=path, query={"access_mode": "read_only"})
+    url = sa.engine.URL.create(
+        "duckdb", database=path, query={"access_mode": "read_only", **config}
+    )
     return url.render_as_string(hide_password=False)
 
 
@@ -105,10 +109,13 @@ def new_context(gx: Any, docs_dir: Path | None) -> Any:
 
 
 @contextmanager
-def duckdb_datasource(context: Any, db_path: str | os.PathLike[str]) -> Iterator[Any]:
-    """The DuckDB file as a GX SQL datasource; both its engines are disposed on exit, so
-    the file is not left open."""
-    url = duckdb_url(db_path)
+def duckdb_datasource(
+    context: Any, db_path: str | os.PathLike[str], **config: str
+) -> Iterator[Any]:
+    """The DuckDB file as a GX SQL datasource (``config``: DuckDB settings, see
+    :func:`duckdb_url`); both its engines are disposed on exit, so the file is not left
+    open."""
+    url = duckdb_url(db_path, **config)
     # add_sql() already opens a connection (test_connection()).
     datasource = context.data_sources.add_sql(_DATASOURCE, connection_string=url)
     try:

@@ -31,6 +31,8 @@ def run_suite(
     run_name: str | None = None,
     *,
     partition_column: str | None = None,
+    memory_limit: str | None = None,
+    temp_dir: str | os.PathLike[str] | None = None,
 ) -> list[ExpectationOutcome]:
     """Validate ``table`` of the DuckDB file ``db_path`` (opened read-only) against ``suite``.
 
@@ -41,6 +43,8 @@ def run_suite(
         run_name: GX run name shown in Data Docs (e.g. the Dagster run id).
         partition_column: a DATE column; the suite then runs once per day found in it
             (one batch per snapshot, say), and each outcome carries its ``partition``.
+        memory_limit, temp_dir: DuckDB's ``memory_limit`` and spill folder for GX's
+            connection (``CAKUPAN_MEMORY_LIMIT``); DuckDB's defaults when not given.
 
     Returns:
         One outcome per expectation (per day, with ``partition_column``), in suite order.
@@ -63,7 +67,9 @@ def run_suite(
     from great_expectations.core.run_identifier import RunIdentifier
 
     context = gxc.new_context(gx, docs_dir)
-    with gxc.duckdb_datasource(context, db_path) as datasource:
+    config = {"memory_limit": memory_limit, "temp_directory": temp_dir and str(temp_dir)}
+    config = {k: v for k, v in config.items() if v}
+    with gxc.duckdb_datasource(context, db_path, **config) as datasource:
         definition, batches = gxc.batches(datasource, table, partition_column)
         gx_suite = gxc.add_suite(gx, context, suite, specs)
         spec_by_id = {e.id: s for e, s in zip(gx_suite.expectations, specs, strict=True)}

@@ -1,12 +1,13 @@
--- Accepted rows of every membership file; replaced whole by each ingest (one transaction,
--- rolled back when any file is rejected, so the previous load stays).
+-- Accepted rows of every membership file. Ingest loads them into raw.membership_loading (this
+-- file with raw.membership renamed) and puts that in the place of raw.membership when no file
+-- is rejected (else drops it: the previous load stays).
 CREATE SCHEMA IF NOT EXISTS raw;
 
 CREATE OR REPLACE TABLE raw.membership (
     source_file VARCHAR,
     source_line BIGINT,
     snapshot_date DATE,
-    person_key VARCHAR,
+    person_key UHUGEINT,
     nik_valid BOOLEAN,
     nik_district_known BOOLEAN,
     nik_birth_date_valid BOOLEAN,
@@ -24,9 +25,9 @@ CREATE OR REPLACE TABLE raw.membership (
 );
 COMMENT ON TABLE raw.membership IS 'BPJS Ketenagakerjaan membership rows from every accepted file, NIK pseudonymized at ingest.';
 COMMENT ON COLUMN raw.membership.source_file IS 'Landing file, relative to the landing folder.';
-COMMENT ON COLUMN raw.membership.source_line IS 'Line in the CSV file (header is line 1), or row number in Parquet.';
+COMMENT ON COLUMN raw.membership.source_line IS 'Line in the CSV file (header is line 1), or row in the Parquet file (first row is 1).';
 COMMENT ON COLUMN raw.membership.snapshot_date IS 'Date of the membership snapshot (Asia/Jakarta).';
-COMMENT ON COLUMN raw.membership.person_key IS 'HMAC-SHA256 pseudonym of the NIK (keyed; never published). NULL when the NIK is invalid.';
+COMMENT ON COLUMN raw.membership.person_key IS 'Keyed pseudonym of the NIK: the first 128 bits of a keyed SHA-256 (never published). NULL when the NIK is invalid.';
 COMMENT ON COLUMN raw.membership.nik_valid IS 'The NIK is exactly 16 digits after trimming (invalid rows are not counted).';
 COMMENT ON COLUMN raw.membership.nik_district_known IS 'The NIK''s first six digits are a known Kemendagri district (kecamatan) code.';
 COMMENT ON COLUMN raw.membership.nik_birth_date_valid IS 'The NIK''s digits 7-12 are a possible birth date DDMMYY (women: day + 40).';

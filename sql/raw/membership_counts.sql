@@ -1,5 +1,6 @@
--- Accepted rows of every membership counts file; replaced whole by each ingest (one
--- transaction, rolled back when any file is rejected, so the previous load stays).
+-- Accepted rows of every membership_counts file. Ingest loads them into raw.membership_counts_loading (this
+-- file with raw.membership_counts renamed) and puts that in the place of raw.membership_counts when no file
+-- is rejected (else drops it: the previous load stays).
 CREATE SCHEMA IF NOT EXISTS raw;
 
 CREATE OR REPLACE TABLE raw.membership_counts (

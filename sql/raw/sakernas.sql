@@ -1,5 +1,6 @@
--- Accepted rows of every Sakernas status table; replaced whole by each ingest (one
--- transaction, rolled back when any file is rejected, so the previous load stays).
+-- Accepted rows of every sakernas file. Ingest loads them into raw.sakernas_loading (this
+-- file with raw.sakernas renamed) and puts that in the place of raw.sakernas when no file
+-- is rejected (else drops it: the previous load stays).
 CREATE SCHEMA IF NOT EXISTS raw;
 
 CREATE OR REPLACE TABLE raw.sakernas (

@@ -1,5 +1,6 @@
--- Accepted rows of every targets file; replaced whole by each ingest (one transaction,
--- rolled back when any file is rejected, so the previous load stays).
+-- Accepted rows of every targets file. Ingest loads them into raw.targets_loading (this
+-- file with raw.targets renamed) and puts that in the place of raw.targets when no file
+-- is rejected (else drops it: the previous load stays).
 CREATE SCHEMA IF NOT EXISTS raw;
 
 CREATE OR REPLACE TABLE raw.targets (

@@ -1,5 +1,6 @@
--- Accepted rows of every workforce file; replaced whole by each ingest (one transaction,
--- rolled back when any file is rejected, so the previous load stays).
+-- Accepted rows of every workforce file. Ingest loads them into raw.workforce_loading (this
+-- file with raw.workforce renamed) and puts that in the place of raw.workforce when no file
+-- is rejected (else drops it: the previous load stays).
 CREATE SCHEMA IF NOT EXISTS raw;
 
 CREATE OR REPLACE TABLE raw.workforce (
@@ -15,7 +16,7 @@ CREATE OR REPLACE TABLE raw.workforce (
 COMMENT ON TABLE raw.workforce IS 'Workforce estimates (BPS Sakernas) per kab/kota, period and segment, as read from every accepted file; province and national totals skipped.';
 COMMENT ON COLUMN raw.workforce.source_file IS 'Landing file, relative to the landing folder.';
 COMMENT ON COLUMN raw.workforce.file_seq IS 'Position of the file in byte-wise name order (a later file replaces an earlier one).';
-COMMENT ON COLUMN raw.workforce.source_line IS 'Line in the CSV file (header is line 1), or row number in Parquet.';
+COMMENT ON COLUMN raw.workforce.source_line IS 'Line in the CSV file (header is line 1), or row in the Parquet file (first row is 1).';
 COMMENT ON COLUMN raw.workforce.reference_period IS 'Sakernas round, YYYY-MM.';
 COMMENT ON COLUMN raw.workforce.region_code_raw IS 'Region code as written in the file (Kemendagri or BPS).';
 COMMENT ON COLUMN raw.workforce.region_code IS 'Today''s Kemendagri kab/kota code (PP.KK).';
