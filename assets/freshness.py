@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from assets.materialize import table_exists
 from assets.resources import Warehouse
-from cakupan.sqlfiles import sql
+from cakupan.sqlfiles import sql, table_exists
 
 COVERAGE = dg.AssetKey(["coverage", "coverage_by_city"])
 TABLE = "coverage.coverage_by_city"

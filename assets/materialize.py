@@ -28,17 +28,6 @@ def sql_version(*names: str, data: tuple[Path, ...] = ()) -> str:
     return digest.hexdigest()[:12]
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether ``schema.table`` exists in the database of ``con``."""
-    schema, name = table.split(".")
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = ? AND table_name = ?",
-        [schema, name],
-    ).fetchall()[0][0]
-    return found > 0
-
-
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:
     """Row count and column schema (with the columns' COMMENTs) for Dagster metadata."""
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

@@ -11,8 +11,9 @@ it in: add ``.materializable()``.
 
 import dagster as dg
 
-from assets.materialize import OWNERS, table_exists, table_metadata
+from assets.materialize import OWNERS, table_metadata
 from cakupan import ledger
+from cakupan.sqlfiles import table_exists
 
 RAW = [
     dg.AssetKey(["raw", kind])

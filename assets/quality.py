@@ -12,10 +12,10 @@ not. A job selection built with ``.downstream()`` takes it in: add ``.materializ
 
 import dagster as dg
 
-from assets.materialize import OWNERS, table_exists, table_metadata
+from assets.materialize import OWNERS, table_metadata
 from cakupan.config import EXPECTATIONS_DIR
 from cakupan.quality.report_html import page_path
-from cakupan.sqlfiles import markdown_table
+from cakupan.sqlfiles import markdown_table, table_exists
 
 KEY = dg.AssetKey(["quality", "validation_results"])
 TABLE = "quality.validation_results"

@@ -9,7 +9,7 @@ import dagster as dg
 from assets.materialize import OWNERS, PII, sql_version, table_metadata
 from assets.ops import REPORT_REJECTED_FILES
 from assets.resources import CakupanSettings, Warehouse
-from cakupan import preflight, rejections
+from cakupan import ledger, preflight, rejections
 from cakupan.config import LandingDirectoryError
 from cakupan.extracts import MEMBERSHIP, TARGETS, WORKFORCE, Extract
 from cakupan.ingest import ingest
@@ -17,12 +17,11 @@ from cakupan.rejections import FileRejected
 
 GROUP = "raw"
 KINDS = {"polars", "duckdb", "bronze"}
-FORCE_TAG = "cakupan/force"  # a run tagged "true" reads every landing file again
 
 
 def forced(context) -> bool:
     """Whether the run reads every file again (``cakupan run --force``)."""
-    return context.run.tags.get(FORCE_TAG) == "true"
+    return context.run.tags.get(ledger.FORCE_TAG) == "true"
 
 
 def raw_version(extract: Extract) -> str:

@@ -60,7 +60,7 @@ class Warehouse(dg.ConfigurableResource):
     the block raises.
 
     DuckDB keeps to ``memory_limit`` (``CAKUPAN_MEMORY_LIMIT``, default 4GB) and spills the
-    rest to ``$CAKUPAN_OUTPUT_DIR/tmp``: a private folder (0700), emptied when a run starts
+    rest to ``$CAKUPAN_OUTPUT_DIR/duckdb_spill``: a private folder (0700), emptied when a run starts
     (under the run lock, so never under another run). Ingest pseudonymizes each NIK in the
     query that reads it, before any operator that can spill, so the folder holds
     pseudonyms, never a NIK (docs/scaling.md).
@@ -80,7 +80,9 @@ class Warehouse(dg.ConfigurableResource):
                 output = self.settings.get().ensure_output()
                 lock = runlock.hold(output, run_id, on_wait=log.warning if log else None)
                 held = stack.enter_context(lock)
-            with output_failures(self.settings.get().temp_dir, "DuckDB's spill folder (tmp)"):
+            with output_failures(
+                self.settings.get().temp_dir, "DuckDB's spill folder (duckdb_spill)"
+            ):
                 temp_dir(self.settings.get(), empty=True)  # spill files of a killed run
             if context.instance is not None:
                 abandoned = _fail_abandoned_run(context.instance, held.previous)
@@ -125,7 +127,8 @@ def output_failures(path, what: str) -> Iterator[None]:
 
 
 def temp_dir(settings: Settings, empty: bool = False) -> Path:
-    """DuckDB's spill folder ``<output>/tmp``, private (0700); emptied first when ``empty``."""
+    """DuckDB's spill folder ``<output>/duckdb_spill``, private (0700); emptied first when
+    ``empty``."""
     path = settings.temp_dir
     if empty:
         shutil.rmtree(path, ignore_errors=True)

@@ -11,7 +11,7 @@ Configured through environment variables (documented in the README):
 - ``CAKUPAN_STORAGE_VERSION``: DuckDB storage format of ``coverage.duckdb`` (default
   ``v1.1.0``: DuckDB 1.1 and later clients open it).
 - ``CAKUPAN_MEMORY_LIMIT``: memory DuckDB may use (``memory_limit``; default ``4GB``), in the
-  warehouse and in validation; beyond it DuckDB spills to ``<output>/tmp`` (private, 0700,
+  warehouse and in validation; beyond it DuckDB spills to ``<output>/duckdb_spill`` (private, 0700,
   emptied when a run starts; it never holds a NIK, see docs/scaling.md).
 """
 
@@ -129,7 +129,7 @@ class Settings:
     @property
     def temp_dir(self) -> Path:
         """DuckDB's spill folder (``temp_directory``): private, emptied when a run starts."""
-        return self.output / "tmp"
+        return self.output / "duckdb_spill"  # a name of its own: it is emptied at each start
 
     @property
     def published_path(self) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -161,6 +162,8 @@ def output_folder_error(
     if any), or None when it is another failure."""
     if isinstance(exc, OutputFolderError):
         return exc
+    if _about_elsewhere(exc, Path(path)):  # e.g. a landing file that cannot be read
+        return None
     code = write_failure(exc)
     if code is None and _io_error(exc):  # SQLite says "disk I/O error" on some full disks
         folder = Path(path) if Path(path).is_dir() else Path(path).parent
@@ -172,6 +175,26 @@ def output_folder_error(
     if named and what is None:
         return OutputFolderError(code, Path(os.fsdecode(named)))
     return OutputFolderError(code, Path(path), what)
+
+
+_QUOTED_PATH = re.compile(r"""["'](/[^"']+)["']""")
+
+
+def _about_elsewhere(exc: BaseException, path: Path) -> bool:
+    """Whether ``exc`` (or what caused it) names files, none of them in ``path``'s folder:
+    a file that cannot be read elsewhere (a landing file another user owns) is not the
+    output folder's fault."""
+    folder = (path if path.is_dir() else path.parent).resolve()
+    named: list[str] = []
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.filename:
+            named.append(os.fsdecode(exc.filename))
+        elif not isinstance(exc, OSError):
+            named += _QUOTED_PATH.findall(str(exc))
+        exc = exc.__cause__ or exc.__context__
+    return bool(named) and not any(Path(n).resolve().is_relative_to(folder) for n in named)
 
 
 @contextmanager

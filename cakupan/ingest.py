@@ -54,7 +54,7 @@ from cakupan.landing import relation as landing_relation
 from cakupan.privacy import redact
 from cakupan.pseudonym import PseudonymSecret
 from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, whole_file
-from cakupan.sqlfiles import columns, literal, run_sql, sql
+from cakupan.sqlfiles import columns, literal, run_sql, sql, table_exists
 
 ROW_ERROR = "cakupan: a row breaks the format"
 # DuckDB cannot estimate how many rows a CSV file holds (it guesses a few dozen), so its
@@ -162,7 +162,10 @@ def ingest(
                     loaded.status = entry.status
                     entry.loaded(loaded.rows + loaded.skipped, loaded.rows, {}, run_id)
                     report.files.append(loaded)
-        report.rejections += loader.finish(report.files)
+        late = loader.finish(report.files)  # the checks over whole files
+        for name in sorted({r.file for r in late} & {e.file for e in plan.entries}):
+            plan.entry(name).reject([r for r in late if r.file == name])
+        report.rejections += late
     except BaseException:
         loader.drop()
         raise
@@ -318,7 +321,7 @@ class _Loader:
         """The checks over whole files and the figures, on every file loaded and the rows
         ``raw.<kind>`` keeps (files not read again)."""
         rows = f"SELECT * FROM {self.table}"
-        if not self.plan.rebuild and ledger.table_exists(self.con, self.extract.table):
+        if not self.plan.rebuild and table_exists(self.con, self.extract.table):
             dropped = ", ".join(literal(f) for f in self.plan.dropped) or "NULL"
             rows += (
                 f" UNION ALL BY NAME SELECT * FROM {self.extract.table} "
@@ -394,7 +397,7 @@ class _Loader:
         con, table = self.con, self.extract.table
         con.execute("BEGIN TRANSACTION")
         try:
-            if self.plan.rebuild or not ledger.table_exists(con, table):
+            if self.plan.rebuild or not table_exists(con, table):
                 con.execute(f"DROP TABLE IF EXISTS {table}")
                 con.execute(f"ALTER TABLE {self.table} RENAME TO {self.extract.name}")
             else:

@@ -66,6 +66,7 @@ class LandingFile:
     name: str
     size: int
     sha256: str
+    mtime_ns: int = 0  # modification time when hashed (the hash is of that version)
 
     @property
     def parquet(self) -> bool:
@@ -91,21 +92,28 @@ def list_files(landing: Path, extract: Extract) -> tuple[list[LandingFile], list
     for entry in sorted(folder.iterdir(), key=lambda p: p.name.encode("utf-8")):
         name = f"{extract.name}/{entry.name}"
         if entry.is_file() and entry.name.lower().endswith(extract.extensions):
-            data_hash, size = _hash(entry)
-            files.append(LandingFile(entry, name, size, data_hash))
+            data_hash, size, mtime_ns = file_sha256(entry)
+            files.append(LandingFile(entry, name, size, data_hash, mtime_ns))
         else:
             skipped.append(name)
     return files, skipped
 
 
-def _hash(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+def file_sha256(path: Path, attempts: int = 3) -> tuple[str, int, int]:
+    """SHA-256, size and modification time (ns) of one version of the file: hashed again
+    when it was modified while being read (a file still being copied)."""
+    for _ in range(attempts):
+        before = path.stat()
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        after = path.stat()
+        if before.st_mtime_ns == after.st_mtime_ns and before.st_size == after.st_size == size:
+            break
+    return digest.hexdigest(), size, before.st_mtime_ns
 
 
 def relation(con: duckdb.DuckDBPyConnection, file: LandingFile, extract: Extract) -> str:

@@ -28,9 +28,9 @@ import duckdb
 
 from cakupan.config import PROJECT_ROOT, Settings
 from cakupan.extracts import EXTRACTS, Extract
-from cakupan.landing import LandingFile
+from cakupan.landing import LandingFile, file_sha256
 from cakupan.rejections import Rejection
-from cakupan.sqlfiles import columns, run_sql, sql
+from cakupan.sqlfiles import columns, run_sql, sql, table_exists
 
 LOADED, UNCHANGED, REPLACED, REJECTED, REMOVED = (
     "loaded",
@@ -40,6 +40,7 @@ LOADED, UNCHANGED, REPLACED, REJECTED, REMOVED = (
     "removed",
 )
 STATUSES = (LOADED, UNCHANGED, REPLACED, REJECTED, REMOVED)
+FORCE_TAG = "cakupan/force"  # a run tagged "true" reads every landing file again
 LEDGER = "ops.ingest_ledger"
 FILES = "ops.ingest_files"
 
@@ -182,7 +183,7 @@ def rows_rejected(rejections: list[Rejection]) -> int:
 
 
 def first_reason(rejections: list[Rejection]) -> str:
-    first = str(rejections[0]).removeprefix(rejections[0].file).lstrip(" :")
+    first = str(rejections[0]).removeprefix(rejections[0].file).lstrip(" :,")
     more = len(rejections) - 1
     return first + (f" (and {more} more rejection(s))" if more else "")
 
@@ -209,17 +210,6 @@ class Plan:
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     run_sql(con, "ops/ingest_files.sql")
     run_sql(con, "ops/ingest_ledger.sql")
-
-
-def table_exists(con, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = ? AND table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
 
 
 def plan(
@@ -259,7 +249,7 @@ def plan(
     known = {} if force else _known_rejections(con, extract.name, version, key)
     entries = []
     for seq, file in enumerate(files):
-        mtime = file.path.stat().st_mtime_ns // 1000
+        mtime = file.mtime_ns // 1000  # of the version hashed
         e = Entry(extract.name, file.name, LOADED, "new file", file.size, file.sha256, mtime, seq)
         before = state.get(file.name)
         if before is not None:
@@ -456,11 +446,7 @@ def _candidates(landing: Path, extract: Extract) -> list[Path]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(path)[0]
 
 
 def nothing_changed(settings: Settings) -> str | None:

@@ -45,3 +45,14 @@ def markdown_table(con: duckdb.DuckDBPyConnection, query: str, params=None) -> s
     """A small query result as a Markdown table (for previews of aggregates)."""
     result = con.execute(query, params) if params else con.execute(query)
     return markdown.markdown_table([d[0] for d in result.description], result.fetchall())
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.table`` exists in the database of ``con``."""
+    schema, name = table.split(".")
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
+    return found > 0

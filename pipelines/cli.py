@@ -188,8 +188,6 @@ def _run(settings, verbose: bool, force: bool = False) -> int:
 
     if not _preflight(settings):
         return EXIT_FAILED
-    if not _output_ready(settings):
-        return EXIT_FAILED
     run_id = str(uuid.uuid4())
     try:  # one run at a time on this output folder, the report after it included
         with runlock.hold(settings.output, run_id, on_wait=_waiting):
@@ -198,8 +196,10 @@ def _run(settings, verbose: bool, force: bool = False) -> int:
             if unchanged:
                 _out(f"cakupan: {unchanged}")
                 return EXIT_OK
+            if not _output_ready(settings):  # room for a run (not needed for a no-op)
+                return EXIT_FAILED
             before = Figures.read(settings.published_path)  # before this run replaces it
-            tags = {"cakupan/force": "true"} if force else None
+            tags = {ledger.FORCE_TAG: "true"} if force else None
             result = _execute("cakupan", settings, verbose, run_id, tags=tags)
             if not result.success:
                 return _explain_failure(result, settings)

@@ -9,6 +9,7 @@ mount stands for "no write permission": both fail writes the same way (EROFS / E
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -368,3 +369,18 @@ def test_a_run_killed_at_any_moment(moment, previous, uninterrupted, tmp_path):
     assert done.returncode == cli.EXIT_OK, done.stdout + done.stderr
     assert published_tables(published) == uninterrupted
     assert not list(output.glob(".coverage.duckdb.*"))  # the killed run's leftovers are gone
+
+
+def test_a_landing_file_that_cannot_be_read_is_not_blamed_on_the_output_folder(tmp_path):
+    output, landing = tmp_path / "output", tmp_path / "landing" / "membership" / "m.csv"
+    output.mkdir()
+    refused = PermissionError(errno.EACCES, "Permission denied", str(landing))
+    assert files.output_folder_error(refused, output / "warehouse.duckdb", "the warehouse") is None
+    # DuckDB says it in words, naming the file
+    text = duckdb.IOException(f'IO Error: Cannot open file "{landing}": Permission denied')
+    assert files.output_folder_error(text, output / "warehouse.duckdb", "the warehouse") is None
+    # the same refusal on a file of the output folder is the output folder's
+    ours = PermissionError(errno.EACCES, "Permission denied", str(output / "warehouse.duckdb"))
+    error = files.output_folder_error(ours, output / "warehouse.duckdb", "the warehouse")
+    assert error is not None and error.folder == output
+    assert "writing there is not permitted" in str(error)

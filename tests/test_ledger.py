@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 import cakupan.ingest
+import cakupan.ledger
 from assets import raw, reference
 from cakupan.config import Settings
 from pipelines import cli
@@ -163,7 +164,7 @@ def test_loaded_unchanged_replaced_removed(settings, reads):
     )
     assert reasons["targets/a.csv"] == "no longer in the landing folder: its 1 row(s) removed"
     assert reasons["targets/b.csv"].startswith("file changed (sha256 was ")
-    forced = ingest(settings, tags={raw.FORCE_TAG: "true"})
+    forced = ingest(settings, tags={cakupan.ledger.FORCE_TAG: "true"})
     assert forced.success
     assert query(settings, STATUS, [forced.run_id]) == [
         ("targets/a0.csv", "replaced"),
@@ -211,6 +212,27 @@ def test_snapshot_dates_and_a_new_key_reloads_membership(settings, reads, monkey
     # the key itself is nowhere in the ledger
     text = str(query(settings, "SELECT * FROM ops.ingest_ledger"))
     assert "another-key" not in text and "test-key-not-secret" not in text
+
+
+def test_a_file_rejected_by_a_whole_file_check_is_in_the_ledger_and_not_read_again(settings, reads):
+    # 2 of 10 NIKs invalid: above the 1% a membership file may have (a whole-file check)
+    rows = [["2025-06-30", nik(i), "PU", "61.72", "AKTIF", "JKK;JKM", ""] for i in range(8)]
+    rows += [["2025-06-30", "12345", "PU", "61.72", "AKTIF", "JKK;JKM", ""]] * 2
+    Landing(settings.landing).membership(rows, name="m.csv")
+    first = ingest(settings, raw.membership)
+    assert not first.success and reads == ["membership/m.csv"]
+    ledger = "SELECT status, rows_rejected, len(rejections), reason FROM ops.ingest_ledger "
+    ledger += "WHERE run_id = ?"
+    ((status, rejected, count, reason),) = query(settings, ledger, [first.run_id])
+    assert (status, rejected, count) == ("rejected", 0, 1)  # the file as a whole, no line
+    assert reason.startswith("column nik") and "2 of 10 rows (20.00%)" in reason
+
+    reads.clear()
+    second = ingest(settings, raw.membership)
+    assert not second.success and reads == []  # unchanged: reported again, not read
+    ((status, _, count, reason),) = query(settings, ledger, [second.run_id])
+    assert (status, count) == ("rejected", 1)
+    assert reason.startswith(f"unchanged since run {first.run_id} rejected it")
 
 
 def test_other_ingest_code_reloads_the_kind(settings, reads):
