@@ -22,8 +22,13 @@ covered_jakon, covered_pmi and covered_total must equal the floor's, and (unless
 reference query of counting rules 1-6 (untimed). Results go to ``--results`` (default
 ``benchmarks/results/``) as CSV, Markdown and JSON, with the machine's description.
 
+With ``--incremental`` (issue #11), after the full run: ``cakupan run`` again on the unchanged
+landing folder (the no-op), then again with a new snapshot of max(1, N/20) rows added beside
+the first file; their wall time ÷ the full run's, against the targets < 0.25 and < 0.5.
+
 Run: ``make bench`` or ``uv run --no-sync python benchmarks/bench_scale.py [--rows 1000000,5000000]
-[--format parquet|csv.gz] [--workdir DIR] [--results DIR] [--peer-memory 12G] [--peer-gx]``.
+[--format parquet|csv.gz] [--workdir DIR] [--results DIR] [--peer-memory 12G] [--peer-gx]
+[--incremental]``.
 Nothing asserts on time: the exit status is 1 only when a run fails or a count disagrees.
 """
 
