@@ -22,8 +22,13 @@ covered_jakon, covered_pmi and covered_total must equal the floor's, and (unless
 reference query of counting rules 1-6 (untimed). Results go to ``--results`` (default
 ``benchmarks/results/``) as CSV, Markdown and JSON, with the machine's description.
 
+With ``--incremental`` (issue #11), after the full run: ``cakupan run`` again on the unchanged
+landing folder (the no-op), then again with a new snapshot of max(1, N/20) rows added beside
+the first file; their wall time ÷ the full run's, against the targets < 0.25 and < 0.5.
+
 Run: ``make bench`` or ``uv run --no-sync python benchmarks/bench_scale.py [--rows 1000000,5000000]
-[--format parquet|csv.gz] [--workdir DIR] [--results DIR] [--peer-memory 12G] [--peer-gx]``.
+[--format parquet|csv.gz] [--workdir DIR] [--results DIR] [--peer-memory 12G] [--peer-gx]
+[--incremental]``.
 Nothing asserts on time: the exit status is 1 only when a run fails or a count disagrees.
 """
 
@@ -41,7 +46,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -68,6 +73,30 @@ COUNTS = ("covered_pu", "covered_bpu", "covered_jakon", "covered_pmi", "covered_
 RATIO_TARGETS = ((50_000_000, 3.0), (20_000_000, 4.0))
 PEAK_TARGET_BYTES = 6 * 1024**3
 PEER_TARGET = 10.0
+
+# Issue #11: at 20M rows, a no-op run (nothing changed) < 1/4 of a full run, start-up
+# included; adding a snapshot of N/20 rows beside the N-row one < 1/2 of a full run.
+NOOP_TARGET = 0.25
+ADD_TARGET = 0.5
+INCREMENTAL_TARGET_ROWS = 20_000_000
+ADDED_SHARE = 20
+ADDED_SNAPSHOT = date(2025, 7, 31)
+ADDED_SEED_OFFSET = 1
+NOOP_MESSAGE = "Nothing changed since run"
+INCREMENTAL_FIELDS = (
+    "format",
+    "rows",
+    "run",
+    "added_rows",
+    "status",
+    "wall_s",
+    "cpu_s",
+    "peak_rss_mb",
+    "vs_full",
+    "target",
+    "met",
+    "correct",
+)
 
 CSV_FIELDS = (
     "format",
@@ -354,12 +383,16 @@ def _tail(path: str | Path, lines: int = 15) -> str:
     return "\n".join(text.replace("\r", "\n").splitlines()[-lines:])
 
 
-def run_worker(kind: str, arg: Path, rundir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run a worker of this script in a subprocess; (measurement, its JSON result)."""
-    out = rundir / f"{kind}.json"
+def run_worker(
+    kind: str, arg: Path, rundir: Path, name: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a worker of this script in a subprocess; (measurement, its JSON result). ``name``
+    (default ``kind``) names its log and JSON in ``rundir``."""
+    name = name or kind
+    out = rundir / f"{name}.json"
     out.unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(arg), str(out)]
-    m = measure(cmd, rundir / f"{kind}.log")
+    m = measure(cmd, rundir / f"{name}.log")
     if m["returncode"] != 0 or not out.exists():
         raise RuntimeError(f"{kind} worker failed (exit {m['returncode']}):\n{_tail(m['log'])}")
     return m, json.loads(out.read_text(encoding="utf-8"))
@@ -398,7 +431,12 @@ def run_floor(file: Path, rundir: Path) -> dict[str, Any]:
     return {**m, "result": result, "status": "ok"}
 
 
-def run_cakupan(landing: Path, rundir: Path, uv: str | None, steps: bool) -> dict[str, Any]:
+def invoke_cakupan(
+    landing: Path, rundir: Path, uv: str | None, steps: bool, name: str = "cakupan"
+) -> dict[str, Any]:
+    """``cakupan run`` into ``rundir/output``, measured, its log ``rundir/<name>.log``. With
+    ``steps``, ``DAGSTER_HOME`` is ``rundir/dagster_home`` (made on first use, then kept, as a
+    user's is) and the steps of the latest run it recorded are profiled."""
     output = rundir / "output"
     env = dict(os.environ, CAKUPAN_PSEUDONYM_KEY=PSEUDONYM_KEY)
     env.pop("CAKUPAN_LANDING_DIR", None)
@@ -406,23 +444,30 @@ def run_cakupan(landing: Path, rundir: Path, uv: str | None, steps: bool) -> dic
     home = rundir / "dagster_home"
     env.pop("DAGSTER_HOME", None)
     if steps:
-        home.mkdir(parents=True)
-        shutil.copy(DAGSTER_YAML, home / "dagster.yaml")
+        home.mkdir(parents=True, exist_ok=True)
+        if not (home / "dagster.yaml").exists():
+            shutil.copy(DAGSTER_YAML, home / "dagster.yaml")
         env["DAGSTER_HOME"] = str(home)
     if uv:
         cmd = [uv, "run", "--no-sync", "cakupan"]
     else:  # no uv: the environment's own entry point
         cmd = [str(Path(sys.executable).with_name("cakupan"))]
     cmd += ["run", "--landing", str(landing), "--output", str(output)]
-    m = measure(cmd, rundir / "cakupan.log", env=env)
+    m = measure(cmd, rundir / f"{name}.log", env=env)
     result: dict[str, Any] = {**m, "status": "ok" if m["returncode"] == 0 else "failed"}
     if m["returncode"] != 0:
         result["error"] = _tail(m["log"])
         return result
-    result["published"] = read_published(output / "coverage.duckdb")
     if steps:
-        _, stats = run_worker("steps", home, rundir)
+        _, stats = run_worker("steps", home, rundir, name=f"{name}-steps")
         result["steps"] = step_profile(stats["steps"], m["started"], m["wall_s"])
+    return result
+
+
+def run_cakupan(landing: Path, rundir: Path, uv: str | None, steps: bool) -> dict[str, Any]:
+    result = invoke_cakupan(landing, rundir, uv, steps)
+    if result["status"] == "ok":
+        result["published"] = read_published(rundir / "output" / "coverage.duckdb")
     return result
 
 
@@ -549,6 +594,241 @@ def cakupan_correct(checks: dict) -> bool | None:
     if "national_ok" not in checks:
         return None
     return bool(checks["national_ok"] and checks.get("regions_ok", True))
+
+
+# ---------------------------------------------------------------------- incremental runs
+
+
+def link_landing(source: Path, target: Path) -> Path:
+    """A landing folder of symbolic links to the files of ``source`` (the cached extract), so
+    that a file can be added beside them without touching the cache."""
+    if target.exists():
+        shutil.rmtree(target)
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            link = target / path.relative_to(source)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path.resolve())
+    return target
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_national(path: Path) -> dict[str, dict[str, int]]:
+    """Snapshot date (ISO) -> the published national counts, of every snapshot."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            f"SELECT CAST(snapshot_date AS VARCHAR), {', '.join(COUNTS)} "
+            "FROM reporting.coverage_national ORDER BY snapshot_date"
+        ).fetchall()
+    return {r[0]: dict(zip(COUNTS, r[1:], strict=True)) for r in rows}
+
+
+def read_ledger(warehouse: Path) -> dict[str, str]:
+    """File -> what the latest run did with it (``ops.ingest_ledger``: loaded, unchanged, ...)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT file, status FROM ops.ingest_ledger WHERE run_id = "
+            "(SELECT arg_max(run_id, recorded_at) FROM ops.ingest_ledger) ORDER BY file"
+        ).fetchall()
+    return dict(rows)
+
+
+def _national(floor_result: dict[str, Any]) -> dict[str, int]:
+    got = {f"covered_{s.lower()}": floor_result["national"][s] for s in SEGMENTS}
+    got["covered_total"] = floor_result["covered_total"]
+    return got
+
+
+def run_incremental(
+    args: argparse.Namespace,
+    rows: int,
+    rundir: Path,
+    landing: Path,
+    uv: str | None,
+    full_national: dict[str, int],
+) -> dict[str, Any]:
+    """After the full run over ``landing`` (into ``rundir/output``; ``full_national`` its
+    published national counts): ``cakupan run`` again on the unchanged landing (the no-op),
+    then again with a new snapshot of max(1, N/20) rows added beside the first file (issue
+    #11). Both measured as the full run is; the checks are untimed."""
+    published = rundir / "output" / "coverage.duckdb"
+    steps = not args.no_steps
+    before = file_sha256(published)
+    noop = invoke_cakupan(landing, rundir, uv, steps=False, name="cakupan-noop")
+    log = Path(noop["log"]).read_text(encoding="utf-8", errors="replace")
+    noop["message"] = next((ln for ln in log.splitlines() if NOOP_MESSAGE in ln), None)
+    noop["recognised"] = noop["status"] == "ok" and noop["message"] is not None
+    noop["published_unchanged"] = file_sha256(published) == before
+    noop["correct"] = noop["recognised"] and noop["published_unchanged"]
+    _print_run("no-op", noop)
+
+    added = max(1, rows // ADDED_SHARE)
+    seed = args.seed + ADDED_SEED_OFFSET
+    gen = make_extract.generate(
+        rundir / "added", added, seed, args.format, targets=False, snapshot=ADDED_SNAPSHOT
+    )
+    new_file = landing / "membership" / Path(gen["membership_file"]).name
+    shutil.move(gen["membership_file"], new_file)
+    shutil.rmtree(rundir / "added")
+    _, floor_new = run_worker("floor", new_file, rundir, name="floor-added")
+    add = invoke_cakupan(landing, rundir, uv, steps=steps, name="cakupan-add-snapshot")
+    add.update(added_rows=added, seed=seed, snapshot=ADDED_SNAPSHOT.isoformat())
+    add["file"] = str(new_file)
+    add["expected"] = _national(floor_new)
+    if add["status"] == "ok":
+        add["published"] = read_national(published)
+        add["ledger"] = read_ledger(rundir / "output" / "warehouse.duckdb")
+        old = add["published"].get(make_extract.SNAPSHOT.isoformat())
+        add["snapshots_ok"] = sorted(add["published"]) == sorted(
+            (make_extract.SNAPSHOT.isoformat(), ADDED_SNAPSHOT.isoformat())
+        )
+        add["new_ok"] = add["published"].get(ADDED_SNAPSHOT.isoformat()) == add["expected"]
+        add["old_unchanged"] = old == full_national
+    add["correct"] = bool(
+        add["status"] == "ok" and add["snapshots_ok"] and add["new_ok"] and add["old_unchanged"]
+    )
+    _print_run(f"+{added:,} rows", add)
+    return {"noop": noop, "add": add}
+
+
+def _print_run(label: str, r: dict[str, Any]) -> None:
+    if r["status"] == "ok":
+        print(
+            f"  {label:<14} {r['wall_s']:8.2f} s  {r['peak_rss_bytes'] / 1e6:8,.0f} MB"
+            f"  correct: {r['correct']}",
+            flush=True,
+        )
+    else:
+        print(f"  {label:<14} FAILED (exit {r['returncode']}):\n{r.get('error')}", flush=True)
+
+
+def incremental_rows(size: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per run of the incremental scenario (full, no-op, add-snapshot) of one size."""
+    inc, full = size["incremental"], size["cakupan"]
+    out = []
+    for run, r, target in (
+        ("full", full, None),
+        ("no-op", inc.get("noop"), NOOP_TARGET),
+        ("add-snapshot", inc.get("add"), ADD_TARGET),
+    ):
+        r = r or {"status": "skipped"}
+        ok = r.get("status") == "ok"
+        ratio = None
+        if ok and full.get("status") == "ok":
+            ratio = round(r["wall_s"] / full["wall_s"], 3)
+        met = None
+        if target is not None and ratio is not None and rows_have_targets(size["rows"]):
+            met = "yes" if ratio < target else "NO"
+        correct = cakupan_correct(size["checks"]) if run == "full" else r.get("correct")
+        out.append(
+            {
+                "format": size["format"],
+                "rows": size["rows"],
+                "run": run,
+                "added_rows": r.get("added_rows"),
+                "status": r.get("status"),
+                "wall_s": round(r["wall_s"], 2) if ok else None,
+                "cpu_s": round(r["cpu_s"], 2) if ok else None,
+                "peak_rss_mb": round(r["peak_rss_bytes"] / 1e6)
+                if r.get("peak_rss_bytes")
+                else None,
+                "vs_full": ratio,
+                "target": target,
+                "met": met,
+                "correct": None if correct is None else ("yes" if correct else "NO"),
+            }
+        )
+    return out
+
+
+def rows_have_targets(rows: int) -> bool:
+    return rows >= INCREMENTAL_TARGET_ROWS
+
+
+def incremental_ok(size: dict[str, Any]) -> bool:
+    inc = size.get("incremental")
+    if inc is None:
+        return True
+    return bool(inc.get("noop", {}).get("correct") and inc.get("add", {}).get("correct"))
+
+
+def incremental_markdown(sizes: list[dict[str, Any]]) -> list[str]:
+    sizes = [s for s in sizes if "incremental" in s]
+    if not sizes:
+        return []
+    lines = [
+        "## Incremental runs (issue #11)",
+        "",
+        f"After the full run, `cakupan run` again on the unchanged landing folder (**no-op**), "
+        f"then again with a new snapshot ({ADDED_SNAPSHOT.isoformat()}, seed + "
+        f"{ADDED_SEED_OFFSET}) of N/{ADDED_SHARE} rows added beside the first file "
+        f"(**+ snapshot**). Start-up included. Targets (at {INCREMENTAL_TARGET_ROWS:,} rows "
+        f"and above): no-op < {NOOP_TARGET:g} of the full run, + snapshot < {ADD_TARGET:g}.",
+        "",
+        "| rows | full | no-op | no-op ÷ full | target | no-op peak RSS | added rows | + snapshot "
+        "| + snapshot ÷ full | target | + snapshot peak RSS | correct |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for size in sizes:
+        t = {r["run"]: r for r in size["incremental_table"]}
+        f, n, a = t["full"], t["no-op"], t["add-snapshot"]
+
+        def ratio(r: dict) -> str:
+            if r["vs_full"] is None:
+                return str(r["status"])
+            verdict = {"yes": " (met)", "NO": " (NOT met)"}.get(r["met"], "")
+            return f"{r['vs_full']:.3f}{verdict}"
+
+        lines.append(
+            f"| {size['rows']:,} | {_fmt(f['wall_s'], '.2f')} s | {_fmt(n['wall_s'], '.2f')} s "
+            f"| {ratio(n)} | < {NOOP_TARGET:g} | {_fmt(n['peak_rss_mb'], ',')} MB "
+            f"| {_fmt(a['added_rows'], ',')} | {_fmt(a['wall_s'], '.2f')} s | {ratio(a)} "
+            f"| < {ADD_TARGET:g} | {_fmt(a['peak_rss_mb'], ',')} MB "
+            f"| no-op {_fmt(n['correct'])}, + snapshot {_fmt(a['correct'])} |"
+        )
+    lines.append("")
+    for size in sizes:
+        noop, add = size["incremental"].get("noop"), size["incremental"].get("add")
+        if noop is None:
+            lines.append(f"- {size['rows']:,} rows: not run (the full run failed).")
+            continue
+        lines.append(
+            f"- {size['rows']:,} rows, no-op: "
+            + (f"said `{noop['message'].strip()}`" if noop["message"] else "did NOT say so")
+            + "; coverage.duckdb "
+            + ("unchanged (sha256)" if noop["published_unchanged"] else "CHANGED")
+            + "."
+        )
+        if add.get("status") != "ok":
+            lines.append(f"  + snapshot: {add.get('status')}.")
+            continue
+        exp, got = add["expected"], add["published"].get(add["snapshot"]) or {}
+        lines.append(
+            f"  + snapshot: published snapshots {', '.join(add['published'])}; "
+            f"{add['snapshot']} covered_total {_fmt(got.get('covered_total'), ',')} vs the floor "
+            f"over the new file {exp['covered_total']:,}: "
+            + ("equal (every count)" if add["new_ok"] else f"DIFFERENT {got} vs {exp}")
+            + "; the first snapshot "
+            + ("unchanged." if add["old_unchanged"] else "CHANGED.")
+        )
+        membership = {f: st for f, st in add["ledger"].items() if f.startswith("membership/")}
+        lines.append(
+            "  Ingest ledger of that run: "
+            + ", ".join(f"`{f}` {st}" for f, st in membership.items())
+            + "."
+        )
+    return lines + [""]
 
 
 # ------------------------------------------------------------------------------ reporting
@@ -704,16 +984,21 @@ def markdown(info: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
         for p in size["peers"]:
             if p.get("status") == "ok":
                 lines.append(f"  {p['name']} national: {'equal' if p['correct'] else 'DIFFERENT'}.")
-    lines += ["", "## Where cakupan's time goes (per Dagster step)", ""]
+    lines += [""] + incremental_markdown(sizes)
+    lines += ["## Where cakupan's time goes (per Dagster step)", ""]
     for size in sizes:
-        steps = size["cakupan"].get("steps")
-        if not steps:
-            continue
-        lines += [f"{size['rows']:,} rows:", "", "| step | seconds | share |", "|---|---:|---:|"]
-        for s in steps:
-            share = f"{s['share'] * 100:.1f}%" if s.get("share") is not None else "-"
-            lines.append(f"| {s['step']} | {s['seconds']:.2f} | {share} |")
-        lines.append("")
+        add = size.get("incremental", {}).get("add") or {}
+        for label, steps in (
+            (f"{size['rows']:,} rows", size["cakupan"].get("steps")),
+            (f"{size['rows']:,} rows, + snapshot", add.get("steps")),
+        ):
+            if not steps:
+                continue
+            lines += [f"{label}:", "", "| step | seconds | share |", "|---|---:|---:|"]
+            for s in steps:
+                share = f"{s['share'] * 100:.1f}%" if s.get("share") is not None else "-"
+                lines.append(f"| {s['step']} | {s['seconds']:.2f} | {share} |")
+            lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -769,6 +1054,13 @@ def write_results(results: Path, info: dict[str, Any], sizes: list[dict[str, Any
         writer.writeheader()
         for size in sizes:
             writer.writerows(size["table"])
+    if any("incremental" in s for s in sizes):
+        paths.append(results / f"incremental-{info['format'].replace('.', '')}-{stamp}.csv")
+        with paths[-1].open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=INCREMENTAL_FIELDS)
+            writer.writeheader()
+            for size in sizes:
+                writer.writerows(size.get("incremental_table", []))
     paths[1].write_text(markdown(info, sizes), encoding="utf-8")
     slim = []  # the per-region figures would make the JSON large: keep the national ones
     for s in sizes:
@@ -817,6 +1109,8 @@ def bench_size(args: argparse.Namespace, rows: int, uv: str | None) -> dict[str,
     if rundir.exists():
         shutil.rmtree(rundir)
     rundir.mkdir(parents=True)
+    if args.incremental:  # the run's own landing: a snapshot is added to it later
+        landing = link_landing(landing, rundir / "landing")
 
     floor = run_floor(file, rundir)
     print(
@@ -845,6 +1139,12 @@ def bench_size(args: argparse.Namespace, rows: int, uv: str | None) -> dict[str,
     if not args.no_region_check and cakupan["status"] == "ok":
         _, reference = run_worker("reference", file, rundir)
     checks = check(floor, cakupan, reference, peers)
+    incremental = None
+    if args.incremental:
+        incremental = {}
+        if cakupan["status"] == "ok":
+            national = cakupan["published"]["national"]
+            incremental = run_incremental(args, rows, rundir, landing, uv, national)
     size = {
         "rows": rows,
         "format": args.format,
@@ -856,6 +1156,9 @@ def bench_size(args: argparse.Namespace, rows: int, uv: str | None) -> dict[str,
     }
     size["table"] = table_rows(size)
     size["targets"] = targets(size)
+    if incremental is not None:
+        size["incremental"] = incremental
+        size["incremental_table"] = incremental_rows(size)
     correct = cakupan_correct(checks)
     print(f"  correct: {correct}; " + "; ".join(size["targets"]), flush=True)
     return size
@@ -894,6 +1197,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-region-check", action="store_true", help="skip the untimed exact per-kab/kota check"
     )
+    ap.add_argument(
+        "--incremental",
+        action="store_true",
+        help="also time a no-op run and a run with a snapshot of N/20 rows added (issue #11)",
+    )
     args = ap.parse_args(argv)
     args.workdir = args.workdir.resolve()
 
@@ -911,7 +1219,10 @@ def main(argv: list[str] | None = None) -> int:
     paths = write_results(args.results, info, sizes)
     print(markdown(info, sizes))
     print("Written: " + ", ".join(str(p) for p in paths))
-    failed = any(s["cakupan"]["status"] != "ok" or not cakupan_correct(s["checks"]) for s in sizes)
+    failed = any(
+        s["cakupan"]["status"] != "ok" or not cakupan_correct(s["checks"]) or not incremental_ok(s)
+        for s in sizes
+    )
     return 1 if failed else 0
 
 

@@ -32,7 +32,7 @@ status, programs, registered_on. The traps of docs/counting_rules.md, in these p
   rows go round-robin over the 514 kab/kota, so every region is present from 1,028 rows on.
 
 Run: ``uv run --no-sync python benchmarks/make_extract.py --rows 1000000 --out DIR
-[--seed 10] [--format parquet|csv.gz] [--no-targets]``.
+[--seed 10] [--format parquet|csv.gz] [--no-targets] [--snapshot 2025-06-30]``.
 """
 
 from __future__ import annotations
@@ -324,8 +324,8 @@ def nik_parameters(seed: int, n_districts: int) -> dict[str, int]:
     return {"nik_a": a, "nik_b": b, "nik_space": space, "n_birth_days": n_birth_days}
 
 
-def membership_name(fmt: str) -> str:
-    return f"members_{SNAPSHOT.isoformat()}.{fmt}"
+def membership_name(fmt: str, snapshot: date = SNAPSHOT) -> str:
+    return f"members_{snapshot.isoformat()}.{fmt}"
 
 
 def generate(
@@ -335,8 +335,12 @@ def generate(
     fmt: str = "parquet",
     targets: bool = True,
     threads: int | None = None,
+    snapshot: date = SNAPSHOT,
 ) -> dict[str, Any]:
-    """Write the landing folder ``out`` (deleted and recreated); returns what was written."""
+    """Write the landing folder ``out`` (deleted and recreated); returns what was written.
+
+    ``snapshot`` is the membership file's snapshot date (and its name's); the rows depend on
+    it only through the registration dates, which never pass it."""
     import duckdb
 
     if fmt not in FORMATS:
@@ -369,14 +373,14 @@ def generate(
         rows_sql = ROWS_SQL.format(
             n_regions=n_regions,
             slots=SLOTS,
-            snapshot=SNAPSHOT.isoformat(),
+            snapshot=snapshot.isoformat(),
             first_birth=FIRST_BIRTH.isoformat(),
             n_districts=n_districts,
             seed=int(seed),
             rows=int(rows),
             **nik_parameters(seed, n_districts),
         )
-        membership = out / "membership" / membership_name(fmt)
+        membership = out / "membership" / membership_name(fmt, snapshot)
         options = (
             "FORMAT parquet, COMPRESSION zstd"
             if fmt == "parquet"
@@ -408,6 +412,7 @@ def generate(
         "rows": rows,
         "seed": seed,
         "format": fmt,
+        "snapshot": snapshot.isoformat(),
         "regions": n_regions,
         "membership_bytes": membership.stat().st_size,
         "potential_pu": int(potential[0]),
@@ -424,8 +429,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--format", choices=FORMATS, default="parquet")
     ap.add_argument("--no-targets", action="store_true", help="write no targets/ folder")
+    ap.add_argument(
+        "--snapshot",
+        type=date.fromisoformat,
+        default=SNAPSHOT,
+        help=f"snapshot date, YYYY-MM-DD (default {SNAPSHOT.isoformat()})",
+    )
     args = ap.parse_args(argv)
-    info = generate(args.out, args.rows, args.seed, args.format, targets=not args.no_targets)
+    info = generate(
+        args.out,
+        args.rows,
+        args.seed,
+        args.format,
+        targets=not args.no_targets,
+        snapshot=args.snapshot,
+    )
     print(
         f"{info['rows']:,} rows ({info['format']}, seed {info['seed']}, {info['regions']} kab/kota)"
         f" -> {info['membership_file']} ({info['membership_bytes'] / 1e6:,.1f} MB)"

@@ -325,21 +325,31 @@ def test_peer_counts_like_the_floor(extract, rows, tmp_path):
 # --------------------------------------------------------------------------------- harness
 
 
-def test_harness_end_to_end_on_a_tiny_size(tmp_path):
-    results = tmp_path / "results"
+HARNESS_ROWS = 5_000
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory) -> Path:
+    """One run of the harness on a tiny size, with the incremental scenario (issue #11)."""
+    root = tmp_path_factory.mktemp("harness")
     cmd = [
         sys.executable,
         str(PROJECT_ROOT / "benchmarks" / "bench_scale.py"),
         "--rows",
-        "5000",
+        str(HARNESS_ROWS),
         "--workdir",
-        str(tmp_path / "work"),
+        str(root / "work"),
         "--results",
-        str(results),
+        str(root / "results"),
+        "--incremental",
     ]
     done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return root
 
+
+def test_harness_end_to_end_on_a_tiny_size(harness):
+    results = harness / "results"
     (table,) = results.glob("scale-parquet-*.csv")
     with table.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
@@ -362,6 +372,75 @@ def test_harness_end_to_end_on_a_tiny_size(tmp_path):
     assert size["checks"]["regions_compared"] == 514
     steps = {s["step"] for s in size["cakupan"]["steps"]}
     assert {"raw__membership", "staging__membership", "published_coverage"} <= steps
+
+
+def _published_national(path: Path) -> dict[str, dict[str, int]]:
+    import duckdb
+
+    counts = ", ".join(f"covered_{s.lower()}" for s in SEGMENTS) + ", covered_total"
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            f"SELECT strftime(snapshot_date, '%Y-%m-%d'), {counts} FROM reporting.coverage_national"
+        ).fetchall()
+        names = [d[0] for d in con.description][1:]
+    return {r[0]: dict(zip(names, r[1:], strict=True)) for r in rows}
+
+
+def test_incremental_no_op_and_added_snapshot(harness):
+    rundir = harness / "work" / "runs" / f"parquet-{HARNESS_ROWS}-s10"
+    first = rundir / "landing" / "membership" / "members_2025-06-30.parquet"
+    added = rundir / "landing" / "membership" / "members_2025-07-31.parquet"
+    # The run's landing links to the cached extract, which stays as generated: one file.
+    assert first.is_symlink()
+    cached = first.resolve().parent
+    assert [p.name for p in cached.iterdir()] == ["members_2025-06-30.parquet"]
+
+    # The no-op said so and published nothing: only two runs in the ingest ledger.
+    assert "Nothing changed since run" in (rundir / "cakupan-noop.log").read_text()
+    import duckdb
+
+    with duckdb.connect(str(rundir / "output" / "warehouse.duckdb"), read_only=True) as con:
+        runs = con.execute("SELECT count(DISTINCT run_id) FROM ops.ingest_ledger").fetchone()[0]
+    assert runs == 2
+
+    # The added snapshot: N/20 rows of another date and seed, counted like the first by the
+    # counting rules written out in Python (not by the harness's queries).
+    new_rows = pl.read_parquet(added).to_dicts()
+    assert len(new_rows) == HARNESS_ROWS // 20
+    assert {r["snapshot_date"] for r in new_rows} == {"2025-07-31"}
+    old_rows = pl.read_parquet(first).to_dicts()
+    niks = [{c["nik"] for c in map(_clean, rows) if c["valid"]} for rows in (old_rows, new_rows)]
+    assert not niks[0] & niks[1], "another seed: other persons"
+    published = _published_national(rundir / "output" / "coverage.duckdb")
+    assert published == {
+        "2025-06-30": _expected(old_rows)[0],
+        "2025-07-31": _expected(new_rows)[0],
+    }
+    assert published["2025-07-31"]["covered_total"] > 50  # the check is not vacuous
+
+    results = harness / "results"
+    (table,) = results.glob("incremental-parquet-*.csv")
+    with table.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        assert tuple(reader.fieldnames) == bench_scale.INCREMENTAL_FIELDS
+        by_run = {r["run"]: r for r in reader}
+    assert list(by_run) == ["full", "no-op", "add-snapshot"]
+    full = float(by_run["full"]["wall_s"])
+    for run, target in (("no-op", "0.25"), ("add-snapshot", "0.5")):
+        r = by_run[run]
+        assert r["status"] == "ok" and r["correct"] == "yes", r
+        assert float(r["peak_rss_mb"]) > 0 and r["target"] == target
+        assert float(r["vs_full"]) == pytest.approx(float(r["wall_s"]) / full, abs=0.01)
+        assert r["met"] == ""  # the targets are set at 20M rows
+    assert by_run["add-snapshot"]["added_rows"] == str(HARNESS_ROWS // 20)
+
+    report = next(results.glob("scale-parquet-*.md")).read_text(encoding="utf-8")
+    assert "## Incremental runs (issue #11)" in report and "< 0.25" in report
+    assert "`membership/members_2025-06-30.parquet` unchanged" in report
+    data = json.loads(next(results.glob("scale-parquet-*.json")).read_text(encoding="utf-8"))
+    (size,) = data["sizes"]
+    assert size["incremental"]["noop"]["published_unchanged"] is True
+    assert size["incremental"]["add"]["new_ok"] is True
 
 
 def test_extracts_are_cached_by_size_format_and_seed(tmp_path):
