@@ -16,6 +16,7 @@ import duckdb
 import pytest
 from selenium.webdriver.common.by import By
 
+from assets.freshness import FRESHNESS_CHECK_KEYS
 from cakupan.config import Settings
 from cakupan.quality.report_html import _Row, render
 from pipelines.definitions import build_definitions
@@ -125,8 +126,11 @@ def test_page_shows_the_published_results_offline(browser, warned):
 
 def test_dagster_check_links_to_the_page(browser, warned):
     """Each check's "data docs" is a URL (the UI renders it as a link) to the page."""
-    evaluations = [  # the suites' checks (the published tables' checks are not GX's)
-        e for e in warned.result.get_asset_check_evaluations() if e.asset_key.path[0] != "reporting"
+    evaluations = [  # the suites' checks (the published tables' and the snapshot age's
+        # checks are not GX's)
+        e
+        for e in warned.result.get_asset_check_evaluations()
+        if e.asset_key.path[0] != "reporting" and e.asset_check_key not in FRESHNESS_CHECK_KEYS
     ]
     page = (warned.settings.quality_dir / "index.html").resolve()
     links = {e.metadata["data docs"] for e in evaluations}

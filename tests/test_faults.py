@@ -326,15 +326,15 @@ def during_ingest(run: Run) -> None:
 
 
 def raw_table_half_written(run: Run) -> None:
-    """raw/membership's transaction has written rows of its first files (DuckDB writes big
-    inserts to the database file before the commit) and has not committed (the WAL, where
-    the commit goes, has not grown)."""
+    """raw/membership has written rows of its first files (into its loading table: the
+    warehouse file or its WAL has grown) and not yet put them in place of raw.membership
+    (its step has not ended)."""
     warehouse = run.output / "warehouse.duckdb"
     wal = Path(f"{warehouse}.wal")
     run.wait_for(lambda: run.started("raw/membership"), "raw/membership started")
-    at_start = size(warehouse), size(wal)
-    run.wait_for(lambda: size(warehouse) > at_start[0] + 1_000_000, "rows written")
-    assert size(wal) <= max(at_start[1], 4096), "committed already"
+    at_start = size(warehouse) + max(size(wal), 0)
+    run.wait_for(lambda: size(warehouse) + max(size(wal), 0) > at_start + 100_000, "rows written")
+    assert not any("] done  raw/membership " in line for line in run.lines), "in place already"
 
 
 def during_compute(run: Run) -> None:

@@ -265,8 +265,12 @@ def test_sample_trips_only_the_warnings_it_plants(sample_run):
         for e in run.result.get_asset_check_evaluations()
         if not e.passed
     }
-    # the sample's few invalid NIKs (0.2% of each membership file), on purpose
-    assert failed == {("raw/membership", "no_invalid_nik", "WARN")}
+    # the sample's few invalid NIKs (0.2% of each membership file), on purpose; and its
+    # latest snapshot (2025-06-30) is more than 40 days before today (every day from now)
+    assert failed == {
+        ("raw/membership", "no_invalid_nik", "WARN"),
+        ("coverage/coverage_by_city", "latest_snapshot_age", "WARN"),
+    }
     results = run.published("SELECT * FROM quality.validation_results")
     # counted from the landing files by hand (NIK not 16 digits after trimming)
     (nik,) = [r for r in results if r["expectation"] == "no_invalid_nik"]

@@ -178,7 +178,9 @@ def test_waiting_runs_go_one_after_the_other(processes, tmp_path):
         with out.open("w") as handle:
             runs.append(
                 processes(
-                    cakupan_run(landing, output),
+                    # --force: the run that goes second would otherwise find nothing
+                    # changed since the first and stop at once (the ingest ledger)
+                    [*cakupan_run(landing, output), "--force"],
                     env=environment(CAKUPAN_LOCK_TIMEOUT="600"),
                     stdout=handle,
                     stderr=subprocess.STDOUT,
