@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ from cakupan.config import SAMPLE_LANDING_DIR, Settings
 from cakupan.publish import publish
 from pipelines import cli
 from tests.conftest import run_job
-from tests.test_run_lock import cakupan_run, environment, small_landing
+from tests.test_run_lock import BIN, cakupan_run, environment, small_landing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -384,3 +385,40 @@ def test_a_landing_file_that_cannot_be_read_is_not_blamed_on_the_output_folder(t
     error = files.output_folder_error(ours, output / "warehouse.duckdb", "the warehouse")
     assert error is not None and error.folder == output
     assert "writing there is not permitted" in str(error)
+
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_cakupan_run_as_a_user_who_may_not_write_the_output_folder(previous):
+    """EACCES, honestly: root ignores permission bits, so the run is started as the user
+    nobody (setpriv) on an output folder root owns (0755) holding a published file."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run cakupan as another user")
+    probe = subprocess.run([*NOBODY, "test", "-x", str(BIN / "cakupan")], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"the user nobody cannot reach {BIN} (a private checkout folder)")
+    root = Path(tempfile.mkdtemp(prefix="cakupan-nobody-", dir="/tmp"))
+    try:
+        root.chmod(0o755)
+        home = root / "home"
+        home.mkdir(mode=0o777)
+        home.chmod(0o777)
+        out = root / "output"
+        out.mkdir(mode=0o755)
+        shutil.copy(previous / "coverage.duckdb", out)
+        before = (out / "coverage.duckdb").read_bytes()
+        done = subprocess.run(
+            [*NOBODY, *cakupan_run(SAMPLE_LANDING_DIR, out)],
+            env=environment(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config")),
+            capture_output=True,
+            text=True,
+            cwd=home,
+        )
+        assert done.returncode == cli.EXIT_FAILED, done.stdout + done.stderr
+        assert f"in {out}: writing there is not permitted" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+        assert (out / "coverage.duckdb").read_bytes() == before
+        assert sorted(p.name for p in out.iterdir()) == ["coverage.duckdb"]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
