@@ -55,11 +55,11 @@ def raw_sakernas(
         raise dg.Failure(str(exc)) from None
     with warehouse.get_connection() as con:
         rejections.start(con, config, context.run.run_id)
-        try:
+        try:  # every file checked, none loaded: the ledger says why
             run_id, force = context.run.run_id, forced(context)
-            ingest(con, config, SAKERNAS.name, context.log, run_id=run_id, force=force)
+            ingest(con, config, SAKERNAS.name, context.log, run_id, force, elsewhere=wrong)
         except FileRejected as rejected:
-            wrong += rejected.rejections
+            wrong = rejected.rejections
         rejections.record(con, config, context.run.run_id, SAKERNAS.name, wrong)
     raise dg.Failure(
         description=f"status mapping {path} rejected; nothing was loaded:\n"

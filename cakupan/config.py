@@ -115,11 +115,11 @@ class Settings:
             self.output.mkdir(parents=True, exist_ok=True)
         return self.output
 
-    def check_output(self) -> Path:
+    def check_output(self, room: bool = True) -> Path:
         """Before a run: the output folder exists (created if missing), takes a new file,
-        and has at least as much free space as the landing files take (the warehouse holds
-        all their rows); else :class:`cakupan.files.OutputFolderError` naming it."""
-        return check_writable(self.output, needed=landing_bytes(self.landing))
+        and (``room``) has at least as much free space as the landing files take (the
+        warehouse holds all their rows); else :class:`cakupan.files.OutputFolderError`."""
+        return check_writable(self.output, needed=landing_bytes(self.landing) if room else 0)
 
     @property
     def warehouse_path(self) -> Path:

@@ -129,12 +129,14 @@ def ingest(
     log,
     run_id: str | None = None,
     force: bool = False,
+    elsewhere: list[Rejection] = (),
 ) -> IngestReport:
     """Bring ``raw.<kind>`` in line with the ``kind`` files of the landing folder, reading
     only what changed since the ledger's record (``cakupan.ledger``; every file with
     ``force``): new and changed files are loaded, removed ones' rows deleted, and a rejected
     file that has not changed is reported again without being read. All files or none: any
-    rejection leaves ``raw.<kind>`` as it was and raises FileRejected."""
+    rejection, or one ``elsewhere`` (of what the kind reads besides its files: every file is
+    still checked), leaves ``raw.<kind>`` as it was and raises FileRejected."""
     extract = EXTRACTS[kind]
     files, skipped = list_files(settings.landing, extract)
     report = IngestReport(extract, skipped=skipped)
@@ -165,7 +167,7 @@ def ingest(
         late = loader.finish(report.files)  # the checks over whole files
         for name in sorted({r.file for r in late} & {e.file for e in plan.entries}):
             plan.entry(name).reject([r for r in late if r.file == name])
-        report.rejections += late
+        report.rejections += late + list(elsewhere)
     except BaseException:
         loader.drop()
         raise
@@ -173,7 +175,7 @@ def ingest(
         loader.close()
     if report.rejections:
         loader.drop()
-        ledger.rolled_back(con, plan, settings, run_id)
+        ledger.rolled_back(con, plan, settings, run_id, list(elsewhere))
         rejections = sorted(report.rejections, key=_order)
         for name in sorted({r.file for r in rejections}):
             reasons = "; ".join(str(r) for r in rejections if r.file == name)

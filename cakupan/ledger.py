@@ -366,19 +366,25 @@ def commit(con: duckdb.DuckDBPyConnection, plan: Plan, settings: Settings, run_i
 
 
 def rolled_back(
-    con: duckdb.DuckDBPyConnection, plan: Plan, settings: Settings, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    settings: Settings,
+    run_id: str,
+    elsewhere: list[Rejection] = (),
 ) -> None:
-    """After the rollback of a kind with rejected files: the ledger rows of the run, raw.<kind>
-    being as it was (files accepted but not loaded are marked rejected, saying why)."""
+    """After the rollback of a kind with rejected files (or ``elsewhere``: a rejection of
+    something the kind reads besides its files, say a status mapping): the ledger rows of
+    the run, raw.<kind> being as it was (files accepted but not loaded are marked rejected,
+    saying why)."""
     create_tables(con)
     bad = sorted({e.file for e in plan.entries if e.rejections})
+    why = f"{len(bad)} {plan.extract.name} file(s) rejected ({', '.join(bad)})"
+    if not bad and elsewhere:
+        why = str(elsewhere[0])
     for e in plan.entries:
         if e.status in (LOADED, REPLACED):
             e.status, e.rows_loaded = REJECTED, 0
-            e.reason = (
-                f"accepted, but not loaded: {len(bad)} {plan.extract.name} file(s) rejected "
-                f"({', '.join(bad)}); all files of a kind or none"
-            )
+            e.reason = f"accepted, but not loaded: {why}; all files of a kind or none"
         elif e.status == REMOVED:
             e.reason = (
                 f"no longer in the landing folder; its {e.rows_loaded} row(s) stay in "

@@ -186,7 +186,7 @@ def _stdout_to_devnull() -> None:
 def _run(settings, verbose: bool, force: bool = False) -> int:
     from cakupan import ledger, runlock
 
-    if not _preflight(settings):
+    if not _preflight(settings) or not _output_ready(settings, room=False):
         return EXIT_FAILED
     run_id = str(uuid.uuid4())
     try:  # one run at a time on this output folder, the report after it included
@@ -196,7 +196,7 @@ def _run(settings, verbose: bool, force: bool = False) -> int:
             if unchanged:
                 _out(f"cakupan: {unchanged}")
                 return EXIT_OK
-            if not _output_ready(settings):  # room for a run (not needed for a no-op)
+            if not _output_ready(settings, room=True):  # room for a run (not for a no-op)
                 return EXIT_FAILED
             before = Figures.read(settings.published_path)  # before this run replaces it
             tags = {ledger.FORCE_TAG: "true"} if force else None
@@ -218,13 +218,13 @@ def _run(settings, verbose: bool, force: bool = False) -> int:
 # -- a full disk, an output folder that is not writable --------------------------------------
 
 
-def _output_ready(settings) -> bool:
-    """Whether the output folder takes new files and has room (``Settings.check_output``);
-    else say which folder and why."""
+def _output_ready(settings, room: bool) -> bool:
+    """Whether the output folder takes new files and (``room``) has room for a run
+    (``Settings.check_output``); else say which folder and why."""
     from cakupan.files import OutputFolderError
 
     try:
-        settings.check_output()
+        settings.check_output(room)
     except OutputFolderError as exc:
         _err(f"cakupan: error: {exc}", _KEPT.format(name=settings.published_path.name))
         return False

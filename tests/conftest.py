@@ -12,9 +12,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from cakupan.config import Settings
+from cakupan.config import REFERENCE_DIR, Settings
 from cakupan.extracts import EXTRACTS
-from pipelines.definitions import build_definitions
+from cakupan.sqlfiles import run_sql, sql
+from pipelines.definitions import build_definitions, resources
 
 WORKFORCE_HEADER = list(EXTRACTS["workforce"].columns)
 MEMBERSHIP_HEADER = list(EXTRACTS["membership"].columns)
@@ -137,3 +138,37 @@ def sample_run(tmp_path_factory) -> tuple[Run, dg.DagsterInstance]:
     run = Run(result, settings)
     assert run.success
     return run, instance
+
+
+def reference_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding the shipped reference tables and region codes, loaded by
+    the reference assets' own SQL (for tests of ingest without Dagster)."""
+    from assets.reference import REFERENCE_TABLES
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA reference")
+    for table in REFERENCE_TABLES:
+        con.execute(
+            sql("reference/load_csv.sql").format(table=table),
+            {"path": str(REFERENCE_DIR / f"{table}.csv")},
+        )
+    run_sql(con, "reference/region_codes.sql")
+    return con
+
+
+def settings_for(root: Path) -> Settings:
+    """Settings with ``root/landing`` and ``root/output``."""
+    return Settings(landing_dir=str(root / "landing"), output_dir=str(root / "output"))
+
+
+@pytest.fixture(scope="module")
+def reference_warehouse(tmp_path_factory) -> Path:
+    """A warehouse holding only the reference stage, materialized on its own (copy it)."""
+    from assets import reference
+
+    settings = settings_for(tmp_path_factory.mktemp("reference"))
+    result = dg.materialize(
+        [*reference.reference_tables, reference.region_codes], resources=resources(settings)
+    )
+    assert result.success
+    return settings.warehouse_path

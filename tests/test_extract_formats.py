@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import Workbook
 
@@ -414,3 +415,16 @@ def test_unknown_category_in_mapping_is_rejected(tmp_path, monkeypatch):
         "column": "category",
         "value": "Pekerja lepas",
     }.items() <= rows[0].items()
+    # every Sakernas file was still checked, none was loaded, and the ledger says why
+    with duckdb.connect(str(result.settings.warehouse_path), read_only=True) as con:
+        ledger = con.execute(
+            "SELECT file, status, reason FROM ops.ingest_ledger WHERE kind = 'sakernas'"
+        ).fetchall()
+        loaded = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+            "AND table_name = 'sakernas'"
+        ).fetchone()[0]
+    assert ledger and loaded == 0
+    for _, status, reason in ledger:
+        assert status == "rejected"
+        assert reason.startswith(f"accepted, but not loaded: {mapping} line 3, column category")

@@ -9,38 +9,22 @@ from __future__ import annotations
 
 import logging
 
-import duckdb
 import polars as pl
 import pytest
 
-from cakupan.config import REFERENCE_DIR, SQL_DIR, Settings
+from cakupan.config import SQL_DIR, Settings
 from cakupan.extracts import EXTRACTS
 from cakupan.ingest import ingest
 from cakupan.rejections import FileRejected, Rejection
-from cakupan.sqlfiles import columns, run_sql, sql
-from tests.conftest import Landing, both_segments, nik
+from cakupan.sqlfiles import columns
+from tests.conftest import Landing, both_segments, nik, reference_connection
 
 LOG = logging.getLogger("test_extracts")
-REFERENCE_TABLES = (
-    "provinces",
-    "regencies",
-    "districts",
-    "bps_kemendagri_kabkota_2020",
-    "bps_kemendagri_provinsi_2020",
-    "bps_papua_2023",
-)
 
 
 @pytest.fixture
 def warehouse():
-    con = duckdb.connect()
-    con.execute("CREATE SCHEMA reference")
-    for table in REFERENCE_TABLES:
-        con.execute(
-            sql("reference/load_csv.sql").format(table=table),
-            {"path": str(REFERENCE_DIR / f"{table}.csv")},
-        )
-    run_sql(con, "reference/region_codes.sql")
+    con = reference_connection()
     yield con
     con.close()
 

@@ -18,28 +18,14 @@ import pytest
 
 import cakupan.ingest
 import cakupan.ledger
-from assets import raw, reference
+from assets import raw
 from cakupan.config import Settings
 from pipelines import cli
 from pipelines.definitions import resources
-from tests.conftest import Landing, both_segments, nik
+from tests.conftest import Landing, both_segments, nik, settings_for
 from tests.test_run_lock import environment
 
 STATUS = "SELECT file, status FROM ops.ingest_ledger WHERE run_id = ? ORDER BY file"
-
-
-def settings_for(tmp_path: Path) -> Settings:
-    return Settings(landing_dir=str(tmp_path / "landing"), output_dir=str(tmp_path / "output"))
-
-
-@pytest.fixture(scope="module")
-def reference_warehouse(tmp_path_factory) -> Path:
-    settings = settings_for(tmp_path_factory.mktemp("reference"))
-    result = dg.materialize(
-        [*reference.reference_tables, reference.region_codes], resources=resources(settings)
-    )
-    assert result.success
-    return settings.warehouse_path
 
 
 @pytest.fixture

@@ -17,19 +17,17 @@ import sys
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-import duckdb
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cakupan.config import REFERENCE_DIR, Settings
+from cakupan.config import Settings
 from cakupan.extracts import EXTRACTS
 from cakupan.ingest import ingest
 from cakupan.privacy import redact
 from cakupan.rejections import FileRejected
-from cakupan.sqlfiles import run_sql, sql
-from tests.conftest import Landing, nik
+from tests.conftest import Landing, nik, reference_connection
 
 EXAMPLES = settings(
     max_examples=40,
@@ -195,21 +193,7 @@ ORACLES = {
 @pytest.fixture(scope="module")
 def warehouse():
     """A DuckDB database holding the shipped reference tables (as the reference assets do)."""
-    con = duckdb.connect()
-    con.execute("CREATE SCHEMA reference")
-    for table in (
-        "provinces",
-        "regencies",
-        "districts",
-        "bps_kemendagri_kabkota_2020",
-        "bps_kemendagri_provinsi_2020",
-        "bps_papua_2023",
-    ):
-        con.execute(
-            sql("reference/load_csv.sql").format(table=table),
-            {"path": str(REFERENCE_DIR / f"{table}.csv")},
-        )
-    run_sql(con, "reference/region_codes.sql")
+    con = reference_connection()
     yield con
     con.close()
 

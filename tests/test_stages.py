@@ -14,19 +14,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets import raw, reference, reporting, staging
+from assets import raw, reporting, staging
 from assets.reporting_checks import published_checks
 from cakupan.config import REFERENCE_DIR, Settings
 from cakupan.sqlfiles import run_sql
 from pipelines.definitions import build_definitions, resources
-from tests.conftest import Landing
+from tests.conftest import Landing, settings_for
 
 REJECTED_FILES = dg.AssetKey(["ops", "rejected_files"])
 VALIDATION_RESULTS = dg.AssetKey(["quality", "validation_results"])
-
-
-def settings_for(tmp_path: Path) -> Settings:
-    return Settings(landing_dir=str(tmp_path / "landing"), output_dir=str(tmp_path / "output"))
 
 
 def warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -38,17 +34,6 @@ def metadata(instance: dg.DagsterInstance, key: dg.AssetKey) -> dict:
     event = instance.get_latest_materialization_event(key)
     assert event is not None, f"no materialization of {key.to_user_string()}"
     return {k: v.value for k, v in event.asset_materialization.metadata.items()}
-
-
-@pytest.fixture(scope="module")
-def reference_warehouse(tmp_path_factory) -> Path:
-    """A warehouse holding only the reference stage, materialized on its own."""
-    settings = settings_for(tmp_path_factory.mktemp("reference"))
-    result = dg.materialize(
-        [*reference.reference_tables, reference.region_codes], resources=resources(settings)
-    )
-    assert result.success
-    return settings.warehouse_path
 
 
 def test_reference_stage_materializes_on_its_own(reference_warehouse):

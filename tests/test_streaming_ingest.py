@@ -18,13 +18,13 @@ import duckdb
 import pytest
 
 from assets.resources import CakupanSettings, Warehouse
-from cakupan.config import REFERENCE_DIR, Settings
+from cakupan.config import Settings
 from cakupan.extracts import MEMBERSHIP
 from cakupan.ingest import ingest, reference_joins
 from cakupan.landing import list_files, relation
 from cakupan.rejections import FileRejected
 from cakupan.sqlfiles import run_sql, sql
-from tests.conftest import MEMBERSHIP_HEADER, WORKFORCE_HEADER, Landing, nik
+from tests.conftest import MEMBERSHIP_HEADER, WORKFORCE_HEADER, Landing, nik, reference_connection
 
 LOG = logging.getLogger("test_streaming_ingest")
 SNAP = "2025-06-30"
@@ -32,21 +32,7 @@ SNAP = "2025-06-30"
 
 @pytest.fixture
 def warehouse():
-    con = duckdb.connect()
-    con.execute("CREATE SCHEMA reference")
-    for table in (
-        "provinces",
-        "regencies",
-        "districts",
-        "bps_kemendagri_kabkota_2020",
-        "bps_kemendagri_provinsi_2020",
-        "bps_papua_2023",
-    ):
-        con.execute(
-            sql("reference/load_csv.sql").format(table=table),
-            {"path": str(REFERENCE_DIR / f"{table}.csv")},
-        )
-    run_sql(con, "reference/region_codes.sql")
+    con = reference_connection()
     yield con
     con.close()
 
