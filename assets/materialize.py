@@ -1,9 +1,11 @@
 """What every cakupan asset shares: its owners, the code version of the SQL it runs, the
-metadata of a warehouse table, and the one way an asset builds a table from SQL."""
+metadata of a warehouse table, the one way an asset builds a table from SQL, and the one
+way a side table written by other steps (a ``dg.AssetSpec``) is reported when they end."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -59,3 +61,24 @@ def materialize_sql(
         for name, query in (previews or {}).items():
             metadata[name] = dg.MetadataValue.md(markdown_table(con, query))
         return dg.MaterializeResult(metadata=metadata)
+
+
+def report_side_table(context: dg.HookContext, key: dg.AssetKey, metadata: dict) -> None:
+    """Report a materialization of ``key`` (a side table the hooked step wrote), with the
+    run that wrote it."""
+    metadata["run"] = dg.MetadataValue.dagster_run(context.run_id)
+    context.instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            asset_key=key, description=f"as left by step {context.step_key}", metadata=metadata
+        )
+    )
+
+
+def when_step_ends(name: str, report: Callable[[dg.HookContext], None]) -> set:
+    """Hooks ``<name>_after_success`` and ``<name>_after_failure`` that both run ``report``
+    (a side table is reported also when the step that writes it fails)."""
+    keys = {"warehouse", "settings"}
+    return {
+        dg.success_hook(name=f"{name}_after_success", required_resource_keys=keys)(report),
+        dg.failure_hook(name=f"{name}_after_failure", required_resource_keys=keys)(report),
+    }

@@ -11,7 +11,7 @@ it in: add ``.materializable()``.
 
 import dagster as dg
 
-from assets.materialize import OWNERS, table_metadata
+from assets.materialize import OWNERS, report_side_table, table_metadata, when_step_ends
 from cakupan import ledger
 from cakupan.sqlfiles import table_exists
 
@@ -65,38 +65,14 @@ def report(context: dg.HookContext) -> None:
     metadata["rejected files"] = dg.MetadataValue.json(dict(files))
     if path.exists():
         metadata["rejected_files.csv"] = dg.MetadataValue.path(str(path))
-    metadata["run"] = dg.MetadataValue.dagster_run(context.run_id)
-    context.instance.report_runless_asset_event(
-        dg.AssetMaterialization(
-            asset_key=KEY,
-            description=f"as left by step {context.step_key}",
-            metadata=metadata,
-        )
-    )
+    report_side_table(context, KEY, metadata)
 
 
 def _report_ledger(context: dg.HookContext, con) -> None:
     """Report a materialization of ``ops/ingest_ledger``: this run's files per status."""
     metadata = table_metadata(con, ledger.LEDGER)
     metadata["this run"] = dg.MetadataValue.json(ledger.summary(con, context.run_id))
-    metadata["run"] = dg.MetadataValue.dagster_run(context.run_id)
-    context.instance.report_runless_asset_event(
-        dg.AssetMaterialization(
-            asset_key=LEDGER_KEY,
-            description=f"as left by step {context.step_key}",
-            metadata=metadata,
-        )
-    )
+    report_side_table(context, LEDGER_KEY, metadata)
 
 
-@dg.success_hook(required_resource_keys={"warehouse", "settings"})
-def rejected_files_after_success(context: dg.HookContext):
-    report(context)
-
-
-@dg.failure_hook(required_resource_keys={"warehouse", "settings"})
-def rejected_files_after_failure(context: dg.HookContext):
-    report(context)
-
-
-REPORT_REJECTED_FILES = {rejected_files_after_success, rejected_files_after_failure}
+REPORT_REJECTED_FILES = when_step_ends("rejected_files", report)

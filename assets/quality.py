@@ -12,7 +12,7 @@ not. A job selection built with ``.downstream()`` takes it in: add ``.materializ
 
 import dagster as dg
 
-from assets.materialize import OWNERS, table_metadata
+from assets.materialize import OWNERS, report_side_table, table_metadata, when_step_ends
 from cakupan.config import EXPECTATIONS_DIR
 from cakupan.quality.report_html import page_path
 from cakupan.sqlfiles import markdown_table, table_exists
@@ -59,22 +59,7 @@ def report(context: dg.HookContext) -> None:
     for severity in ("ERROR", "WARN"):
         metadata[f"{severity} failures"] = dg.MetadataValue.int(dict(failed).get(severity, 0))
     metadata["data-quality page"] = dg.MetadataValue.url(page_path(quality).resolve().as_uri())
-    metadata["run"] = dg.MetadataValue.dagster_run(context.run_id)
-    context.instance.report_runless_asset_event(
-        dg.AssetMaterialization(
-            asset_key=KEY, description=f"as left by step {context.step_key}", metadata=metadata
-        )
-    )
+    report_side_table(context, KEY, metadata)
 
 
-@dg.success_hook(required_resource_keys={"warehouse", "settings"})
-def validation_results_after_success(context: dg.HookContext):
-    report(context)
-
-
-@dg.failure_hook(required_resource_keys={"warehouse", "settings"})
-def validation_results_after_failure(context: dg.HookContext):
-    report(context)
-
-
-REPORT_VALIDATION_RESULTS = {validation_results_after_success, validation_results_after_failure}
+REPORT_VALIDATION_RESULTS = when_step_ends("validation_results", report)
