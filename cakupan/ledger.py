@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from cakupan import preflight
 from cakupan.config import PROJECT_ROOT, Settings
 from cakupan.extracts import EXTRACTS, Extract
 from cakupan.landing import LandingFile, file_sha256
@@ -441,16 +442,6 @@ def record(con, plan: Plan, settings: Settings, run_id: str, now: datetime) -> N
 # -- a run with nothing to do ----------------------------------------------------------------
 
 
-def _candidates(landing: Path, extract: Extract) -> list[Path]:
-    """The files of a kind that ingest reads (as ``cakupan.landing.list_files``), unhashed."""
-    folder = landing / extract.name
-    if not folder.is_dir():
-        return []
-    return [
-        p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(extract.extensions)
-    ]
-
-
 def _sha256(path: Path) -> str:
     return file_sha256(path)[0]
 
@@ -494,10 +485,10 @@ def nothing_changed(settings: Settings) -> str | None:
     except Exception:  # noqa: BLE001 (a key conflict, an unreadable file: the run says why)
         return None
     expected = {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows if r[5] != REMOVED}
-    found = {
-        (kind, f"{kind}/{p.name}"): p
-        for kind, extract in EXTRACTS.items()
-        for p in _candidates(settings.landing, extract)
+    found = {  # the files a run would read (unhashed)
+        (kind, name): settings.landing / name
+        for kind, names in preflight.scan(settings.landing).files.items()
+        for name in names
     }
     if expected.keys() != found.keys():
         return None
