@@ -1,6 +1,10 @@
-"""Nightly operations: the 02:00 WIB schedule, the landing-folder sensor and run retries.
+"""Nightly operations: the 02:00 WIB schedule, the landing-folder sensor, the snapshots
+sensor and run retries.
 
-Both are off until turned on (UI toggle, or ``dagster schedule start cakupan_nightly`` /
+The schedule and the landing sensor ask for the job's ingest run (``pipelines/runs.py``);
+after each that succeeds, the snapshots sensor adds the new snapshot partitions and asks for
+the run of the snapshots whose inputs changed, which publishes. The schedule and the landing
+sensor are off until turned on (UI toggle, or ``dagster schedule start cakupan_nightly`` /
 ``dagster sensor start cakupan_landing``); the daemon that ticks them runs inside
 ``dagster dev`` (``make dev``) or as ``dagster-daemon run`` beside ``dagster-webserver``.
 
@@ -27,11 +31,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cakupan import preflight, rejections
+from cakupan import ledger, preflight, rejections
 from cakupan.config import Settings
+from pipelines import runs
 
 SCHEDULE = "cakupan_nightly"
 SENSOR = "cakupan_landing"
+SNAPSHOTS_SENSOR = "cakupan_snapshots"
 CRON = "0 2 * * *"
 TIMEZONE = "Asia/Jakarta"
 
@@ -39,6 +45,7 @@ MAX_RETRIES = "dagster/max_retries"
 RETRY_ON_STEP_FAILURE = "dagster/retry_on_asset_or_op_failure"
 # the tags of the runs the schedule and the sensor request: one run retry
 RETRY_ONCE = {MAX_RETRIES: "1"}
+INGEST_TAGS = {**RETRY_ONCE, runs.PHASE_TAG: runs.INGEST}
 
 # How often the daemon looks at the landing folder, and how long a file must be left
 # untouched before it counts (a file still being copied is not read half-written).
@@ -122,22 +129,55 @@ def landing_decision(
     new = Cursor(state.fingerprint, last.requests + 1)
     request = dg.RunRequest(
         run_key=f"landing-{new.requests}-{new.fingerprint[:16]}",
-        tags={**RETRY_ONCE, "cakupan/landing_fingerprint": new.fingerprint[:16]},
+        tags={**INGEST_TAGS, "cakupan/landing_fingerprint": new.fingerprint[:16]},
     )
     return request, new.dumps()
 
 
 def nightly_decision(settings: Settings) -> dg.RunRequest | dg.SkipReason:
-    """What the nightly schedule does: one run of the job over the landing folder as it
-    is then, also when nothing changed. Its ingest then reads no file (the ingest ledger),
-    and the run's materializations keep the 26-hour freshness flag meaning "the nightly
-    run failed or did not happen" rather than "no file arrived" (the 40-day snapshot-age
-    check says that). ``cakupan run`` skips instead (``cakupan.ledger.nothing_changed``)."""
-    return dg.RunRequest(tags=RETRY_ONCE)
+    """What the nightly schedule does: one ingest run over the landing folder as it is
+    then, also when nothing changed. Its ingest then reads no file (the ingest ledger),
+    and the snapshots run after it checks the latest snapshot (found current, nothing
+    rebuilt), which keeps the 26-hour freshness flag meaning "the nightly run failed or
+    did not happen" rather than "no file arrived" (the 40-day snapshot-age check says
+    that). ``cakupan run`` skips instead (``cakupan.ledger.nothing_changed``)."""
+    return dg.RunRequest(tags=INGEST_TAGS)
 
 
-def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
-    """The nightly schedule and the landing sensor of ``job`` (both stopped by default)."""
+def snapshots_decision(
+    settings: Settings, instance: dg.DagsterInstance, job: dg.JobDefinition, ingest: dg.DagsterRun
+) -> dg.SensorResult | dg.SkipReason:
+    """What the snapshots sensor does after a successful ingest run: add and delete the
+    snapshot partitions and ask for the run of the snapshots whose inputs changed."""
+    if ingest.tags.get(runs.PHASE_TAG) != runs.INGEST:
+        return dg.SkipReason(f"run {ingest.run_id} was not an ingest run")
+    force = ingest.tags.get(ledger.FORCE_TAG) == "true"
+    plan = runs.snapshot_plan(settings.warehouse_path, instance, force=force)
+    keys = runs.compute_selection(runs.Phases.of(job), plan)
+    tags = {**RETRY_ONCE, runs.PHASE_TAG: runs.COMPUTE, runs.RUN_TAG: ingest.run_id}
+    if force:
+        tags[ledger.FORCE_TAG] = "true"
+    request = dg.RunRequest(
+        run_key=f"snapshots-{ingest.run_id}",
+        asset_selection=sorted(keys),
+        tags={**tags, **plan.tags},
+    )
+    return dg.SensorResult(
+        run_requests=[request], dynamic_partitions_requests=runs.partition_requests(plan)
+    )
+
+
+def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, dg.SensorDefinition]:
+    """The nightly schedule and the landing sensor of ``job`` (both stopped by default),
+    which ask for its ingest run, and the snapshots sensor (running by default), which asks
+    for the run of the changed snapshots after each successful ingest run."""
+
+    def ingest_only(result, repository):
+        """``result`` (a run request) for the job's ingest assets only."""
+        if not isinstance(result, dg.RunRequest):
+            return result
+        keys = runs.Phases.of(repository.get_job(job.name)).ingest
+        return result.with_replaced_attrs(asset_selection=sorted(keys))
 
     @dg.schedule(
         name=SCHEDULE,
@@ -150,7 +190,7 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
         "Off until turned on.",
     )
     def nightly(context: dg.ScheduleEvaluationContext):
-        return nightly_decision(Settings.from_env())
+        return ingest_only(nightly_decision(Settings.from_env()), context.repository_def)
 
     @dg.sensor(
         name=SENSOR,
@@ -165,9 +205,28 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
         result, cursor = landing_decision(Settings.from_env(), context.cursor)
         if cursor is not None:
             context.update_cursor(cursor)
-        return result
+        return ingest_only(result, context.repository_def)
 
-    return nightly, landing
+    @dg.run_status_sensor(
+        name=SNAPSHOTS_SENSOR,
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[job],
+        request_job=job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="After each successful ingest run of the schedule or the landing sensor, "
+        "adds the new membership snapshots as partitions, deletes those no "
+        "longer in the landing folder, and asks for the run that rebuilds the snapshots "
+        "whose inputs changed and publishes.",
+    )
+    def snapshots_after_ingest(context: dg.RunStatusSensorContext):
+        return snapshots_decision(
+            Settings.from_env(),
+            context.instance,
+            context.repository_def.get_job(job.name),
+            context.dagster_run,
+        )
+
+    return nightly, landing, snapshots_after_ingest
 
 
 def _rejected_files(context: dg.HookContext) -> bool:

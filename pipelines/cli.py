@@ -298,7 +298,8 @@ def _preflight(settings) -> bool:
 def _execute(
     job_name: str, settings, verbose: bool, run_id=None, log_dir: Path | None = None, tags=None
 ):
-    """Run a job in process and return its result.
+    """Run a job in process, as its ingest run and its snapshots run
+    (``pipelines/runs.py``), and return their results.
 
     One line per step and warning is printed as the run goes (all of Dagster's log with
     ``verbose``); the full log is kept in ``$CAKUPAN_OUTPUT_DIR/logs/`` and the run in the
@@ -306,7 +307,7 @@ def _execute(
     """
     import dagster as dg
 
-    from pipelines import progress
+    from pipelines import progress, runs
     from pipelines.definitions import build_definitions
 
     run_id = run_id or str(uuid.uuid4())
@@ -320,14 +321,16 @@ def _execute(
         defs = build_definitions(
             settings, loggers={"console": dg.colored_console_logger, **run_loggers}
         )
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance,
-            raise_on_error=False,
+        result = runs.execute(
+            defs.resolve_job_def(job_name),
+            instance,
+            settings.warehouse_path,
             run_id=run_id,
-            run_config={"loggers": loggers},
             tags=tags,
+            run_config={"loggers": loggers},
+            on_plan=lambda plan: _out(f"cakupan: {plan.describe()}"),
         )
-    _out(f"cakupan: run {run_id}; full log: {log_file}")
+    _out(f"cakupan: run {', '.join(result.run_ids)}; full log: {log_file}")
     return result
 
 

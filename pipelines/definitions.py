@@ -40,7 +40,7 @@ validate_job = dg.define_asset_job(
     description="Ingest and validate the landing extracts without publishing.",
 )
 
-nightly, landing_sensor = build_automation(cakupan_job)
+nightly, landing_sensor, snapshots_sensor = build_automation(cakupan_job)
 
 # The documented defaults of the variables the resources read with dg.EnvVar when a run
 # starts: a fresh clone's `dg dev` runs on the embedded sample.
@@ -102,7 +102,7 @@ def build_definitions(
         ],
         jobs=[cakupan_job, validate_job],
         schedules=[nightly],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, snapshots_sensor],
         # Every step writes the one DuckDB warehouse, which allows a single writer: steps
         # run one after another in one process, for the jobs and for UI materializations.
         executor=dg.in_process_executor,

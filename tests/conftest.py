@@ -15,6 +15,7 @@ import pytest
 from cakupan.config import REFERENCE_DIR, Settings
 from cakupan.extracts import EXTRACTS
 from cakupan.sqlfiles import run_sql, sql
+from pipelines import runs
 from pipelines.definitions import build_definitions, resources
 
 WORKFORCE_HEADER = list(EXTRACTS["workforce"].columns)
@@ -62,7 +63,7 @@ class Landing:
 
 @dataclass
 class Run:
-    result: dg.ExecuteInProcessResult
+    result: runs.Runs
     settings: Settings
 
     @property
@@ -86,11 +87,19 @@ class Run:
         return rows[0]
 
 
+def execute(settings: Settings, instance: dg.DagsterInstance, job: str = "cakupan", tags=None):
+    """A whole run of ``job`` as ``cakupan run`` does it: the ingest run, then the run of
+    the snapshots whose inputs changed (``pipelines/runs.py``)."""
+    definitions = build_definitions(settings)
+    return runs.execute(
+        definitions.resolve_job_def(job), instance, settings.warehouse_path, tags=tags
+    )
+
+
 def run_job(landing: Path, output: Path, instance: dg.DagsterInstance | None = None) -> Run:
     settings = Settings(landing_dir=str(landing), output_dir=str(output))
-    job = build_definitions(settings).resolve_job_def("cakupan")
     with instance or dg.DagsterInstance.ephemeral() as inst:
-        result = job.execute_in_process(instance=inst, raise_on_error=False)
+        result = execute(settings, inst)
     return Run(result, settings)
 
 
@@ -131,8 +140,7 @@ def sample_run(tmp_path_factory) -> tuple[Run, dg.DagsterInstance]:
     mp.setenv("CAKUPAN_PSEUDONYM_KEY", "sample-test-key")
     try:
         settings = Settings(landing_dir=str(SAMPLE_LANDING_DIR), output_dir=str(output))
-        job = build_definitions(settings).resolve_job_def("cakupan")
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = execute(settings, instance)
     finally:
         mp.undo()
     run = Run(result, settings)

@@ -23,9 +23,9 @@ import pytest
 
 from assets.freshness import latest_snapshot_age, snapshot_age
 from cakupan.config import Settings
-from pipelines import automation
+from pipelines import automation, runs
 from pipelines.definitions import build_definitions, defs
-from tests.conftest import both_segments, nik
+from tests.conftest import both_segments, execute, nik
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -54,7 +54,7 @@ def folder(tmp_path, monkeypatch) -> Path:
 def tick(cursor: str | None = None):
     """One evaluation of the landing sensor, as the daemon makes it."""
     sensor = defs.resolve_sensor_def(automation.SENSOR)
-    return sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor))
+    return sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor, definitions=defs))
 
 
 def requested(data) -> dg.RunRequest:
@@ -187,9 +187,15 @@ def test_schedule_runs_the_job_at_two_in_the_morning_jakarta_time(folder):
     assert second - first == dt.timedelta(days=1)
 
     when = dt.datetime(2026, 11, 26, 2, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
-    data = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when))
-    assert len(data.run_requests) == 1
-    assert data.run_requests[0].tags["dagster/max_retries"] == "1"
+    context = dg.build_schedule_context(
+        scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.tags["dagster/max_retries"] == "1"
+    # the ingest run; the snapshots sensor asks for the rest (tests/test_snapshot_runs.py)
+    assert request.tags[runs.PHASE_TAG] == runs.INGEST
+    phases = runs.Phases.of(defs.resolve_job_def("cakupan"))
+    assert set(request.asset_selection) == phases.ingest
 
 
 # --- freshness ------------------------------------------------------------------------
@@ -282,14 +288,11 @@ def test_instance_template_enables_run_retries_and_freshness():
 def failed_nightly_run(landing: Path, output: Path) -> dg.DagsterRun:
     """A run of the job with the nightly run's tags, on an instance with run retries."""
     settings = Settings(landing_dir=str(landing), output_dir=str(output))
-    job = build_definitions(settings).resolve_job_def("cakupan")
     overrides = {"run_retries": {"enabled": True}}
     with dg.instance_for_test(overrides=overrides) as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, tags=automation.RETRY_ONCE
-        )
+        result = execute(settings, instance, tags=automation.RETRY_ONCE)
         assert not result.success
-        return instance.get_run_by_id(result.run_id)
+        return instance.get_run_by_id(result.run_ids[-1])
 
 
 def test_a_run_that_rejected_files_is_not_retried(landing, output):
@@ -363,7 +366,9 @@ def test_the_daemon_asks_for_a_run_when_a_file_is_dropped(tmp_path):
     )
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance:
-            (state,) = instance.all_instigator_state()
+            (state,) = (
+                s for s in instance.all_instigator_state() if s.name == automation.SENSOR
+            )
 
             def ticks():
                 done = instance.get_ticks(state.instigator_origin_id, state.selector_id)
@@ -384,6 +389,7 @@ def test_the_daemon_asks_for_a_run_when_a_file_is_dropped(tmp_path):
             assert run.job_name == "cakupan"
             assert run.tags["dagster/max_retries"] == "1"
             assert run.tags["dagster/run_key"].startswith("landing-1-")
+            assert run.tags[runs.PHASE_TAG] == runs.INGEST
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         try:

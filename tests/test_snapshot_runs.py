@@ -1,0 +1,186 @@
+"""Snapshots as Dagster partitions, end to end: a whole run is an ingest run, then a run
+of the snapshots whose inputs changed (``pipelines/runs.py``); the partitions follow the
+snapshots in the landing folder; the daemon's snapshots sensor asks for the same second
+run as ``cakupan run`` makes."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from assets.partitions import SNAPSHOTS
+from cakupan import ledger
+from cakupan.config import Settings
+from pipelines import automation, runs
+from pipelines.definitions import build_definitions
+from tests.conftest import Landing, both_segments, execute, nik
+
+CITY = "SELECT * FROM reporting.coverage_by_city ORDER BY snapshot_date, region_code"
+
+
+def member(snapshot: str, n: int, region: str = "61.72", programs: str = "JKK;JKM") -> list:
+    return [snapshot, nik(n), "PU", region, "AKTIF", programs, "2020-01-01"]
+
+
+@pytest.fixture
+def setup(tmp_path):
+    landing = Landing(tmp_path / "landing")
+    landing.workforce(both_segments("2024-08", "61.72", 1000, 1000))
+    landing.workforce(both_segments("2024-08", "31.71", 500, 500), name="w2.csv")
+    landing.targets([[2025, "61.72", "35,00"]])
+    landing.membership([member("2025-05-31", 1), member("2025-05-31", 2, "31.71")], name="a.csv")
+    settings = Settings(landing_dir=str(landing.root), output_dir=str(tmp_path / "output"))
+    return landing, settings
+
+
+def published(settings: Settings, sql: str = CITY) -> list[tuple]:
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def fresh(settings: Settings, tmp_path, name: str) -> list[tuple]:
+    """The published rows of a from-scratch run on the same landing folder."""
+    other = Settings(landing_dir=settings.landing_dir, output_dir=str(tmp_path / name))
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert execute(other, instance).success
+    return published(other)
+
+
+def compute_run(instance: dg.DagsterInstance, result: runs.Runs) -> dg.DagsterRun:
+    return instance.get_run_by_id(result.run_ids[-1])
+
+
+def test_two_runs_partitions_follow_the_landing_folder(setup, tmp_path):
+    landing, settings = setup
+    with dg.instance_for_test() as instance:
+        first = execute(settings, instance)
+        assert first.success and len(first.results) == 2
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2025-05-31"]
+        ingest_run, snapshot_run = (instance.get_run_by_id(i) for i in first.run_ids)
+        assert ingest_run.tags[runs.PHASE_TAG] == runs.INGEST
+        assert snapshot_run.tags[runs.PHASE_TAG] == runs.COMPUTE
+        assert snapshot_run.tags[runs.RUN_TAG] == first.run_id
+        assert snapshot_run.tags[ASSET_PARTITION_RANGE_START_TAG] == "2025-05-31"
+        # the ingest run holds no partitioned asset, the second one the partitioned ones
+        phases = runs.Phases.of(build_definitions(settings).resolve_job_def("cakupan"))
+        assert dg.AssetKey(["raw", "membership"]) in phases.ingest
+        assert {
+            dg.AssetKey(["staging", "membership"]),
+            dg.AssetKey(["coverage", "coverage_by_city"]),
+        } <= phases.partitioned
+        assert dg.AssetKey(["reporting", "published_coverage"]) in phases.compute
+        assert not phases.ingest & phases.compute
+
+        # a second snapshot: only its partition is rebuilt
+        landing.membership([member("2025-06-30", 1), member("2025-06-30", 3)], name="b.csv")
+        second = execute(settings, instance)
+        assert second.success
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2025-05-31", "2025-06-30"]
+        run = compute_run(instance, second)
+        assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == "2025-06-30"
+        assert run.tags[ASSET_PARTITION_RANGE_END_TAG] == "2025-06-30"
+        materialized = instance.get_materialized_partitions(dg.AssetKey(["staging", "membership"]))
+        assert materialized == {"2025-05-31", "2025-06-30"}
+        assert published(settings) == fresh(settings, tmp_path, "fresh-2")
+        covered = published(
+            settings,
+            "SELECT snapshot_date::VARCHAR, covered_total FROM reporting.coverage_national "
+            "ORDER BY 1",
+        )
+        assert covered == [("2025-05-31", 2), ("2025-06-30", 2)]  # nik 1 and 2; nik 1 and 3
+
+        # the first file removed: its snapshot's partition and rows go
+        (landing.root / "membership" / "a.csv").unlink()
+        third = execute(settings, instance)
+        assert third.success
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2025-06-30"]
+        assert third.plan.delete == ("2025-05-31",)
+        assert published(settings) == fresh(settings, tmp_path, "fresh-3")
+        assert published(
+            settings, "SELECT DISTINCT snapshot_date::VARCHAR FROM reporting.coverage_by_city"
+        ) == [("2025-06-30",)]
+
+
+def test_a_changed_target_reruns_the_snapshots_of_its_year_only(setup):
+    landing, settings = setup
+    landing.membership([member("2024-12-31", 4)], name="c.csv")
+    with dg.instance_for_test() as instance:
+        assert execute(settings, instance).success
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2024-12-31", "2025-05-31"]
+        landing.targets([[2025, "61.72", "40,00"]])
+        second = execute(settings, instance)
+        assert second.success
+        assert second.plan.keys == ("2025-05-31",)
+        assert published(
+            settings,
+            "SELECT snapshot_date::VARCHAR, target_pct FROM reporting.coverage_by_city "
+            "WHERE region_code = '61.72' ORDER BY 1",
+        ) == [("2024-12-31", None), ("2025-05-31", 40.0)]
+
+
+def test_nothing_changed_checks_the_latest_snapshot_and_force_rebuilds_all(setup):
+    landing, settings = setup
+    landing.membership([member("2025-06-30", 4)], name="c.csv")
+    with dg.instance_for_test() as instance:
+        assert execute(settings, instance).success
+        again = execute(settings, instance)
+        assert again.success
+        assert again.plan.keys == ("2025-06-30",) and not again.plan.add
+        forced = execute(settings, instance, tags={ledger.FORCE_TAG: "true"})
+        assert forced.success
+        assert forced.plan.keys == ("2025-05-31", "2025-06-30")
+        run = compute_run(instance, forced)
+        assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == "2025-05-31"
+        assert run.tags[ASSET_PARTITION_RANGE_END_TAG] == "2025-06-30"
+
+
+def test_a_rejected_file_stops_before_the_snapshots_run(setup):
+    landing, settings = setup
+    landing.text("membership", "bad.csv", "no,such,columns\n1,2,3\n")
+    with dg.instance_for_test() as instance:
+        result = execute(settings, instance)
+        assert not result.success and len(result.results) == 1
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == []
+        assert not settings.published_path.exists()
+
+
+def test_the_snapshots_sensor_asks_for_the_second_run_after_an_ingest_run(setup, monkeypatch):
+    landing, settings = setup
+    monkeypatch.setenv("CAKUPAN_LANDING_DIR", settings.landing_dir)
+    monkeypatch.setenv("CAKUPAN_OUTPUT_DIR", settings.output_dir)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("cakupan")
+    phases = runs.Phases.of(job)
+    with dg.instance_for_test() as instance:
+        ingest = job.execute_in_process(
+            instance=instance, asset_selection=sorted(phases.ingest), tags=automation.INGEST_TAGS
+        )
+        assert ingest.success
+        run = instance.get_run_by_id(ingest.run_id)
+        result = automation.snapshots_decision(Settings.from_env(), instance, job, run)
+        assert isinstance(result, dg.SensorResult)
+        (request,) = result.run_requests
+        assert set(request.asset_selection) == phases.compute
+        assert request.tags[ASSET_PARTITION_RANGE_START_TAG] == "2025-05-31"
+        assert request.tags[runs.RUN_TAG] == ingest.run_id
+        assert request.tags["dagster/max_retries"] == "1"
+        (add,) = result.dynamic_partitions_requests
+        assert list(add.partition_keys) == ["2025-05-31"]
+
+        # the request, run as the daemon would, publishes
+        instance.add_dynamic_partitions(SNAPSHOTS.name, list(add.partition_keys))
+        second = job.execute_in_process(
+            instance=instance, asset_selection=request.asset_selection, tags=request.tags
+        )
+        assert second.success and settings.published_path.exists()
+
+        # the sensor ignores any run that is not an ingest run
+        other = automation.snapshots_decision(
+            Settings.from_env(), instance, job, instance.get_run_by_id(second.run_id)
+        )
+        assert isinstance(other, dg.SkipReason)
