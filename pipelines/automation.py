@@ -51,6 +51,7 @@ INGEST_TAGS = {**RETRY_ONCE, runs.PHASE_TAG: runs.INGEST}
 # untouched before it counts (a file still being copied is not read half-written).
 SENSOR_INTERVAL = int(os.environ.get("CAKUPAN_SENSOR_INTERVAL") or 60)
 SETTLE_SECONDS = float(os.environ.get("CAKUPAN_SENSOR_SETTLE") or 60)
+SNAPSHOTS_INTERVAL = 10  # how soon the snapshots run follows an ingest run (seconds)
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, d
         run_status=dg.DagsterRunStatus.SUCCESS,
         monitored_jobs=[job],
         request_job=job,
+        minimum_interval_seconds=SNAPSHOTS_INTERVAL,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="After each successful ingest run of the schedule or the landing sensor, "
         "adds the new membership snapshots as partitions, deletes those no "

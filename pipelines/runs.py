@@ -46,8 +46,8 @@ class Phases:
         graph = job.asset_layer.asset_graph
         keys = job.asset_layer.selected_asset_keys
         partitioned = {k for k in keys if graph.get(k).partitions_def is not None}
-        after = set().union(*(graph.get_descendants(k) for k in partitioned)) if partitioned else set()
-        compute = frozenset(keys & (partitioned | after))
+        after = dg.AssetSelection.assets(*partitioned).downstream().resolve(graph)
+        compute = frozenset(keys & after)
         return cls(frozenset(keys - compute), compute, frozenset(partitioned))
 
 

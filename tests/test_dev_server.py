@@ -1,5 +1,5 @@
-"""`dg dev` (what `make dev` runs) serves the code location; a run launched through it
-succeeds.
+"""`dg dev` (what `make dev` runs) serves the code location; an ingest run launched
+through it is followed by the run of its snapshots, which publishes.
 
 The server runs in its own process group (a bare `&` would leave it deaf to SIGTERM) and
 is stopped with the whole group.
@@ -16,11 +16,14 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
+from assets.partitions import SNAPSHOTS
 from cakupan.config import SAMPLE_LANDING_DIR
+from pipelines import runs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +73,7 @@ def dev_server(tmp_path):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((tmp_path / "dagster-dev.log").read_text()) from None
                 time.sleep(1)
-        yield client, tmp_path / "output"
+        yield client, tmp_path / "output", tmp_path / "home"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -98,12 +101,7 @@ def _stop_strays(marker: str) -> None:
                 pass
 
 
-def test_a_run_launched_through_the_webserver_publishes(dev_server):
-    client, output = dev_server
-    run_id = client.submit_job_execution(
-        "cakupan", repository_location_name="cakupan", repository_name="__repository__"
-    )
-    deadline = time.monotonic() + 240
+def wait_for_run(client, run_id: str, deadline: float) -> str | None:
     status = None
     while time.monotonic() < deadline:
         try:
@@ -113,7 +111,34 @@ def test_a_run_launched_through_the_webserver_publishes(dev_server):
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             break
         time.sleep(2)
-    assert status == "SUCCESS"
+    return status
+
+
+def test_an_ingest_run_launched_through_the_webserver_is_followed_and_publishes(dev_server):
+    """The ingest run, launched as the schedule and the landing sensor launch it; the
+    daemon's snapshots sensor then adds the partitions and launches the second run."""
+    client, output, home = dev_server
+    from pipelines.definitions import defs
+
+    phases = runs.Phases.of(defs.resolve_job_def("cakupan"))
+    run_id = client.submit_job_execution(
+        "cakupan",
+        repository_location_name="cakupan",
+        repository_name="__repository__",
+        asset_selection=[key.path for key in sorted(phases.ingest)],
+        tags={runs.PHASE_TAG: runs.INGEST},
+    )
+    deadline = time.monotonic() + 300
+    assert wait_for_run(client, run_id, deadline) == "SUCCESS"
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        while time.monotonic() < deadline:
+            (second,) = instance.get_runs(dg.RunsFilter(tags={runs.RUN_TAG: run_id})) or (None,)
+            if second is not None:
+                break
+            time.sleep(2)
+        assert second is not None, "the snapshots sensor launched no run"
+        assert wait_for_run(client, second.run_id, deadline) == "SUCCESS"
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2024-12-31", "2025-06-30"]
     with duckdb.connect(str(output / "coverage.duckdb"), read_only=True) as con:
         assert (
             con.execute("SELECT count(*) FROM reporting.coverage_by_city").fetchall()[0][0]
