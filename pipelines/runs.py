@@ -66,7 +66,10 @@ class SnapshotPlan:
     def tags(self) -> dict[str, str]:
         if self.first is None:
             return {}
-        return {ASSET_PARTITION_RANGE_START_TAG: self.first, ASSET_PARTITION_RANGE_END_TAG: self.last}
+        return {
+            ASSET_PARTITION_RANGE_START_TAG: self.first,
+            ASSET_PARTITION_RANGE_END_TAG: self.last,
+        }
 
     def describe(self) -> str:
         parts = []
