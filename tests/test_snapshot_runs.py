@@ -55,87 +55,80 @@ def compute_run(instance: dg.DagsterInstance, result: runs.Runs) -> dg.DagsterRu
     return instance.get_run_by_id(result.run_ids[-1])
 
 
-def test_two_runs_partitions_follow_the_landing_folder(setup, tmp_path):
+def test_partitions_follow_the_landing_folder_and_only_changed_snapshots_rebuild(setup, tmp_path):
     landing, settings = setup
+    landing.membership([member("2024-12-31", 4)], name="c.csv")
     with dg.instance_for_test() as instance:
         first = execute(settings, instance)
         assert first.success and len(first.results) == 2
-        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2025-05-31"]
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2024-12-31", "2025-05-31"]
         ingest_run, snapshot_run = (instance.get_run_by_id(i) for i in first.run_ids)
         assert ingest_run.tags[runs.PHASE_TAG] == runs.INGEST
         assert snapshot_run.tags[runs.PHASE_TAG] == runs.COMPUTE
         assert snapshot_run.tags[runs.RUN_TAG] == first.run_id
-        assert snapshot_run.tags[ASSET_PARTITION_RANGE_START_TAG] == "2025-05-31"
-        # the ingest run holds no partitioned asset, the second one the partitioned ones
+        assert (first.plan.first, first.plan.last) == ("2024-12-31", "2025-05-31")
+        # the ingest run holds no partitioned asset; the second the partitioned ones and after
         phases = runs.Phases.of(build_definitions(settings).resolve_job_def("cakupan"))
         assert dg.AssetKey(["raw", "membership"]) in phases.ingest
         assert {
             dg.AssetKey(["staging", "membership"]),
             dg.AssetKey(["coverage", "coverage_by_city"]),
         } <= phases.partitioned
-        assert dg.AssetKey(["reporting", "published_coverage"]) in phases.compute
+        assert dg.AssetKey(["reporting", "coverage_by_city"]) in phases.compute
         assert not phases.ingest & phases.compute
 
-        # a second snapshot: only its partition is rebuilt
+        # nothing changed: the latest snapshot is checked (and found current)
+        again = execute(settings, instance)
+        assert again.success
+        assert again.plan.keys == ("2025-05-31",) and not again.plan.add
+
+        # a new snapshot: only its partition is in the second run
         landing.membership([member("2025-06-30", 1), member("2025-06-30", 3)], name="b.csv")
-        second = execute(settings, instance)
-        assert second.success
-        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2025-05-31", "2025-06-30"]
-        run = compute_run(instance, second)
+        added = execute(settings, instance)
+        assert added.success
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == [
+            "2024-12-31",
+            "2025-05-31",
+            "2025-06-30",
+        ]
+        run = compute_run(instance, added)
         assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == "2025-06-30"
         assert run.tags[ASSET_PARTITION_RANGE_END_TAG] == "2025-06-30"
-        materialized = instance.get_materialized_partitions(dg.AssetKey(["staging", "membership"]))
-        assert materialized == {"2025-05-31", "2025-06-30"}
-        assert published(settings) == fresh(settings, tmp_path, "fresh-2")
-        covered = published(
+        assert published(
             settings,
             "SELECT snapshot_date::VARCHAR, covered_total FROM reporting.coverage_national "
             "ORDER BY 1",
-        )
-        assert covered == [("2025-05-31", 2), ("2025-06-30", 2)]  # nik 1 and 2; nik 1 and 3
+        ) == [("2024-12-31", 1), ("2025-05-31", 2), ("2025-06-30", 2)]
 
-        # the first file removed: its snapshot's partition and rows go
-        (landing.root / "membership" / "a.csv").unlink()
-        third = execute(settings, instance)
-        assert third.success
-        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2025-06-30"]
-        assert third.plan.delete == ("2025-05-31",)
-        assert published(settings) == fresh(settings, tmp_path, "fresh-3")
-        assert published(
-            settings, "SELECT DISTINCT snapshot_date::VARCHAR FROM reporting.coverage_by_city"
-        ) == [("2025-06-30",)]
-
-
-def test_a_changed_target_reruns_the_snapshots_of_its_year_only(setup):
-    landing, settings = setup
-    landing.membership([member("2024-12-31", 4)], name="c.csv")
-    with dg.instance_for_test() as instance:
-        assert execute(settings, instance).success
-        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2024-12-31", "2025-05-31"]
+        # a changed target of 2025: the snapshots of 2025 only
         landing.targets([[2025, "61.72", "40,00"]])
-        second = execute(settings, instance)
-        assert second.success
-        assert second.plan.keys == ("2025-05-31",)
+        target = execute(settings, instance)
+        assert target.success
+        assert target.plan.keys == ("2025-05-31", "2025-06-30")
         assert published(
             settings,
             "SELECT snapshot_date::VARCHAR, target_pct FROM reporting.coverage_by_city "
             "WHERE region_code = '61.72' ORDER BY 1",
-        ) == [("2024-12-31", None), ("2025-05-31", 40.0)]
+        ) == [("2024-12-31", None), ("2025-05-31", 40.0), ("2025-06-30", 40.0)]
 
+        # a file removed: its snapshot's partition and rows go
+        (landing.root / "membership" / "a.csv").unlink()
+        removed = execute(settings, instance)
+        assert removed.success
+        assert removed.plan.delete == ("2025-05-31",)
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2024-12-31", "2025-06-30"]
+        assert published(
+            settings,
+            "SELECT DISTINCT snapshot_date::VARCHAR FROM reporting.coverage_by_city ORDER BY 1",
+        ) == [("2024-12-31",), ("2025-06-30",)]
+        # the same as a run from scratch on the landing folder as it is now
+        assert published(settings) == fresh(settings, tmp_path, "fresh")
 
-def test_nothing_changed_checks_the_latest_snapshot_and_force_rebuilds_all(setup):
-    landing, settings = setup
-    landing.membership([member("2025-06-30", 4)], name="c.csv")
-    with dg.instance_for_test() as instance:
-        assert execute(settings, instance).success
-        again = execute(settings, instance)
-        assert again.success
-        assert again.plan.keys == ("2025-06-30",) and not again.plan.add
         forced = execute(settings, instance, tags={ledger.FORCE_TAG: "true"})
         assert forced.success
-        assert forced.plan.keys == ("2025-05-31", "2025-06-30")
+        assert forced.plan.keys == ("2024-12-31", "2025-06-30")
         run = compute_run(instance, forced)
-        assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == "2025-05-31"
+        assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == "2024-12-31"
         assert run.tags[ASSET_PARTITION_RANGE_END_TAG] == "2025-06-30"
 
 
