@@ -23,7 +23,7 @@ from tests.conftest import Landing, both_segments, execute, nik
 CITY = "SELECT * FROM reporting.coverage_by_city ORDER BY snapshot_date, region_code"
 
 
-def member(snapshot: str, n: int, region: str = "61.72", programs: str = "JKK;JKM") -> list:
+def member(snapshot: str, n: int, region: str = "61.72", programs: str = "JKK,JKM") -> list:
     return [snapshot, nik(n), "PU", region, "AKTIF", programs, "2020-01-01"]
 
 
