@@ -103,6 +103,15 @@ def run_job(landing: Path, output: Path, instance: dg.DagsterInstance | None = N
     return Run(result, settings)
 
 
+def run_logged(landing: Path, output: Path) -> tuple[Run, list[str]]:
+    """:func:`run_job`, keeping the runs' log lines (read before the instance closes)."""
+    settings = Settings(landing_dir=str(landing), output_dir=str(output))
+    with dg.DagsterInstance.ephemeral() as inst:
+        result = execute(settings, inst)
+        logs = [e.user_message for i in result.run_ids for e in inst.all_logs(i) if e.user_message]
+    return Run(result, settings), logs
+
+
 @pytest.fixture
 def landing(tmp_path) -> Landing:
     return Landing(tmp_path / "landing")

@@ -16,14 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
-from cakupan.config import Settings
 from pipelines import cli
-from pipelines.definitions import build_definitions
+from tests import conftest
 from tests.conftest import MEMBERSHIP_HEADER, Landing, Run, both_segments, nik
 
 SNAP = "2025-06-30"
@@ -78,13 +76,8 @@ class Logged:
 
 
 def run_logged(landing: Path, output: Path) -> Logged:
-    """``conftest.run_job``, keeping the run's log lines (read before the instance closes)."""
-    settings = Settings(landing_dir=str(landing), output_dir=str(output))
-    job = build_definitions(settings).resolve_job_def("cakupan")
-    with dg.DagsterInstance.ephemeral() as inst:
-        result = job.execute_in_process(instance=inst, raise_on_error=False)
-        logs = [e.user_message for e in inst.all_logs(result.run_id) if e.user_message]
-    return Logged(Run(result, settings), logs)
+    """``conftest.run_logged`` as a :class:`Logged`."""
+    return Logged(*conftest.run_logged(landing, output))
 
 
 def rejected_rows(output: Path) -> list[dict]:

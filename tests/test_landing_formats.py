@@ -11,13 +11,10 @@ import gzip
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
-from cakupan.config import Settings
-from pipelines.definitions import build_definitions
 from tests.conftest import (
     MEMBERSHIP_HEADER,
     WORKFORCE_HEADER,
@@ -25,6 +22,7 @@ from tests.conftest import (
     Run,
     both_segments,
     nik,
+    run_logged,
 )
 
 SNAP = "2025-06-30"
@@ -327,16 +325,6 @@ def build(landing: Landing) -> None:
     landing.text(
         tg, "t_quoted.csv", 'year,region_code,target_pct\n"2025","11.02","12,50"\n2025,11.03, 40 \n'
     )
-
-
-def run_logged(landing, output) -> tuple[Run, list[str]]:
-    """``conftest.run_job``, keeping the run's log lines (read before the instance closes)."""
-    settings = Settings(landing_dir=str(landing), output_dir=str(output))
-    job = build_definitions(settings).resolve_job_def("cakupan")
-    with dg.DagsterInstance.ephemeral() as inst:
-        result = job.execute_in_process(instance=inst, raise_on_error=False)
-        logs = [e.user_message for e in inst.all_logs(result.run_id) if e.user_message]
-    return Run(result, settings), logs
 
 
 @pytest.fixture(scope="module")

@@ -366,9 +366,7 @@ def test_the_daemon_asks_for_a_run_when_a_file_is_dropped(tmp_path):
     )
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance:
-            (state,) = (
-                s for s in instance.all_instigator_state() if s.name == automation.SENSOR
-            )
+            (state,) = (s for s in instance.all_instigator_state() if s.name == automation.SENSOR)
 
             def ticks():
                 done = instance.get_ticks(state.instigator_origin_id, state.selector_id)
