@@ -62,7 +62,7 @@ class Landing:
 
 @dataclass
 class Run:
-    result: dg.ExecuteInProcessResult
+    result: Phases
     settings: Settings
 
     @property
@@ -86,11 +86,85 @@ class Run:
         return rows[0]
 
 
+class Phases:
+    """The results of a job run in two phases (:func:`execute_job`), read like one
+    ``dg.ExecuteInProcessResult``: ``run_id`` is the last phase's."""
+
+    def __init__(self, results: list[dg.ExecuteInProcessResult]):
+        self.results = results
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.results)
+
+    @property
+    def run_id(self) -> str:
+        return self.results[-1].run_id
+
+    @property
+    def all_events(self) -> list:
+        return [e for r in self.results for e in r.all_events]
+
+    def __getattr__(self, name):  # get_asset_check_evaluations(), ...: all phases' lists
+        methods = [getattr(r, name) for r in self.results]
+        return lambda *args, **kwargs: [x for m in methods for x in m(*args, **kwargs)]
+
+
+def execute_job(
+    defs: dg.Definitions,
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    job: str = "cakupan",
+    tags: dict | None = None,
+) -> Phases:
+    """Run ``job`` as the orchestration does, in two phases: the unpartitioned assets
+    upstream of the snapshot partitions (ingest, reference, workforce, targets, ...) with
+    their checks; then, with the snapshots found in the warehouse added as partitions (and
+    the gone ones deleted), the partitioned assets and everything downstream of them, over
+    the range of all partitions in one run (tags ``dagster/asset_partition_range_start`` /
+    ``_end``, in the instance's order of the keys). A failed first phase ends the run."""
+    from assets.partitions import SNAPSHOTS
+    from cakupan import snapshots
+
+    definition = defs.resolve_job_def(job)
+    graph = defs.resolve_asset_graph()
+    keys = set(definition.asset_layer.executable_asset_keys)
+    partitioned = {k for k in keys if graph.get(k).partitions_def is not None}
+    later = set(dg.AssetSelection.assets(*partitioned).downstream().resolve(graph)) & keys
+    first = definition.execute_in_process(
+        instance=instance, raise_on_error=False, asset_selection=sorted(keys - later), tags=tags
+    )
+    if not first.success or not later:
+        return Phases([first])
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        found, gone = snapshots.found(con), snapshots.gone(con)
+    name = SNAPSHOTS.name
+    for key in gone:
+        if instance.has_dynamic_partition(name, key):
+            instance.delete_dynamic_partition(name, key)
+    instance.add_dynamic_partitions(
+        name, [k for k in found if not instance.has_dynamic_partition(name, k)]
+    )
+    ordered = instance.get_dynamic_partitions(name)
+    if not ordered:
+        return Phases([first])
+    second = definition.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        asset_selection=sorted(later),
+        tags={
+            **(tags or {}),
+            "dagster/asset_partition_range_start": ordered[0],
+            "dagster/asset_partition_range_end": ordered[-1],
+        },
+    )
+    return Phases([first, second])
+
+
 def run_job(landing: Path, output: Path, instance: dg.DagsterInstance | None = None) -> Run:
     settings = Settings(landing_dir=str(landing), output_dir=str(output))
-    job = build_definitions(settings).resolve_job_def("cakupan")
     with instance or dg.DagsterInstance.ephemeral() as inst:
-        result = job.execute_in_process(instance=inst, raise_on_error=False)
+        result = execute_job(build_definitions(settings), settings, inst)
     return Run(result, settings)
 
 
@@ -131,8 +205,7 @@ def sample_run(tmp_path_factory) -> tuple[Run, dg.DagsterInstance]:
     mp.setenv("CAKUPAN_PSEUDONYM_KEY", "sample-test-key")
     try:
         settings = Settings(landing_dir=str(SAMPLE_LANDING_DIR), output_dir=str(output))
-        job = build_definitions(settings).resolve_job_def("cakupan")
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = execute_job(build_definitions(settings), settings, instance)
     finally:
         mp.undo()
     run = Run(result, settings)
