@@ -24,7 +24,7 @@ import pytest
 from cakupan.config import Settings
 from pipelines import cli
 from pipelines.definitions import build_definitions
-from tests.conftest import MEMBERSHIP_HEADER, Landing, Run, both_segments, nik
+from tests.conftest import MEMBERSHIP_HEADER, Landing, Run, both_segments, execute_job, nik
 
 SNAP = "2025-06-30"
 COVERED = "JKK,JKM"
@@ -80,10 +80,14 @@ class Logged:
 def run_logged(landing: Path, output: Path) -> Logged:
     """``conftest.run_job``, keeping the run's log lines (read before the instance closes)."""
     settings = Settings(landing_dir=str(landing), output_dir=str(output))
-    job = build_definitions(settings).resolve_job_def("cakupan")
-    with dg.DagsterInstance.ephemeral() as inst:
-        result = job.execute_in_process(instance=inst, raise_on_error=False)
-        logs = [e.user_message for e in inst.all_logs(result.run_id) if e.user_message]
+    with dg.DagsterInstance.ephemeral() as inst:  # in two phases, as conftest.run_job
+        result = execute_job(build_definitions(settings), settings, inst)
+        logs = [
+            e.user_message
+            for r in result.results
+            for e in inst.all_logs(r.run_id)
+            if e.user_message
+        ]
     return Logged(Run(result, settings), logs)
 
 

@@ -24,6 +24,7 @@ from tests.conftest import (
     Landing,
     Run,
     both_segments,
+    execute_job,
     nik,
 )
 
@@ -332,10 +333,14 @@ def build(landing: Landing) -> None:
 def run_logged(landing, output) -> tuple[Run, list[str]]:
     """``conftest.run_job``, keeping the run's log lines (read before the instance closes)."""
     settings = Settings(landing_dir=str(landing), output_dir=str(output))
-    job = build_definitions(settings).resolve_job_def("cakupan")
-    with dg.DagsterInstance.ephemeral() as inst:
-        result = job.execute_in_process(instance=inst, raise_on_error=False)
-        logs = [e.user_message for e in inst.all_logs(result.run_id) if e.user_message]
+    with dg.DagsterInstance.ephemeral() as inst:  # in two phases, as conftest.run_job
+        result = execute_job(build_definitions(settings), settings, inst)
+        logs = [
+            e.user_message
+            for r in result.results
+            for e in inst.all_logs(r.run_id)
+            if e.user_message
+        ]
     return Run(result, settings), logs
 
 
