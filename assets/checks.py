@@ -1,6 +1,10 @@
 """Data-quality checks: every Great Expectations suite in ``expectations/`` runs as Dagster
 asset checks on the asset of its table, one check per expectation.
 
+On a table partitioned by snapshot (``cakupan.snapshots.TABLES``) a suite validates, per
+snapshot, only the snapshots the run rebuilt (``ops.snapshot_builds``); the others keep
+their results.
+
 ERROR checks are blocking: a failure stops everything downstream, the publish step
 included, so the last good ``coverage.duckdb`` stays. WARN checks are shown, not blocking.
 """
@@ -11,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.resources import CakupanSettings, Warehouse, temp_dir
+from cakupan import snapshots
 from cakupan.config import EXPECTATIONS_DIR
 from cakupan.markdown import markdown_table
 from cakupan.privacy import SENSITIVE_COLUMNS, redact
@@ -47,18 +52,26 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
         docs = config.quality_dir / "data_docs"
         spill = temp_dir(config) / "gx"  # GX's own DuckDB: its own spill files
         spill.mkdir(mode=0o700, exist_ok=True)
-        outcomes = run_suite(
-            config.warehouse_path,
-            suite,
-            table,
-            data_docs_dir=docs,
-            run_name=context.run.run_id,
-            partition_column=suite["meta"].get("partition_column"),
-            memory_limit=config.memory_limit,
-            temp_dir=spill,
-        )
+        partition_column, days = suite["meta"].get("partition_column"), None
+        if table in snapshots.TABLES:  # partitioned: the snapshots this run rebuilt only
+            partition_column = partition_column or "snapshot_date"
+            with warehouse.get_connection() as con:
+                days = snapshots.built_by(con, table, context.run.run_id)
+        outcomes = []
+        if days is None or days:  # nothing rebuilt: nothing to validate (GX not imported)
+            outcomes = run_suite(
+                config.warehouse_path,
+                suite,
+                table,
+                data_docs_dir=docs,
+                run_name=context.run.run_id,
+                partition_column=partition_column,
+                days=days,
+                memory_limit=config.memory_limit,
+                temp_dir=spill,
+            )
         with warehouse.get_connection() as con:  # after GX closed its read-only connection
-            record(con, config, context.run.run_id, table, outcomes)
+            record(con, config, context.run.run_id, table, outcomes, days=days)
         by_name = defaultdict(list)
         for outcome in outcomes:
             by_name[outcome.expectation].append(outcome)

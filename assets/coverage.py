@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from assets.materialize import OWNERS, materialize_sql, sql_version
+from assets.materialize import OWNERS, sql_version
+from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
 
 GROUP = "coverage"
 KINDS = {"duckdb", "gold"}
-MACROS = ("coverage/macros.sql",)
-ROLLUP_MACROS = (*MACROS, "coverage/rollups.sql")
+MACROS = ("coverage/macros.sql", "coverage/rounds.sql")
+ROLLUP_MACROS = ("coverage/macros.sql", "coverage/rollups.sql")
 
 LATEST_NATIONAL = """
     SELECT snapshot_date, regions, regions_with_potential, potential_total, covered_total,
@@ -31,17 +32,18 @@ LATEST_NATIONAL = """
     ],
     code_version=sql_version(*MACROS, "coverage/coverage_by_city.sql"),
     owners=OWNERS,
+    **PARTITIONED,
 )
-def coverage_by_city(warehouse: Warehouse):
+def coverage_by_city(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Coverage, working table (published as reporting/coverage_by_city): UCJ per snapshot
     and kab/kota: potentials of the latest usable Sakernas round, covered persons by segment
     and by home region, percentages, gap to target and ranks; all 514 current kab/kota for
-    every snapshot."""
-    return materialize_sql(
+    every snapshot. Partitioned by snapshot: a snapshot is rebuilt when its membership, its
+    counts, the workforce round it takes, its year's targets or the reference change."""
+    return build_snapshots(
+        context,
         warehouse,
-        "coverage/coverage_by_city.sql",
         "coverage.coverage_by_city",
-        macros=MACROS,
         previews={
             "highest coverage, latest snapshot": """
                 SELECT region_code, region_name, potential_total, covered_total, coverage_pct
@@ -66,17 +68,13 @@ def coverage_by_city(warehouse: Warehouse):
     deps=[coverage_by_city],
     code_version=sql_version(*ROLLUP_MACROS, "coverage/coverage_by_province.sql"),
     owners=OWNERS,
+    **PARTITIONED,
 )
-def coverage_by_province(warehouse: Warehouse):
+def coverage_by_province(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Coverage, working table (published as reporting/coverage_by_province): UCJ per
     snapshot and province: sums of its kab/kota, percentages from the sums over the kab/kota
     with a potential (never averaged)."""
-    return materialize_sql(
-        warehouse,
-        "coverage/coverage_by_province.sql",
-        "coverage.coverage_by_province",
-        macros=ROLLUP_MACROS,
-    )
+    return build_snapshots(context, warehouse, "coverage.coverage_by_province")
 
 
 @dg.asset(
@@ -86,14 +84,14 @@ def coverage_by_province(warehouse: Warehouse):
     deps=[coverage_by_city],
     code_version=sql_version(*ROLLUP_MACROS, "coverage/coverage_national.sql"),
     owners=OWNERS,
+    **PARTITIONED,
 )
-def coverage_national(warehouse: Warehouse):
+def coverage_national(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Coverage, working table (published as reporting/coverage_national): UCJ per snapshot
     for all Indonesia: sums of all kab/kota (each covered person once)."""
-    return materialize_sql(
+    return build_snapshots(
+        context,
         warehouse,
-        "coverage/coverage_national.sql",
         "coverage.coverage_national",
-        macros=ROLLUP_MACROS,
         previews={"national coverage": LATEST_NATIONAL},
     )

@@ -11,6 +11,7 @@ from assets.materialize import OWNERS, table_metadata
 from assets.reporting_checks import check_specs, published_checks
 from assets.reports import run_started_at
 from assets.resources import CakupanSettings, Warehouse
+from cakupan import snapshots
 from cakupan.publish import remove_stale_temporaries, replace, write
 from cakupan.reports.status import STATUS_TABLES, record_run_status
 from cakupan.sqlfiles import run_sql
@@ -54,6 +55,11 @@ def published_coverage(
     results = {"quality.validation_results": "quality.validation_results"}
     with warehouse.get_connection() as con:
         run_sql(con, "quality/validation_results.sql")  # exists even if no check ran
+        # a snapshot no longer in the landing folder leaves the published file, even when
+        # no run of its partition cleaned it up (its partition deleted, say)
+        gone = snapshots.drop_gone(con, [*snapshots.TABLES, quality.TABLE])
+        if gone:
+            context.log.info(f"snapshots no longer in the landing folder, removed: {gone}")
         # reports: the run's status and rejected files, published with the figures
         record_run_status(con, context.run.run_id, run_started_at(context))
         for path in remove_stale_temporaries(target):

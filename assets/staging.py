@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.materialize import OWNERS, PII, materialize_sql, sql_version
+from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
 from assets.sakernas import log_overrides
 
@@ -58,14 +59,16 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
     code_version=sql_version("staging/membership.sql"),
     owners=OWNERS,
     tags=PII,
+    **PARTITIONED,
 )
-def membership(warehouse: Warehouse):
+def membership(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Staging, one value per key: one row per snapshot, person (pseudonym) and segment:
     covered (AKTIF with JKK and JKM) or not, and the region the person counts in (counting
-    rules 1-4)."""
-    return materialize_sql(
+    rules 1-4). Partitioned by snapshot: a snapshot is rebuilt when its membership files
+    change."""
+    return build_snapshots(
+        context,
         warehouse,
-        "staging/membership.sql",
         "staging.membership",
         previews={
             "persons by snapshot and segment": """

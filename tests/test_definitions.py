@@ -96,6 +96,13 @@ def _keys(keys) -> list[str]:
     return sorted(k.to_user_string() for k in keys)
 
 
+def _partitions(partitions_def) -> str | None:
+    """The partitions of an asset: the dynamic partitions' name."""
+    if partitions_def is None:
+        return None
+    return f"{type(partitions_def).__name__}:{getattr(partitions_def, 'name', '')}"
+
+
 def _hooks(definition) -> list[str]:
     return sorted(h.name for h in definition.hook_defs)
 
@@ -116,6 +123,10 @@ def describe(definitions: dg.Definitions) -> dict:
             "materialized_by_dagster": node.is_executable,
             "hooks": _hooks(node.assets_def) if node.is_executable else [],
             "checks": sorted(k.name for k in node.check_keys),
+            "partitions": _partitions(node.partitions_def),
+            "backfill_policy": str(node.backfill_policy.policy_type.value)
+            if node.backfill_policy
+            else None,
         }
     check_hooks = {k: _hooks(c) for c in definitions.asset_checks or [] for k in c.check_keys}
     checks = {}
@@ -200,7 +211,11 @@ SQL_FILES = {
         f"staging/{t}": [f"staging/{t}.sql"]
         for t in ("workforce", "membership", "targets", "sakernas_potentials", "membership_counts")
     },
-    "coverage/coverage_by_city": ["coverage/macros.sql", "coverage/coverage_by_city.sql"],
+    "coverage/coverage_by_city": [
+        "coverage/macros.sql",
+        "coverage/rounds.sql",
+        "coverage/coverage_by_city.sql",
+    ],
     **{
         f"coverage/{t}": ["coverage/macros.sql", "coverage/rollups.sql", f"coverage/{t}.sql"]
         for t in ("coverage_by_province", "coverage_national")

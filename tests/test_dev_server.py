@@ -19,9 +19,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from assets.partitions import SNAPSHOTS
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
+from assets.partitions import SNAPSHOTS
 from cakupan.config import SAMPLE_LANDING_DIR
 from pipelines import runs
 

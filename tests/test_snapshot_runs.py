@@ -8,12 +8,12 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 import pytest
-from assets.partitions import SNAPSHOTS
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from assets.partitions import SNAPSHOTS
 from cakupan import ledger
 from cakupan.config import Settings
 from pipelines import automation, runs

@@ -22,12 +22,20 @@ def record(
     run_id: str,
     table: str,
     outcomes: Iterable[ExpectationOutcome],
+    days: Iterable[str] | None = None,
 ) -> None:
-    """Replace ``table``'s results with this run's, drop other runs', rewrite the Parquet
-    and the offline page."""
+    """Replace ``table``'s results with this run's (only those of the snapshots ``days``
+    when given: a snapshot not validated again keeps the results of the run that validated
+    it), rewrite the Parquet and the offline page."""
     run_sql(con, "quality/validation_results.sql")
-    con.execute("DELETE FROM quality.validation_results WHERE run_id <> ?", [run_id])
-    con.execute("DELETE FROM quality.validation_results WHERE table_name = ?", [table])
+    if days is None:
+        con.execute("DELETE FROM quality.validation_results WHERE table_name = ?", [table])
+    else:
+        con.execute(
+            "DELETE FROM quality.validation_results WHERE table_name = ? "
+            "AND (snapshot_date IS NULL OR CAST(snapshot_date AS VARCHAR) IN (SELECT unnest(?)))",
+            [table, sorted(days)],
+        )
     rows = [
         [
             run_id,

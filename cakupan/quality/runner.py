@@ -9,7 +9,8 @@ time per process.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ def run_suite(
     run_name: str | None = None,
     *,
     partition_column: str | None = None,
+    days: Iterable[date | str] | None = None,
     memory_limit: str | None = None,
     temp_dir: str | os.PathLike[str] | None = None,
 ) -> list[ExpectationOutcome]:
@@ -43,6 +45,8 @@ def run_suite(
         run_name: GX run name shown in Data Docs (e.g. the Dagster run id).
         partition_column: a DATE column; the suite then runs once per day found in it
             (one batch per snapshot, say), and each outcome carries its ``partition``.
+        days: with ``partition_column``, validate only these days (dates or ISO strings;
+            the snapshots a run rebuilt, say); days not in the table are left out.
         memory_limit, temp_dir: DuckDB's ``memory_limit`` and spill folder for GX's
             connection (``CAKUPAN_MEMORY_LIMIT``); DuckDB's defaults when not given.
 
@@ -71,6 +75,11 @@ def run_suite(
     config = {k: v for k, v in config.items() if v}
     with gxc.duckdb_datasource(context, db_path, **config) as datasource:
         definition, batches = gxc.batches(datasource, table, partition_column)
+        if days is not None:
+            if not partition_column:
+                raise ValueError("days needs a partition_column")
+            wanted = {d if isinstance(d, date) else date.fromisoformat(d) for d in days}
+            batches = [(day, parameters) for day, parameters in batches if day in wanted]
         gx_suite = gxc.add_suite(gx, context, suite, specs)
         spec_by_id = {e.id: s for e, s in zip(gx_suite.expectations, specs, strict=True)}
         name = f"{suite['name']}:{table}"

@@ -2,13 +2,17 @@
 -- (counting rules 5-10 of docs/counting_rules.md; rules 1-4 are in staging/membership.sql).
 -- A (snapshot, region) without participant rows takes its covered persons from
 -- staging.membership_counts (covered_total = PU + BPU + JAKON); `source` says which.
+-- Partitioned by snapshot (cakupan/snapshots.py): rebuilds the snapshots of the temp table
+-- build_snapshots and deletes those not in found_snapshots, in one transaction. Every
+-- figure is per snapshot (ranks included), so a snapshot rebuilt alone gets the rows a
+-- build of all snapshots gives it.
 CREATE SCHEMA IF NOT EXISTS coverage;
 CREATE TABLE IF NOT EXISTS staging.membership_counts (
     snapshot_date DATE, region_code VARCHAR, segment VARCHAR, covered BIGINT,
     source_file VARCHAR, source_line BIGINT
 );
 
-CREATE OR REPLACE TABLE coverage.coverage_by_city (
+CREATE TABLE IF NOT EXISTS coverage.coverage_by_city (
     snapshot_date DATE NOT NULL,
     region_code VARCHAR NOT NULL,
     region_name VARCHAR NOT NULL,
@@ -59,6 +63,10 @@ COMMENT ON COLUMN coverage.coverage_by_city.rank_in_province IS 'RANK() within t
 COMMENT ON COLUMN coverage.coverage_by_city.rank_national IS 'RANK() among all kab/kota by covered_total / potential_total (unrounded), highest first; regions with potential_total > 0 only.';
 COMMENT ON COLUMN coverage.coverage_by_city.source IS 'Where the covered counts come from: participants (membership/ rows of the region and snapshot), counts (membership_counts/, for a region without participant rows) or NULL when neither has the region.';
 
+DELETE FROM coverage.coverage_by_city
+WHERE snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
+   OR snapshot_date NOT IN (SELECT snapshot_date FROM found_snapshots);
+
 INSERT INTO coverage.coverage_by_city
 WITH
 grid AS (  -- every current kab/kota for every snapshot
@@ -67,29 +75,24 @@ grid AS (  -- every current kab/kota for every snapshot
            p.code AS province_code, p.name AS province_name
     FROM (
         SELECT DISTINCT snapshot_date FROM staging.membership
+        WHERE snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
         UNION
         SELECT DISTINCT snapshot_date FROM staging.membership_counts
+        WHERE snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
     ) AS s
     CROSS JOIN reference.regencies AS r
     JOIN reference.provinces AS p ON p.code = r.province_code
-),
-rounds AS (  -- rule 7: rounds in which a region has both its PU and BPU potential
-    SELECT region_code, reference_period,
-           max(potential_workers) FILTER (WHERE segment = 'PU') AS potential_pu,
-           max(potential_workers) FILTER (WHERE segment = 'BPU') AS potential_bpu
-    FROM staging.workforce
-    GROUP BY region_code, reference_period
-    HAVING potential_pu IS NOT NULL AND potential_bpu IS NOT NULL
 ),
 with_round AS (
     SELECT g.*, w.reference_period AS workforce_period, w.potential_pu, w.potential_bpu,
            w.potential_pu + w.potential_bpu AS potential_total
     FROM grid AS g
-    ASOF LEFT JOIN rounds AS w
+    ASOF LEFT JOIN workforce_rounds AS w  -- rule 7 (coverage/rounds.sql)
         ON w.region_code = g.region_code AND w.reference_period <= g.snapshot_month
 ),
 participants AS (  -- (snapshot, region) with participant rows
     SELECT DISTINCT snapshot_date, region_code FROM staging.membership
+    WHERE snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
 ),
 counts AS (  -- counts of the (snapshot, region) without participant rows
     SELECT c.snapshot_date, c.region_code,
@@ -99,6 +102,7 @@ counts AS (  -- counts of the (snapshot, region) without participant rows
            coalesce(sum(covered) FILTER (WHERE segment = 'PMI'), 0) AS covered_pmi
     FROM staging.membership_counts AS c
     ANTI JOIN participants AS p USING (snapshot_date, region_code)
+    WHERE c.snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
     GROUP BY c.snapshot_date, c.region_code
 ),
 by_segment AS (  -- rule 6: distinct covered persons by segment region
@@ -111,7 +115,7 @@ by_segment AS (  -- rule 6: distinct covered persons by segment region
            count(*) FILTER (WHERE segment = 'JAKON') AS covered_jakon,
            count(*) FILTER (WHERE segment = 'PMI') AS covered_pmi
     FROM staging.membership
-    WHERE is_covered
+    WHERE is_covered AND snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
     GROUP BY snapshot_date, region_code
 ),
 homes AS (  -- rule 5: home region = PU region, else BPU, else JAKON; PMI never
@@ -119,7 +123,7 @@ homes AS (  -- rule 5: home region = PU region, else BPU, else JAKON; PMI never
            arg_min(region_code, CASE segment WHEN 'PU' THEN 1 WHEN 'BPU' THEN 2 ELSE 3 END)
                AS region_code
     FROM staging.membership
-    WHERE is_covered AND segment IN ('PU', 'BPU', 'JAKON')
+    WHERE is_covered AND segment IN ('PU', 'BPU', 'JAKON') AND snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
     GROUP BY snapshot_date, person_key
 ),
 by_home AS (

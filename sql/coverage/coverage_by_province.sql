@@ -1,7 +1,8 @@
--- UCJ coverage per snapshot and province (the rollup is defined in rollups.sql).
+-- UCJ coverage per snapshot and province (the rollup is defined in rollups.sql),
+-- for the snapshots of the temp table build_snapshots (cakupan/snapshots.py).
 CREATE SCHEMA IF NOT EXISTS coverage;
 
-CREATE OR REPLACE TABLE coverage.coverage_by_province (
+CREATE TABLE IF NOT EXISTS coverage.coverage_by_province (
     snapshot_date DATE NOT NULL,
     province_code VARCHAR NOT NULL,
     province_name VARCHAR NOT NULL,
@@ -39,6 +40,10 @@ COMMENT ON COLUMN coverage.coverage_by_province.coverage_pct IS '100 x covered_t
 COMMENT ON COLUMN coverage.coverage_by_province.pu_coverage_pct IS '100 x covered_pu / potential_pu over the kab/kota with a potential, 2 decimals.';
 COMMENT ON COLUMN coverage.coverage_by_province.bpu_coverage_pct IS '100 x covered_bpu / potential_bpu over the kab/kota with a potential, 2 decimals.';
 COMMENT ON COLUMN coverage.coverage_by_province.uncovered IS 'max(potential_total - covered_total of the kab/kota with a potential, 0).';
+
+DELETE FROM coverage.coverage_by_province
+WHERE snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
+   OR snapshot_date NOT IN (SELECT snapshot_date FROM found_snapshots);
 
 INSERT INTO coverage.coverage_by_province BY NAME
 SELECT * EXCLUDE (is_national, covered_total_with_potential, covered_pu_with_potential,

@@ -1,7 +1,8 @@
--- UCJ coverage per snapshot, all Indonesia (the rollup is defined in rollups.sql).
+-- UCJ coverage per snapshot, all Indonesia (the rollup is defined in rollups.sql),
+-- for the snapshots of the temp table build_snapshots (cakupan/snapshots.py).
 CREATE SCHEMA IF NOT EXISTS coverage;
 
-CREATE OR REPLACE TABLE coverage.coverage_national (
+CREATE TABLE IF NOT EXISTS coverage.coverage_national (
     snapshot_date DATE NOT NULL,
     regions BIGINT NOT NULL,
     regions_with_potential BIGINT NOT NULL,
@@ -35,6 +36,10 @@ COMMENT ON COLUMN coverage.coverage_national.coverage_pct IS '100 x covered_tota
 COMMENT ON COLUMN coverage.coverage_national.pu_coverage_pct IS '100 x covered_pu / potential_pu over the kab/kota with a potential, 2 decimals.';
 COMMENT ON COLUMN coverage.coverage_national.bpu_coverage_pct IS '100 x covered_bpu / potential_bpu over the kab/kota with a potential, 2 decimals.';
 COMMENT ON COLUMN coverage.coverage_national.uncovered IS 'max(potential_total - covered_total of the kab/kota with a potential, 0).';
+
+DELETE FROM coverage.coverage_national
+WHERE snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
+   OR snapshot_date NOT IN (SELECT snapshot_date FROM found_snapshots);
 
 INSERT INTO coverage.coverage_national BY NAME
 SELECT * EXCLUDE (is_national, province_code, province_name, covered_total_with_potential,

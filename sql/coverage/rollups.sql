@@ -1,7 +1,8 @@
 -- Province and national rollups of coverage.coverage_by_city, defined once for both.
 -- Potentials are summed over the regions that have one; covered counts over all regions;
 -- uncovered and the percentages come from the sums over the regions with a potential
--- (never averaged).
+-- (never averaged). Only the snapshots of the temp table build_snapshots (each snapshot is
+-- rolled up on its own, so this gives the rows a rollup of all snapshots gives them).
 CREATE OR REPLACE TEMP VIEW coverage_rollups AS
 WITH sums AS (
     SELECT
@@ -26,6 +27,7 @@ WITH sums AS (
         CAST(sum(covered_bpu) FILTER (WHERE potential_total IS NOT NULL) AS BIGINT)
             AS covered_bpu_with_potential
     FROM coverage.coverage_by_city
+    WHERE snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
     GROUP BY GROUPING SETS ((snapshot_date, province_code), (snapshot_date))
 )
 SELECT

@@ -21,7 +21,7 @@ COMMENT ON COLUMN ops.run_status.run_id IS 'Dagster run id (the run history of t
 COMMENT ON COLUMN ops.run_status.started_at IS 'When the run started.';
 COMMENT ON COLUMN ops.run_status.published_at IS 'When the run finished computing and published these tables (reports and exports are written after).';
 COMMENT ON COLUMN ops.run_status.status IS 'OK (every data-quality check passed) or WARN (some WARN checks failed). A run with a failed ERROR check or a rejected file publishes nothing.';
-COMMENT ON COLUMN ops.run_status.checks IS 'Rows of quality.validation_results of the run.';
+COMMENT ON COLUMN ops.run_status.checks IS 'Rows of quality.validation_results: the checks of the published figures (a snapshot not rebuilt by the run keeps the results of the run that validated it).';
 COMMENT ON COLUMN ops.run_status.checks_failed_warn IS 'Failed WARN checks (shown, not blocking).';
 COMMENT ON COLUMN ops.run_status.checks_failed_error IS 'Failed ERROR checks (0 in a published database: they block publishing).';
 COMMENT ON COLUMN ops.run_status.rejected_files IS 'Landing files the run rejected (ops.rejected_files; 0 in a published database: a rejection blocks publishing).';
@@ -34,8 +34,7 @@ checks AS (
     SELECT count(*) AS checks,
            count(*) FILTER (WHERE NOT success AND severity <> 'ERROR') AS failed_warn,
            count(*) FILTER (WHERE NOT success AND severity = 'ERROR') AS failed_error
-    FROM quality.validation_results
-    WHERE run_id = getvariable('cakupan_run_id')
+    FROM quality.validation_results  -- the results the published figures were checked with
 ),
 rejected AS (
     SELECT count(DISTINCT file) AS files
