@@ -378,12 +378,12 @@ def test_the_daemon_asks_for_a_run_when_a_file_is_dropped(tmp_path):
             assert "has no extracts" in first.skip_reason
             drop(landing / "membership" / "members_2025-06-30.csv", "a\n")
 
-            def runs():
+            def sensor_runs():
                 return instance.get_runs(
                     dg.RunsFilter(tags={"dagster/sensor_name": automation.SENSOR})
                 )
 
-            (run,) = wait_for("run requested by the sensor", runs, 60, daemon)
+            (run,) = wait_for("run requested by the sensor", sensor_runs, 60, daemon)
             assert run.job_name == "cakupan"
             assert run.tags["dagster/max_retries"] == "1"
             assert run.tags["dagster/run_key"].startswith("landing-1-")
