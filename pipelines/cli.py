@@ -330,7 +330,9 @@ def _execute(
             run_config={"loggers": loggers},
             on_plan=lambda plan: _out(f"cakupan: {plan.describe()}"),
         )
-    _out(f"cakupan: run {', '.join(result.run_ids)}; full log: {log_file}")
+    names = ("ingest", "snapshots")
+    done = " and ".join(f"{i} ({n})" for i, n in zip(result.run_ids, names, strict=False))
+    _out(f"cakupan: run {done}; full log: {log_file}")
     return result
 
 

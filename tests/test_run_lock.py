@@ -193,16 +193,17 @@ def test_waiting_runs_go_one_after_the_other(processes, tmp_path):
         assert proc.wait(timeout=600) == cli.EXIT_OK, out.read_text()
 
     texts = [out.read_text() for out in outs]
-    run_ids = [re.search(r"cakupan: run (\S+); full log", t).group(1) for t in texts]
+    ran = r"cakupan: run (\S+) \(ingest\) and (\S+) \(snapshots\); full log"
+    run_ids = [re.search(ran, t).groups() for t in texts]  # each command's two runs
     # The run that lost the race waited for the one that won it, by name.
     waited = [t.count("waiting for run ") for t in texts]
     assert sorted(waited) == [1, 2], texts
     first, second = (0, 1) if waited[1] == 2 else (1, 0)
-    assert f"waiting for run {run_ids[first]} (pid {runs[first].pid})" in texts[second]
-    # Nothing of the second run happened before the first had ended.
+    assert f"waiting for run {run_ids[first][0]} (pid {runs[first].pid})" in texts[second]
+    # Nothing of the second command's runs happened before the first's had ended.
     with instance_of(output) as instance:
-        times = [[e.timestamp for e in instance.all_logs(run_id)] for run_id in run_ids]
-        statuses = {instance.get_run_by_id(r).status for r in run_ids}
+        times = [[e.timestamp for i in ids for e in instance.all_logs(i)] for ids in run_ids]
+        statuses = {instance.get_run_by_id(i).status for ids in run_ids for i in ids}
     assert statuses == {dg.DagsterRunStatus.SUCCESS}
     assert max(times[first]) < min(times[second])
 
