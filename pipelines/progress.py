@@ -161,7 +161,8 @@ class ProgressHandler(logging.Handler):
             self._line(record, "start", step_name(step))
         elif event.is_step_materialization:
             key = event.asset_key.to_user_string() if event.asset_key else step_name(step)
-            self.rows[step].append((key, _row_count(event)))
+            if key not in (k for k, _ in self.rows[step]):  # once per partitioned asset
+                self.rows[step].append((key, _row_count(event)))
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             self.checks[step].append(event.asset_check_evaluation_data)
         elif event.is_step_success:
