@@ -9,7 +9,7 @@ import dagster as dg
 from assets import quality
 from assets.materialize import OWNERS, table_metadata
 from assets.reporting_checks import check_specs, published_checks
-from assets.reports import run_started_at
+from assets.reports import run_started_at, whole_run_id
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import snapshots
 from cakupan.publish import remove_stale_temporaries, replace, write
@@ -61,7 +61,7 @@ def published_coverage(
         if gone:
             context.log.info(f"snapshots no longer in the landing folder, removed: {gone}")
         # reports: the run's status and rejected files, published with the figures
-        record_run_status(con, context.run.run_id, run_started_at(context))
+        record_run_status(con, whole_run_id(context), run_started_at(context))
         for path in remove_stale_temporaries(target):
             context.log.warning(f"removed {path}, left by an interrupted run")
         tmp = target.with_name(f".{target.name}.{context.run.run_id}.tmp")

@@ -12,6 +12,7 @@ import duckdb
 
 from assets.materialize import OWNERS
 from assets.resources import CakupanSettings, Warehouse, output_failures
+from cakupan import ledger
 from cakupan.reports.exports import WORKBOOK, write_exports
 from cakupan.reports.pages import write_reports
 from cakupan.sqlfiles import markdown_table
@@ -24,9 +25,15 @@ PUBLISHED = [
 PREVIEW_ROWS = 25
 
 
+def whole_run_id(context: dg.AssetExecutionContext) -> str:
+    """The id of the whole run this run belongs to: the ingest run's, for the run of the
+    snapshots that follows it (its ``cakupan/run`` tag); else its own."""
+    return context.run.tags.get(ledger.RUN_TAG, context.run.run_id)
+
+
 def run_started_at(context: dg.AssetExecutionContext) -> datetime | None:
-    """When the current run started (from the instance's run record), for ops.run_status."""
-    record = context.instance.get_run_record_by_id(context.run.run_id)
+    """When the whole run started (from the instance's run record), for ops.run_status."""
+    record = context.instance.get_run_record_by_id(whole_run_id(context))
     start = record.start_time if record else None
     return datetime.fromtimestamp(start, UTC) if start else None
 

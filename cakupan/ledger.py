@@ -42,6 +42,9 @@ LOADED, UNCHANGED, REPLACED, REJECTED, REMOVED = (
 )
 STATUSES = (LOADED, UNCHANGED, REPLACED, REJECTED, REMOVED)
 FORCE_TAG = "cakupan/force"  # a run tagged "true" reads every landing file again
+# on the run of the snapshots (pipelines/runs.py): the id of the ingest run it follows, which
+# the ledger, the rejections and the published ops.run_status carry
+RUN_TAG = "cakupan/run"
 LEDGER = "ops.ingest_ledger"
 FILES = "ops.ingest_files"
 

@@ -29,7 +29,7 @@ from assets.partitions import SNAPSHOTS
 from cakupan import ledger, snapshots
 
 PHASE_TAG = "cakupan/phase"  # which of the two runs: INGEST or COMPUTE
-RUN_TAG = "cakupan/run"  # the id both runs share: the ingest run's id
+RUN_TAG = ledger.RUN_TAG  # the id both runs share: the ingest run's id
 INGEST, COMPUTE = "ingest", "snapshots"
 
 
