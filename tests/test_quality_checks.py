@@ -252,6 +252,8 @@ def test_warn_checks_show_but_do_not_block(landing, output):
         1,
     )
     assert observed["covered_not_above_potential"] == ("1 kab/kota above 100%", 1)
+    # the one NIK of district 99.99.99; every other NIK's district is a kecamatan code
+    assert observed["nik_district_is_known"][1] == 1
     assert (
         run.published(
             "SELECT count(*) AS n FROM quality.validation_results WHERE NOT success "
