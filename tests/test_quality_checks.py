@@ -74,7 +74,15 @@ ERROR_CASES = {
         "staging",
         "membership",
         "one_row_per_person_and_segment",
-    ): "INSERT INTO staging.membership SELECT * FROM staging.membership LIMIT 1",
+        # two rows of one person whose pseudonym is in the checked sixteenth (person_key 1), with
+        # source_rows 0 so that source_rows_add_up_to_raw still holds: this check alone trips
+    ): "INSERT INTO staging.membership SELECT m.* REPLACE (CAST(1 AS UHUGEINT) AS person_key, "
+    "0 AS source_rows) FROM (FROM staging.membership LIMIT 1) AS m, range(2)",
+    (
+        "staging",
+        "membership",
+        "source_rows_add_up_to_raw",
+    ): "DELETE FROM staging.membership WHERE region_code = '19.71'",
     (
         "staging",
         "membership",
@@ -132,6 +140,11 @@ ERROR_CASES = {
 OBSERVED = {
     "national_total_is_distinct_persons": "national covered_total 9, distinct covered persons 8",
     "percentages_match_counts": "1 kab/kota",
+    "one_row_per_person_and_segment": "1 person with more than one row in a snapshot and "
+    "segment (2 rows)",
+    # 8 rows with a valid NIK; the 3 of 19.71 deleted from staging
+    "source_rows_add_up_to_raw": "1 snapshot where staging's source_rows (5) differ from raw's "
+    "valid rows (8)",
 }
 
 
@@ -239,6 +252,8 @@ def test_warn_checks_show_but_do_not_block(landing, output):
         1,
     )
     assert observed["covered_not_above_potential"] == ("1 kab/kota above 100%", 1)
+    # the one NIK of district 99.99.99; every other NIK's district is a kecamatan code
+    assert observed["nik_district_is_known"][1] == 1
     assert (
         run.published(
             "SELECT count(*) AS n FROM quality.validation_results WHERE NOT success "

