@@ -294,6 +294,12 @@ def test_stale_and_gone_without_builds(tmp_path):
     with duckdb.connect(str(copy)) as con:
         con.execute(f"DROP TABLE {NATIONAL}")
         assert snapshots.stale(con) == [S0, S1, "2025-02-28"]
+    # one without the ingest ledger: what the snapshots hold cannot be told, all are stale
+    shutil.copy(p.settings.warehouse_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        assert snapshots.stale(con) == []
+        con.execute("DROP TABLE ops.ingest_files")
+        assert snapshots.stale(con) == [S0, S1, "2025-02-28"]
 
 
 def test_checks_validate_the_rebuilt_snapshots_only(tmp_path):
