@@ -1,9 +1,10 @@
 """Data-quality checks: every Great Expectations suite in ``expectations/`` runs as Dagster
 asset checks on the asset of its table, one check per expectation.
 
-On a table partitioned by snapshot (``cakupan.snapshots.TABLES``) a suite validates, per
-snapshot, only the snapshots the run rebuilt (``ops.snapshot_builds``); the others keep
-their results.
+On a table partitioned by snapshot (``cakupan.snapshots.TABLES``) a suite validates each
+snapshot on its own, and in a run that materialized the table only the snapshots the run
+rebuilt (``ops.snapshot_builds``): the others keep their results. A run of the checks
+alone validates every snapshot.
 
 ERROR checks are blocking: a failure stops everything downstream, the publish step
 included, so the last good ``coverage.duckdb`` stays. WARN checks are shown, not blocking.
@@ -53,10 +54,13 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
         spill = temp_dir(config) / "gx"  # GX's own DuckDB: its own spill files
         spill.mkdir(mode=0o700, exist_ok=True)
         partition_column, days = suite["meta"].get("partition_column"), None
-        if table in snapshots.TABLES:  # partitioned: the snapshots this run rebuilt only
+        if table in snapshots.TABLES:  # partitioned: validated per snapshot
             partition_column = partition_column or "snapshot_date"
-            with warehouse.get_connection() as con:
-                days = snapshots.built_by(con, table, context.run.run_id)
+            latest = context.instance.get_latest_materialization_event(asset)
+            if latest is not None and latest.run_id == context.run.run_id:
+                with warehouse.get_connection() as con:  # the snapshots this run rebuilt
+                    days = snapshots.built_by(con, table, context.run.run_id)
+            # else a run of the checks alone: every snapshot
         outcomes = []
         if days is None or days:  # nothing rebuilt: nothing to validate (GX not imported)
             outcomes = run_suite(

@@ -23,6 +23,7 @@ membership file only its own snapshot(s). Everything here reads small tables, ap
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -130,7 +131,8 @@ def fingerprints(
     """(table, snapshot key) -> the fingerprint of the inputs it would be built from now,
     for every partitioned table and the snapshots ``keys`` (default: :func:`found`). A
     coverage table's fingerprint takes its upstream table's *recorded* build, so it changes
-    once that snapshot was rebuilt."""
+    once that snapshot was rebuilt. Without the tables the inputs are read from (no ingest
+    ledger, say), a fingerprint is new every time: the snapshot is always rebuilt."""
     keys = found(con) if keys is None else keys
     if not keys:
         return {}
@@ -143,7 +145,11 @@ def fingerprints(
     built = builds(con)
     result: dict[tuple[str, str], str] = {}
     for k in keys:
-        files, counts, workforce, targets, reference = digests.get(k, [None] * 5)
+        if k not in digests:  # inputs that cannot be told (no ledger): never current
+            unknown = f"unknown {uuid.uuid4().hex}"
+            result.update({(t, k): unknown for t in TABLES})
+            continue
+        files, counts, workforce, targets, reference = digests[k]
         result[MEMBERSHIP, k] = _digest(MEMBERSHIP, code_version(MEMBERSHIP), files)
         result[CITY, k] = _digest(
             CITY,

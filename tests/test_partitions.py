@@ -23,7 +23,7 @@ from assets.partitions import SNAPSHOTS
 from cakupan import snapshots
 from cakupan.config import Settings
 from pipelines.definitions import resources
-from tests.conftest import Landing, both_segments, nik
+from tests.conftest import Landing, both_segments, execute, nik
 
 S0, S1, S2 = "2024-12-31", "2025-01-31", "2025-03-31"
 CITY, PROVINCE, NATIONAL = snapshots.CITY, snapshots.PROVINCE, snapshots.NATIONAL
@@ -89,9 +89,11 @@ class Pipeline:
         assert result.success
         return result
 
-    def run(self, force: bool = False) -> dict[str, list[str]]:
-        """Both phases; returns table -> the snapshots the run rebuilt (its metadata)."""
-        self.ingest()
+    def run(self, force: bool = False, ingest: bool = True) -> dict[str, list[str]]:
+        """Both phases (the second only if ``ingest`` is false: ingested already); returns
+        table -> the snapshots the run rebuilt (its metadata)."""
+        if ingest:
+            self.ingest()
         result = self.compute(force)
         rebuilt = {}
         for event in result.get_asset_materialization_events():
@@ -153,25 +155,15 @@ def base_landing(landing: Landing) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def steps(tmp_path_factory):
-    """The pipeline over the landing folder as changed step by step; each step's rebuilt
-    snapshots, stale()/gone() before its run, and the result of comparing with scratch."""
-    root = tmp_path_factory.mktemp("parts")
-    landing = Landing(root / "landing")
+def test_incremental_runs_rebuild_only_what_changed(tmp_path):
+    landing = Landing(tmp_path / "landing")
     base_landing(landing)
-    pipeline = Pipeline(landing, root / "output")
-    return root, landing, pipeline
-
-
-def test_incremental_runs_rebuild_only_what_changed(steps, tmp_path):
-    root, landing, p = steps
+    p = Pipeline(landing, tmp_path / "output")
     everything = [S0, S1]
     # first run: every snapshot is new
     p.ingest()
     assert p.stale_and_gone() == (everything, [])
-    rebuilt = {k: v for k, v in p.run().items()}
-    assert rebuilt == {t: everything for t in (snapshots.MEMBERSHIP, *COVERAGE)}
+    assert p.run(ingest=False) == {t: everything for t in (snapshots.MEMBERSHIP, *COVERAGE)}
     assert p.stale_and_gone() == ([], [])
 
     # nothing changed: nothing rebuilt
@@ -183,7 +175,7 @@ def test_incremental_runs_rebuild_only_what_changed(steps, tmp_path):
     )
     p.ingest()
     assert p.stale_and_gone() == ([S2], [])
-    assert p.run() == {t: [S2] for t in (snapshots.MEMBERSHIP, *COVERAGE)}
+    assert p.run(ingest=False) == {t: [S2] for t in (snapshots.MEMBERSHIP, *COVERAGE)}
     assert_same_as_scratch(p, tmp_path, "added")
 
     # a replaced file: only its snapshot
@@ -193,7 +185,7 @@ def test_incremental_runs_rebuild_only_what_changed(steps, tmp_path):
     )
     p.ingest()
     assert p.stale_and_gone() == ([S1], [])
-    assert p.run() == {t: [S1] for t in (snapshots.MEMBERSHIP, *COVERAGE)}
+    assert p.run(ingest=False) == {t: [S1] for t in (snapshots.MEMBERSHIP, *COVERAGE)}
     assert_same_as_scratch(p, tmp_path, "replaced")
 
     # the 2025-02 round changes: it feeds 2025-03-31 only (2024-12 and 2025-01 take 2024-08)
@@ -209,7 +201,7 @@ def test_incremental_runs_rebuild_only_what_changed(steps, tmp_path):
     landing.workforce(wf, name="round_2025_02.csv")
     p.ingest()
     assert p.stale_and_gone() == ([S2], [])
-    rebuilt = p.run()
+    rebuilt = p.run(ingest=False)
     assert rebuilt == {snapshots.MEMBERSHIP: [], CITY: [S2], PROVINCE: [S2], NATIONAL: [S2]}
     with p.con() as con:
         after = dict(
@@ -229,14 +221,19 @@ def test_incremental_runs_rebuild_only_what_changed(steps, tmp_path):
     landing.targets([[2024, "61.01", "12.50"], [2024, "61.02", "20.00"]], name="t2024.csv")
     p.ingest()
     assert p.stale_and_gone() == ([S0], [])
-    assert p.run() == {snapshots.MEMBERSHIP: [], CITY: [S0], PROVINCE: [S0], NATIONAL: [S0]}
+    assert p.run(ingest=False) == {
+        snapshots.MEMBERSHIP: [],
+        CITY: [S0],
+        PROVINCE: [S0],
+        NATIONAL: [S0],
+    }
     assert_same_as_scratch(p, tmp_path, "targets")
 
     # a removed file: its snapshot leaves the warehouse and the published file
     landing.path("membership", "m2.csv").unlink()
     p.ingest()
     assert p.stale_and_gone() == ([], [S2])
-    assert p.run() == {t: [] for t in (snapshots.MEMBERSHIP, *COVERAGE)}
+    assert p.run(ingest=False) == {t: [] for t in (snapshots.MEMBERSHIP, *COVERAGE)}
     for table in (snapshots.MEMBERSHIP, *COVERAGE):
         assert snapshot_dates(p, table) == [S0, S1], table
     for table in PUBLISHED:
@@ -287,7 +284,7 @@ def test_stale_and_gone_without_builds(tmp_path):
     with duckdb.connect() as con:
         assert snapshots.found(con) == [] and snapshots.stale(con) == []
         assert snapshots.gone(con) == []
-    rebuilt = p.run()
+    rebuilt = p.run(ingest=False)
     assert rebuilt[CITY] == [S0, S1, "2025-02-28"]
     assert snapshot_dates(p, CITY, published=True) == [S0, S1, "2025-02-28"]
     assert p.stale_and_gone() == ([], [])
@@ -297,3 +294,40 @@ def test_stale_and_gone_without_builds(tmp_path):
     with duckdb.connect(str(copy)) as con:
         con.execute(f"DROP TABLE {NATIONAL}")
         assert snapshots.stale(con) == [S0, S1, "2025-02-28"]
+    # one without the ingest ledger: what the snapshots hold cannot be told, all are stale
+    shutil.copy(p.settings.warehouse_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        assert snapshots.stale(con) == []
+        con.execute("DROP TABLE ops.ingest_files")
+        assert snapshots.stale(con) == [S0, S1, "2025-02-28"]
+
+
+def test_checks_validate_the_rebuilt_snapshots_only(tmp_path):
+    """The Great Expectations suites of the partitioned tables validate the snapshots the
+    run rebuilt; the other snapshots keep the results of the run that validated them, and
+    all of them are published."""
+    landing = Landing(tmp_path / "landing")
+    base_landing(landing)
+    settings = Settings(landing_dir=str(landing.root), output_dir=str(tmp_path / "output"))
+    instance = dg.DagsterInstance.ephemeral()
+    first = execute(settings, instance)
+    assert first.success
+    landing.membership([member(1, S2, "61.01")], name="m2.csv")
+    second = execute(settings, instance)
+    assert second.success
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT DISTINCT table_name, snapshot_date::VARCHAR, run_id "
+            "FROM quality.validation_results WHERE table_name IN (SELECT unnest(?)) ORDER BY ALL",
+            [list(snapshots.TABLES)],
+        ).fetchall()
+    runs = {S0: first.run_ids[-1], S1: first.run_ids[-1], S2: second.run_ids[-1]}
+    assert rows == sorted((t, k, runs[k]) for t in snapshots.TABLES for k in runs)
+    # the second run's checks of coverage_by_city looked at the new snapshot only
+    (evaluation,) = [
+        e
+        for e in second.get_asset_check_evaluations()
+        if e.check_name == "one_row_per_region" and e.asset_key.path[-1] == "coverage_by_city"
+    ]
+    assert evaluation.metadata["observed value"].value.startswith(f"{S2}: ok")
+    assert S1 not in evaluation.metadata["observed value"].value
