@@ -1,6 +1,6 @@
 """One run at a time on an output folder, whichever way it was started.
 
-Real processes only: ``cakupan run``, ``dagster job execute`` and a holder that takes the
+Real processes only: ``cakupan run``, ``dagster asset materialize`` and a holder that takes the
 lock through ``cakupan.runlock`` then sleeps; killed holders are killed with SIGKILL.
 """
 
@@ -217,9 +217,11 @@ def dagster_home(tmp_path) -> Path:
 
 
 def dagster_job_execute(start, landing: Path, output: Path, home: Path, **env: str):
+    """A run of the reference and raw assets (unpartitioned: no partition to pick) started
+    with Dagster's own command line, not with ``cakupan``."""
     return start(
-        [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-a", "defs"]
-        + ["-j", "cakupan"],
+        [str(BIN / "dagster"), "asset", "materialize", "-m", "pipelines.definitions", "-a"]
+        + ["defs", "--select", "group:reference or group:raw"],
         env=environment(
             CAKUPAN_LANDING_DIR=str(landing),
             CAKUPAN_OUTPUT_DIR=str(output),
@@ -238,7 +240,7 @@ def test_a_run_not_started_by_the_cli_holds_the_lock(processes, tmp_path, dagste
     run = dagster_job_execute(processes, landing, output, dagster_home)
     holder = wait_for(
         lambda: (h := runlock.read_holder(lock)) and h.pid == run.pid and h,
-        "`dagster job execute` to take the lock",
+        "`dagster asset materialize` to take the lock",
         run,
     )
     with pytest.raises(runlock.RunLockError, match=f"run {holder.run_id}, pid {run.pid}"):
@@ -303,7 +305,7 @@ def ui_with_short_lock_timeout(request, monkeypatch):
 def test_a_run_launched_from_the_ui_waits_then_fails(
     processes, tmp_path, ui_with_short_lock_timeout
 ):
-    client, output = ui_with_short_lock_timeout
+    client, output, _ = ui_with_short_lock_timeout
     holder = hold_in_another_process(processes, output, "holder-run")
     run_id = client.submit_job_execution(
         "cakupan", repository_location_name="cakupan", repository_name="__repository__"
