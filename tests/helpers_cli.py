@@ -12,10 +12,12 @@ from __future__ import annotations
 import io
 import os
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 
 import pytest
 
 from pipelines import cli
+from tests.conftest import Landing, both_segments, nik
 
 TEST_KEY = "test-key-not-secret"  # tests.test_run_lock.environment's
 
@@ -34,3 +36,14 @@ def cakupan_in_process(*args, key: str = TEST_KEY, **env: str) -> tuple[int, str
         with redirect_stdout(out), redirect_stderr(err):
             status = cli.main([str(a) for a in args])
     return status, out.getvalue(), err.getvalue()
+
+
+def small_landing(root: Path) -> Path:
+    """A landing folder of a few rows: 2 members in 61.72 on 2025-06-30 (``root``)."""
+    landing = Landing(root)
+    landing.workforce(both_segments("2024-08", "61.72", 1000, 1000))
+    landing.membership(
+        [["2025-06-30", nik(i), "PU", "61.72", "AKTIF", "JKK,JKM", "2020-01-01"] for i in (1, 2)]
+    )
+    landing.targets([[2025, "61.72", "35,00"]])
+    return landing.root

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from cakupan.config import SAMPLE_LANDING_DIR
+from tests.helpers_cli import small_landing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def dev_server(tmp_path):
         **os.environ,
         "DAGSTER_HOME": str(tmp_path / "home"),
         "CAKUPAN_OUTPUT_DIR": str(tmp_path / "output"),
-        "CAKUPAN_LANDING_DIR": str(SAMPLE_LANDING_DIR),
+        "CAKUPAN_LANDING_DIR": str(small_landing(tmp_path / "landing")),
     }
     (tmp_path / "home").mkdir()
     shutil.copy(ROOT / "pipelines" / "dagster_home_template" / "dagster.yaml", tmp_path / "home")
@@ -69,7 +69,7 @@ def dev_server(tmp_path):
             except Exception:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((tmp_path / "dagster-dev.log").read_text()) from None
-                time.sleep(1)
+                time.sleep(0.25)
         yield client, tmp_path / "output"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -112,10 +112,11 @@ def test_a_run_launched_through_the_webserver_publishes(dev_server):
             status = None
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             break
-        time.sleep(2)
+        time.sleep(0.5)
     assert status == "SUCCESS"
     with duckdb.connect(str(output / "coverage.duckdb"), read_only=True) as con:
-        assert (
-            con.execute("SELECT count(*) FROM reporting.coverage_by_city").fetchall()[0][0]
-            == 2 * 514
-        )
+        # the small landing: one snapshot, so one row per kab/kota; 61.72's 2 members
+        assert con.execute("SELECT count(*) FROM reporting.coverage_by_city").fetchall() == [(514,)]
+        assert con.execute(
+            "SELECT covered_total FROM reporting.coverage_by_city WHERE region_code = '61.72'"
+        ).fetchall() == [(2,)]
