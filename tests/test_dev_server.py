@@ -22,8 +22,8 @@ import pytest
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from assets.partitions import SNAPSHOTS
-from cakupan.config import SAMPLE_LANDING_DIR
 from pipelines import runs
+from tests.helpers_cli import small_landing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,7 @@ def dev_server(tmp_path):
         **os.environ,
         "DAGSTER_HOME": str(tmp_path / "home"),
         "CAKUPAN_OUTPUT_DIR": str(tmp_path / "output"),
-        "CAKUPAN_LANDING_DIR": str(SAMPLE_LANDING_DIR),
+        "CAKUPAN_LANDING_DIR": str(small_landing(tmp_path / "landing")),
     }
     (tmp_path / "home").mkdir()
     shutil.copy(ROOT / "pipelines" / "dagster_home_template" / "dagster.yaml", tmp_path / "home")
@@ -72,7 +72,7 @@ def dev_server(tmp_path):
             except Exception:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((tmp_path / "dagster-dev.log").read_text()) from None
-                time.sleep(1)
+                time.sleep(0.25)
         yield client, tmp_path / "output", tmp_path / "home"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -110,7 +110,7 @@ def wait_for_run(client, run_id: str, deadline: float) -> str | None:
             status = None
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             break
-        time.sleep(2)
+        time.sleep(0.5)
     return status
 
 
@@ -135,12 +135,13 @@ def test_an_ingest_run_launched_through_the_webserver_is_followed_and_publishes(
             (second,) = instance.get_runs(dg.RunsFilter(tags={runs.RUN_TAG: run_id})) or (None,)
             if second is not None:
                 break
-            time.sleep(2)
+            time.sleep(0.5)
         assert second is not None, "the snapshots sensor launched no run"
         assert wait_for_run(client, second.run_id, deadline) == "SUCCESS"
-        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2024-12-31", "2025-06-30"]
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2025-06-30"]
     with duckdb.connect(str(output / "coverage.duckdb"), read_only=True) as con:
-        assert (
-            con.execute("SELECT count(*) FROM reporting.coverage_by_city").fetchall()[0][0]
-            == 2 * 514
-        )
+        # the small landing: one snapshot, so one row per kab/kota; 61.72's 2 members
+        assert con.execute("SELECT count(*) FROM reporting.coverage_by_city").fetchall() == [(514,)]
+        assert con.execute(
+            "SELECT covered_total FROM reporting.coverage_by_city WHERE region_code = '61.72'"
+        ).fetchall() == [(2,)]

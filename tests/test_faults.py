@@ -27,6 +27,7 @@ from cakupan.config import SAMPLE_LANDING_DIR, Settings
 from cakupan.publish import publish
 from pipelines import cli
 from tests.conftest import run_job
+from tests.helpers_cli import cakupan_in_process
 from tests.test_run_lock import BIN, cakupan_run, environment, small_landing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,10 +155,8 @@ def previous(tmp_path_factory) -> Path:
     one a failed or killed run must leave as it was)."""
     root = tmp_path_factory.mktemp("previous")
     landing, output = small_landing(root / "landing"), root / "output"
-    done = subprocess.run(
-        cakupan_run(landing, output), env=environment(), capture_output=True, text=True
-    )
-    assert done.returncode == cli.EXIT_OK, done.stdout + done.stderr
+    status, out, err = cakupan_in_process("run", "--landing", landing, "--output", output)
+    assert status == cli.EXIT_OK, out + err
     return output
 
 
@@ -268,12 +267,11 @@ def published_tables(path: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> dict[str, list[tuple]]:
-    """The published tables of an uninterrupted run on the sample landing."""
-    output = tmp_path_factory.mktemp("uninterrupted") / "output"
-    done = run_cli(output)
-    assert done.returncode == cli.EXIT_OK, done.stdout + done.stderr
-    tables = published_tables(output / "coverage.duckdb")
+def uninterrupted(sample_run) -> dict[str, list[tuple]]:
+    """The published tables of an uninterrupted run on the sample landing (the session's
+    run of the job on the sample, shared with the other test modules)."""
+    run, _ = sample_run
+    tables = published_tables(run.settings.published_path)
     assert len(tables["reporting.coverage_by_city"]) == 1028
     return tables
 
@@ -284,6 +282,7 @@ class Run:
     def __init__(self, output: Path):
         self.output = output
         self.lines: list[str] = []
+        self.new_line = threading.Condition()
         self.proc = subprocess.Popen(
             cakupan_run(SAMPLE_LANDING_DIR, output),
             cwd=ROOT,
@@ -298,16 +297,29 @@ class Run:
 
     def _read(self) -> None:
         for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
+            with self.new_line:
+                self.lines.append(line.rstrip("\n"))
+                self.new_line.notify_all()
+        with self.new_line:  # the output has ended
+            self.new_line.notify_all()
 
-    def wait_for(self, condition, what: str, timeout: float = 300) -> None:
+    def wait_for(self, condition, what: str, timeout: float = 300, poll: float = 0.002) -> None:
+        """Until ``condition()``: checked every ``poll`` seconds (a file condition), or
+        (``poll=None``, a condition on the output) each time a line comes."""
         deadline = time.monotonic() + timeout
         while not condition():
             if self.proc.poll() is not None:
                 raise AssertionError(f"the run ended before {what}:\n" + "\n".join(self.lines))
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}")
-            time.sleep(0.002)
+            if poll is None:
+                with self.new_line:
+                    self.new_line.wait_for(condition, timeout=0.5)
+            else:
+                time.sleep(poll)
+
+    def wait_for_start(self, step: str) -> None:
+        self.wait_for(lambda: self.started(step), f"{step} started", poll=None)
 
     def started(self, step: str) -> bool:
         return any(line.endswith(f"] start {step}") for line in self.lines)
@@ -323,7 +335,7 @@ def size(path: Path) -> int:
 
 
 def during_ingest(run: Run) -> None:
-    run.wait_for(lambda: run.started("raw/workforce"), "raw/workforce started")
+    run.wait_for_start("raw/workforce")
 
 
 def raw_table_half_written(run: Run) -> None:
@@ -332,19 +344,19 @@ def raw_table_half_written(run: Run) -> None:
     (its step has not ended)."""
     warehouse = run.output / "warehouse.duckdb"
     wal = Path(f"{warehouse}.wal")
-    run.wait_for(lambda: run.started("raw/membership"), "raw/membership started")
+    run.wait_for_start("raw/membership")
     at_start = size(warehouse) + max(size(wal), 0)
     run.wait_for(lambda: size(warehouse) + max(size(wal), 0) > at_start + 100_000, "rows written")
     assert not any("] done  raw/membership " in line for line in run.lines), "in place already"
 
 
 def during_compute(run: Run) -> None:
-    run.wait_for(lambda: run.started("staging/membership"), "staging/membership started")
+    run.wait_for_start("staging/membership")
 
 
 def during_publish(run: Run) -> None:
     """The new coverage.duckdb is being written beside the old one."""
-    run.wait_for(lambda: run.started("published_coverage"), "published_coverage started")
+    run.wait_for_start("published_coverage")
     run.wait_for(lambda: any(run.output.glob(".coverage.duckdb.*.tmp")), "the new coverage.duckdb")
 
 
@@ -366,8 +378,10 @@ def test_a_run_killed_at_any_moment(moment, previous, uninterrupted, tmp_path):
     with duckdb.connect(str(output / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM reference.regencies").fetchone() == (514,)
 
-    done = run_cli(output)
-    assert done.returncode == cli.EXIT_OK, done.stdout + done.stderr
+    status, out, err = cakupan_in_process(
+        "run", "--landing", SAMPLE_LANDING_DIR, "--output", output
+    )
+    assert status == cli.EXIT_OK, out + err
     assert published_tables(published) == uninterrupted
     assert not list(output.glob(".coverage.duckdb.*"))  # the killed run's leftovers are gone
 

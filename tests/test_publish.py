@@ -20,10 +20,11 @@ import duckdb
 import pytest
 
 from assets import reporting
-from cakupan.config import PROJECT_ROOT, SAMPLE_LANDING_DIR, Settings
+from cakupan.config import PROJECT_ROOT, Settings
 from cakupan.publish import publish
 from pipelines.definitions import resources
 from tests.conftest import run_job
+from tests.helpers_cli import small_landing
 
 # From the CREATE TABLE statements in sql/coverage/*.sql, sql/quality/*.sql and
 # sql/reporting/run_status.sql.
@@ -230,10 +231,10 @@ def test_publish_killed_keeps_the_previous_file_and_the_next_run_cleans_up(publi
     assert tmp.exists(), "killed before or after publishing, not during"
     assert target.read_bytes() == previous
 
-    run = run_job(SAMPLE_LANDING_DIR, output)
+    run = run_job(small_landing(tmp_path / "landing"), output)  # one snapshot: 514 rows
     assert run.success
     assert [p.name for p in output.iterdir() if p.name.startswith(".coverage")] == []
-    assert run.published("SELECT count(*) AS n FROM reporting.coverage_by_city") == [{"n": 1028}]
+    assert run.published("SELECT count(*) AS n FROM reporting.coverage_by_city") == [{"n": 514}]
 
 
 def header_version(path: Path) -> int:

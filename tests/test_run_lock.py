@@ -1,7 +1,8 @@
 """One run at a time on an output folder, whichever way it was started.
 
-Real processes only: ``cakupan run``, ``dagster asset materialize`` and a holder that takes the
-lock through ``cakupan.runlock`` then sleeps; killed holders are killed with SIGKILL.
+Real processes only: ``cakupan run``, ``dagster asset materialize`` and a holder that takes
+the lock through ``cakupan.runlock`` then sleeps; killed holders are killed with SIGKILL. The
+run after a killed one is ``cakupan run`` in the test process (``tests.helpers_cli``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 
 from cakupan import runlock
 from pipelines import cli
-from tests.conftest import Landing, both_segments, nik
+from tests.helpers_cli import cakupan_in_process, small_landing
 from tests.test_dev_server import dev_server  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,16 +52,6 @@ def processes():
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-
-
-def small_landing(root: Path) -> Path:
-    landing = Landing(root)
-    landing.workforce(both_segments("2024-08", "61.72", 1000, 1000))
-    landing.membership(
-        [["2025-06-30", nik(i), "PU", "61.72", "AKTIF", "JKK,JKM", "2020-01-01"] for i in (1, 2)]
-    )
-    landing.targets([[2025, "61.72", "35,00"]])
-    return landing.root
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -148,18 +139,15 @@ def test_a_run_killed_with_sigkill_does_not_block_the_next(processes, tmp_path):
     wait_for(lambda: "STEP_START" in log.read_text(), "the first run's first step", first)
     kill(first)
 
-    done = subprocess.run(  # no waiting allowed: the lock must be free at once
-        cakupan_run(landing, output),
-        env=environment(CAKUPAN_LOCK_TIMEOUT="0"),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    # the next run, in this process: no waiting allowed, the lock must be free at once
+    status, out, err = cakupan_in_process(
+        "run", "--landing", landing, "--output", output, CAKUPAN_LOCK_TIMEOUT="0"
     )
-    assert done.returncode == cli.EXIT_OK, done.stdout + done.stderr
-    assert "waiting for" not in done.stdout
+    assert status == cli.EXIT_OK, out + err
+    assert "waiting for" not in out
     assert (output / "coverage.duckdb").exists()
     # The killed run no longer shows as in progress (it would hold up the UI's run queue).
-    assert f"run {holder.run_id} had been killed: marked failed" in done.stdout
+    assert f"run {holder.run_id} had been killed: marked failed" in out
     with instance_of(output) as instance:
         assert instance.get_run_by_id(holder.run_id).status == dg.DagsterRunStatus.FAILURE
         runs = instance.get_runs()
