@@ -350,8 +350,17 @@ def raw_table_half_written(run: Run) -> None:
     assert not any("] done  raw/membership " in line for line in run.lines), "in place already"
 
 
-def during_compute(run: Run) -> None:
+def partition_half_written(run: Run) -> None:
+    """During compute, in the run of the snapshots: staging/membership has deleted and
+    written rows of its partitions (the warehouse file or its WAL has grown: the previous
+    run built 2025-06-30 from other files, so it is rebuilt) and not yet committed them
+    (its step has not ended)."""
+    warehouse = run.output / "warehouse.duckdb"
+    wal = Path(f"{warehouse}.wal")
     run.wait_for_start("staging/membership")
+    at_start = size(warehouse) + max(size(wal), 0)
+    run.wait_for(lambda: size(warehouse) + max(size(wal), 0) > at_start + 100_000, "rows written")
+    assert not any("] done  staging/membership " in line for line in run.lines), "committed"
 
 
 def during_publish(run: Run) -> None:
@@ -361,7 +370,7 @@ def during_publish(run: Run) -> None:
 
 
 @pytest.mark.parametrize(
-    "moment", [during_ingest, raw_table_half_written, during_compute, during_publish]
+    "moment", [during_ingest, raw_table_half_written, partition_half_written, during_publish]
 )
 def test_a_run_killed_at_any_moment(moment, previous, uninterrupted, tmp_path):
     output = tmp_path / "output"
