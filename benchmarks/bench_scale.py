@@ -255,16 +255,14 @@ def worker_reference(file: Path) -> dict[str, Any]:
 
 
 def worker_steps(dagster_home: Path) -> dict[str, Any]:
-    """Start and end of every step of the (only) run recorded in ``dagster_home``."""
+    """Start and end of every step of the runs recorded in ``dagster_home`` (the ingest run
+    and the run of the snapshots of one ``cakupan run``)."""
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
-        runs = instance.get_runs(limit=1)
-        if not runs:
-            return {"steps": []}
-        run = runs[0]
-        stats = instance.get_run_step_stats(run.run_id)
+        runs = instance.get_runs()
+        stats = [s for run in runs for s in instance.get_run_step_stats(run.run_id)]
     steps = [
         {
             "step": s.step_key,
@@ -274,7 +272,10 @@ def worker_steps(dagster_home: Path) -> dict[str, Any]:
         }
         for s in stats
     ]
-    return {"run_id": run.run_id, "steps": sorted(steps, key=lambda s: s["start"] or 0)}
+    return {
+        "run_ids": [run.run_id for run in runs],
+        "steps": sorted(steps, key=lambda s: s["start"] or 0),
+    }
 
 
 WORKERS = {

@@ -277,7 +277,10 @@ def built_by(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> list[st
 
 def drop_gone(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> list[str]:
     """Delete, in one transaction, the rows (and build records) of snapshots no longer in
-    the sources from ``tables``; returns the snapshot keys deleted."""
+    the sources from ``tables``; returns the snapshot keys deleted. Without any source
+    table (a warehouse not built by ingest) no snapshot counts as gone."""
+    if not any(table_exists(con, t) for t in SOURCES):
+        return []
     now = found(con)
     tables = [t for t in tables if table_exists(con, t)]
     dropped = sorted({k for t in tables for k in _rows_gone(con, t, now)})

@@ -48,12 +48,13 @@ def page_path(quality_dir: Path) -> Path:
 
 
 def write_page(con: duckdb.DuckDBPyConnection, quality_dir: Path, run_id: str) -> Path:
-    """(Re)write the page from ``run_id``'s rows of ``quality.validation_results``."""
+    """(Re)write the page from the rows of ``quality.validation_results`` (each table's
+    current results: a snapshot not validated again keeps those of the run that validated
+    it), headed by ``run_id`` (the whole run: its ingest run's id)."""
     cursor = con.execute(
         "SELECT table_name, expectation, severity, snapshot_date, success, observed_value, "
-        "unexpected_count FROM quality.validation_results WHERE run_id = ? "
-        "ORDER BY table_name, expectation, snapshot_date NULLS FIRST",
-        [run_id],
+        "unexpected_count FROM quality.validation_results "
+        "ORDER BY table_name, expectation, snapshot_date NULLS FIRST"
     )
     tables: dict[str, list[_Row]] = {}
     for table, *values in cursor.fetchall():

@@ -23,6 +23,7 @@ def record(
     table: str,
     outcomes: Iterable[ExpectationOutcome],
     days: Iterable[str] | None = None,
+    whole_run_id: str | None = None,
 ) -> None:
     """Replace ``table``'s results with this run's (only those of the snapshots ``days``
     when given: a snapshot not validated again keeps the results of the run that validated
@@ -60,4 +61,4 @@ def record(
             "ORDER BY table_name, expectation, snapshot_date) TO ? (FORMAT parquet)",
             [str(tmp)],
         )
-    write_page(con, settings.quality_dir, run_id)
+    write_page(con, settings.quality_dir, whole_run_id or run_id)
