@@ -255,13 +255,16 @@ def worker_reference(file: Path) -> dict[str, Any]:
 
 
 def worker_steps(dagster_home: Path) -> dict[str, Any]:
-    """Start and end of every step of the runs recorded in ``dagster_home`` (the ingest run
-    and the run of the snapshots of one ``cakupan run``)."""
+    """Start and end of every step of the latest ``cakupan run`` recorded in
+    ``dagster_home``: its ingest run and its run of the snapshots."""
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
-        runs = instance.get_runs()
+        latest = instance.get_runs(limit=1)
+        # the latest command's runs: its ingest run and the run tagged with the ingest's id
+        whole = latest[0].tags.get("cakupan/run", latest[0].run_id) if latest else None
+        runs = [r for r in instance.get_runs() if whole in (r.run_id, r.tags.get("cakupan/run"))]
         stats = [s for run in runs for s in instance.get_run_step_stats(run.run_id)]
     steps = [
         {
