@@ -338,29 +338,28 @@ def during_ingest(run: Run) -> None:
     run.wait_for_start("raw/workforce")
 
 
-def raw_table_half_written(run: Run) -> None:
-    """raw/membership has written rows of its first files (into its loading table: the
-    warehouse file or its WAL has grown) and not yet put them in place of raw.membership
-    (its step has not ended)."""
+def half_written(run: Run, step: str) -> None:
+    """``step`` has written rows (the warehouse file or its WAL has grown by 100 kB since
+    it started) and has not ended: nothing of it is committed or in place yet."""
     warehouse = run.output / "warehouse.duckdb"
     wal = Path(f"{warehouse}.wal")
-    run.wait_for_start("raw/membership")
+    run.wait_for_start(step)
     at_start = size(warehouse) + max(size(wal), 0)
     run.wait_for(lambda: size(warehouse) + max(size(wal), 0) > at_start + 100_000, "rows written")
-    assert not any("] done  raw/membership " in line for line in run.lines), "in place already"
+    assert not any(f"] done  {step} " in line for line in run.lines), f"{step} ended already"
+
+
+def raw_table_half_written(run: Run) -> None:
+    """raw/membership has written rows of its first files into its loading table, not yet
+    put in place of raw.membership."""
+    half_written(run, "raw/membership")
 
 
 def partition_half_written(run: Run) -> None:
     """During compute, in the run of the snapshots: staging/membership has deleted and
-    written rows of its partitions (the warehouse file or its WAL has grown: the previous
-    run built 2025-06-30 from other files, so it is rebuilt) and not yet committed them
-    (its step has not ended)."""
-    warehouse = run.output / "warehouse.duckdb"
-    wal = Path(f"{warehouse}.wal")
-    run.wait_for_start("staging/membership")
-    at_start = size(warehouse) + max(size(wal), 0)
-    run.wait_for(lambda: size(warehouse) + max(size(wal), 0) > at_start + 100_000, "rows written")
-    assert not any("] done  staging/membership " in line for line in run.lines), "committed"
+    written rows of its partitions (the previous run built 2025-06-30 from other files, so
+    it is rebuilt), not yet committed."""
+    half_written(run, "staging/membership")
 
 
 def during_publish(run: Run) -> None:
