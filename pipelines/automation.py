@@ -51,7 +51,7 @@ INGEST_TAGS = {**RETRY_ONCE, runs.PHASE_TAG: runs.INGEST}
 # untouched before it counts (a file still being copied is not read half-written).
 SENSOR_INTERVAL = int(os.environ.get("CAKUPAN_SENSOR_INTERVAL") or 60)
 SETTLE_SECONDS = float(os.environ.get("CAKUPAN_SENSOR_SETTLE") or 60)
-SNAPSHOTS_INTERVAL = 10  # how soon the snapshots run follows an ingest run (seconds)
+SNAPSHOTS_INTERVAL = 5  # how soon the snapshots run follows an ingest run (seconds)
 
 
 @dataclass(frozen=True)
