@@ -15,8 +15,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.materialize import whole_run_id
 from assets.resources import CakupanSettings, Warehouse, temp_dir
-from cakupan import ledger, snapshots
+from cakupan import snapshots
 from cakupan.config import EXPECTATIONS_DIR
 from cakupan.markdown import markdown_table
 from cakupan.privacy import SENSITIVE_COLUMNS, redact
@@ -75,8 +76,7 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
                 temp_dir=spill,
             )
         with warehouse.get_connection() as con:  # after GX closed its read-only connection
-            whole_run = context.run.tags.get(ledger.RUN_TAG, context.run.run_id)
-            record(con, config, context.run.run_id, table, outcomes, days, whole_run)
+            record(con, config, context.run.run_id, table, outcomes, days, whole_run_id(context))
         by_name = defaultdict(list)
         for outcome in outcomes:
             by_name[outcome.expectation].append(outcome)

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from cakupan.ledger import RUN_TAG
 from cakupan.sqlfiles import columns, markdown_table, run_sql, sql
 
 OWNERS = ["team:cakupan"]
@@ -28,6 +29,12 @@ def sql_version(*names: str, data: tuple[Path, ...] = ()) -> str:
     for path in data:
         digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+def whole_run_id(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> str:
+    """The id of the whole run this run belongs to: the ingest run's, for the run of the
+    snapshots that follows it (its ``cakupan/run`` tag); else its own."""
+    return context.run.tags.get(RUN_TAG, context.run.run_id)
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict:

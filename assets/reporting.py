@@ -7,9 +7,9 @@ from pathlib import Path
 import dagster as dg
 
 from assets import quality
-from assets.materialize import OWNERS, table_metadata
+from assets.materialize import OWNERS, table_metadata, whole_run_id
 from assets.reporting_checks import check_specs, published_checks
-from assets.reports import run_started_at, whole_run_id
+from assets.reports import run_started_at
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import snapshots
 from cakupan.publish import remove_stale_temporaries, replace, write

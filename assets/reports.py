@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import duckdb
 
-from assets.materialize import OWNERS
+from assets.materialize import OWNERS, whole_run_id
 from assets.resources import CakupanSettings, Warehouse, output_failures
-from cakupan import ledger
 from cakupan.reports.exports import WORKBOOK, write_exports
 from cakupan.reports.pages import write_reports
 from cakupan.sqlfiles import markdown_table
@@ -23,12 +22,6 @@ PUBLISHED = [
     for t in ("coverage_by_city", "coverage_by_province", "coverage_national")
 ]
 PREVIEW_ROWS = 25
-
-
-def whole_run_id(context: dg.AssetExecutionContext) -> str:
-    """The id of the whole run this run belongs to: the ingest run's, for the run of the
-    snapshots that follows it (its ``cakupan/run`` tag); else its own."""
-    return context.run.tags.get(ledger.RUN_TAG, context.run.run_id)
 
 
 def run_started_at(context: dg.AssetExecutionContext) -> datetime | None:

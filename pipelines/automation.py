@@ -155,13 +155,10 @@ def snapshots_decision(
     force = ingest.tags.get(ledger.FORCE_TAG) == "true"
     plan = runs.snapshot_plan(settings.warehouse_path, instance, force=force)
     keys = runs.compute_selection(runs.Phases.of(job), plan)
-    tags = {**RETRY_ONCE, runs.PHASE_TAG: runs.COMPUTE, runs.RUN_TAG: ingest.run_id}
-    if force:
-        tags[ledger.FORCE_TAG] = "true"
     request = dg.RunRequest(
         run_key=f"snapshots-{ingest.run_id}",
         asset_selection=sorted(keys),
-        tags={**tags, **plan.tags},
+        tags={**RETRY_ONCE, **runs.snapshot_run_tags(ingest.run_id, plan, force)},
     )
     return dg.SensorResult(
         run_requests=[request], dynamic_partitions_requests=runs.partition_requests(plan)

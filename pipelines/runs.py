@@ -127,6 +127,14 @@ def partition_requests(plan: SnapshotPlan) -> list:
     return requests
 
 
+def snapshot_run_tags(ingest_run_id: str, plan: SnapshotPlan, force: bool) -> dict[str, str]:
+    """The tags of the run of the snapshots that follows ingest run ``ingest_run_id``."""
+    tags = {PHASE_TAG: COMPUTE, RUN_TAG: ingest_run_id, **plan.tags}
+    if force:
+        tags[ledger.FORCE_TAG] = "true"
+    return tags
+
+
 def compute_selection(phases: Phases, plan: SnapshotPlan) -> frozenset[dg.AssetKey]:
     """The second run's assets: without the partitioned ones when no snapshot is rebuilt."""
     return phases.compute if plan.first is not None else phases.compute - phases.partitioned
@@ -166,17 +174,8 @@ class Runs:
     def get_asset_materialization_events(self) -> list:
         return list(self._each("get_asset_materialization_events"))
 
-    def get_asset_observation_events(self) -> list:
-        return list(self._each("get_asset_observation_events"))
-
     def get_step_failure_events(self) -> list:
         return list(self._each("get_step_failure_events"))
-
-    def get_step_success_events(self) -> list:
-        return list(self._each("get_step_success_events"))
-
-    def get_failed_step_keys(self) -> set:
-        return {k for r in self.results for k in r.get_failed_step_keys()}
 
 
 def execute(
@@ -194,30 +193,29 @@ def execute(
     phases = Phases.of(job)
     run_id = run_id or str(uuid.uuid4())
     tags = dict(tags or {})
-    shared = {**tags, RUN_TAG: run_id}
+    force = tags.get(ledger.FORCE_TAG) == "true"
     runs = Runs()
 
-    def one(keys, phase, extra, rid):
+    def one(keys, run_tags, rid):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_id=rid,
             run_config=run_config,
             asset_selection=sorted(keys),
-            tags={**shared, PHASE_TAG: phase, **extra},
+            tags={**tags, **run_tags},
         )
         runs.results.append(result)
         return result
 
-    if not one(phases.ingest, INGEST, {}, run_id).success or not phases.compute:
+    ingest = {PHASE_TAG: INGEST, RUN_TAG: run_id}
+    if not one(phases.ingest, ingest, run_id).success or not phases.compute:
         return runs
-    runs.plan = plan = snapshot_plan(
-        warehouse, instance, force=tags.get(ledger.FORCE_TAG) == "true"
-    )
+    runs.plan = plan = snapshot_plan(warehouse, instance, force=force)
     if on_plan is not None:
         on_plan(plan)
     apply_partitions(instance, plan)
     keys = compute_selection(phases, plan)
     if keys:
-        one(keys, COMPUTE, plan.tags, str(uuid.uuid4()))
+        one(keys, snapshot_run_tags(run_id, plan, force), str(uuid.uuid4()))
     return runs
