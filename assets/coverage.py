@@ -5,11 +5,10 @@ import dagster as dg
 from assets.materialize import OWNERS, sql_version
 from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
+from cakupan import snapshots
 
 GROUP = "coverage"
 KINDS = {"duckdb", "gold"}
-MACROS = ("coverage/macros.sql", "coverage/rounds.sql")
-ROLLUP_MACROS = ("coverage/macros.sql", "coverage/rollups.sql")
 
 LATEST_NATIONAL = """
     SELECT snapshot_date, regions, regions_with_potential, potential_total, covered_total,
@@ -30,7 +29,7 @@ LATEST_NATIONAL = """
         ["reference", "regencies"],
         ["reference", "provinces"],
     ],
-    code_version=sql_version(*MACROS, "coverage/coverage_by_city.sql"),
+    code_version=sql_version(*snapshots.TABLES[snapshots.CITY].files),
     owners=OWNERS,
     **PARTITIONED,
 )
@@ -66,7 +65,7 @@ def coverage_by_city(context: dg.AssetExecutionContext, warehouse: Warehouse):
     group_name=GROUP,
     kinds=KINDS,
     deps=[coverage_by_city],
-    code_version=sql_version(*ROLLUP_MACROS, "coverage/coverage_by_province.sql"),
+    code_version=sql_version(*snapshots.TABLES[snapshots.PROVINCE].files),
     owners=OWNERS,
     **PARTITIONED,
 )
@@ -82,7 +81,7 @@ def coverage_by_province(context: dg.AssetExecutionContext, warehouse: Warehouse
     group_name=GROUP,
     kinds=KINDS,
     deps=[coverage_by_city],
-    code_version=sql_version(*ROLLUP_MACROS, "coverage/coverage_national.sql"),
+    code_version=sql_version(*snapshots.TABLES[snapshots.NATIONAL].files),
     owners=OWNERS,
     **PARTITIONED,
 )

@@ -6,6 +6,7 @@ from assets.materialize import OWNERS, PII, materialize_sql, sql_version
 from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
 from assets.sakernas import log_overrides
+from cakupan import snapshots
 
 GROUP = "staging"
 KINDS = {"duckdb", "silver"}
@@ -56,7 +57,7 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
     group_name=GROUP,
     kinds=KINDS,
     deps=[["raw", "membership"]],
-    code_version=sql_version("staging/membership.sql"),
+    code_version=sql_version(*snapshots.TABLES[snapshots.MEMBERSHIP].files),
     owners=OWNERS,
     tags=PII,
     **PARTITIONED,
