@@ -202,15 +202,49 @@ def test_the_birth_date_check_agrees_with_strptime_for_every_ddmmyy():
     assert (differ, total) == (0, 1_000_000)
 
 
-PROGRAM_PIECES = ["JKK", "JKM", "JHT", "JP", "JKP", "jkk", "Jkm", "XYZ", "J", "K", "P", ",", ",",
-                  " ", "\u00a0", "\u3000", "\t", "<", ">", "><", "<JKK>", ""]
+PROGRAM_PIECES = [
+    "JKK",
+    "JKM",
+    "JHT",
+    "JP",
+    "JKP",
+    "jkk",
+    "Jkm",
+    "XYZ",
+    "J",
+    "K",
+    "P",
+    ",",
+    ",",
+    " ",
+    "\u00a0",
+    "\u3000",
+    "\t",
+    "<",
+    ">",
+    "><",
+    "<JKK>",
+    "",
+]
 ZS = "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) == "Zs")
 PROGRAMS = ("JKK", "JKM", "JHT", "JP", "JKP")
 
 
 @settings(max_examples=30, deadline=None)
-@example(["JKK><JKM", "<JKK>", "JKK>,<JKM", " jkk , Jkm ,JP,XYZ", "JKK,,JKM,", "JKK,JKK,XYZ",
-          "JKK\u00a0,JKM", "JKKJKM", "", "JP,JKP"])
+@example(
+    [
+        "JKK><JKM",
+        "<JKK>",
+        "JKK>,<JKM",
+        " jkk , Jkm ,JP,XYZ",
+        "JKK,,JKM,",
+        "JKK,JKK,XYZ",
+        "JKK\u00a0,JKM",
+        "JKKJKM",
+        "",
+        "JP,JKP",
+    ]
+)
 @given(st.lists(st.lists(st.sampled_from(PROGRAM_PIECES), max_size=8).map("".join), max_size=300))
 def test_the_program_flags_agree_with_the_names_between_commas(texts):
     """``has_program`` and ``program_tags`` (the fast path for known names) against the rule
