@@ -21,8 +21,11 @@ $(BOOTSTRAP)/bin/uv:
 	$(PYTHON) -m venv $(BOOTSTRAP)
 	$(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check uv
 
+# --compile-bytecode: every module's .pyc is written once here. Python run with
+# PYTHONDONTWRITEBYTECODE (as on CI machines) never writes one, and would otherwise compile
+# Dagster's, GX's and pandas's sources again in every process (about 2.5 s each).
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 	@touch $@
 
 sync: .venv/.synced ## create or update the environment (uv, Python deps from uv.lock)
