@@ -47,10 +47,12 @@ bench-validation: sync ## benchmark: GX validation vs one DuckDB query on 5M gen
 	$(UV) run --no-sync python benchmarks/bench_validation.py
 
 # Two pytest workers (pytest-xdist): each test module stays on one worker, so its
-# module-scoped fixtures (one real run each) are built once. TEST_WORKERS=0 runs serially.
+# module-scoped fixtures (one real run each) are built once; the slowest modules start first
+# (tests/conftest.py, SLOW_MODULES_FIRST). TEST_WORKERS=0 runs serially.
 TEST_WORKERS ?= 2
 test: sync ## run the test suite (TEST_WORKERS=2 processes)
-	$(UV) run --no-sync pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
+	$(UV) run --no-sync pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope \
+	  --no-loadscope-reorder)
 
 # The asset groups (one per stage and side table), as the lineage page's `expanded` parameter:
 # Dagster opens it with every group collapsed otherwise (tests/test_definitions.py keeps

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -295,6 +296,17 @@ def _preflight(settings) -> bool:
     return True
 
 
+def _import_gx_early() -> None:
+    """Import GX (7-14 s of Python) beside the ingest, whose DuckDB queries leave the
+    interpreter free, so that the first suite finds it imported (issue #10)."""
+    from cakupan.quality.context import import_gx
+
+    try:
+        import_gx()
+    except Exception:  # noqa: BLE001 - the first suite imports it again and reports why
+        pass
+
+
 def _execute(
     job_name: str, settings, verbose: bool, run_id=None, log_dir: Path | None = None, tags=None
 ):
@@ -310,6 +322,7 @@ def _execute(
     from pipelines import progress, runs
     from pipelines.definitions import build_definitions
 
+    threading.Thread(target=_import_gx_early, name="cakupan-import-gx", daemon=True).start()
     run_id = run_id or str(uuid.uuid4())
     log_dir = log_dir or settings.output
     log_file = progress.log_path(log_dir.resolve() / "logs", run_id)
