@@ -52,7 +52,7 @@ bench-validation: sync ## benchmark: GX validation vs one DuckDB query on 5M gen
 TEST_WORKERS ?= 2
 test: sync ## run the test suite (TEST_WORKERS=2 processes)
 	$(UV) run --no-sync pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope \
-	  --no-loadscope-reorder)
+	  --no-loadscope-reorder) --durations=25
 
 # The asset groups (one per stage and side table), as the lineage page's `expanded` parameter:
 # Dagster opens it with every group collapsed otherwise (tests/test_definitions.py keeps
