@@ -13,7 +13,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -296,24 +295,6 @@ def _preflight(settings) -> bool:
     return True
 
 
-# A landing folder this big takes longer to ingest than GX to import (at 64 MB of Parquet,
-# about 5 million rows: 10 s). A smaller one is imported when the first suite needs it: a
-# run that rejects a file never imports GX, and a thread of Python beside the run's own
-# Python only takes turns with it.
-EARLY_GX_BYTES = 64 << 20
-
-
-def _import_gx_early() -> None:
-    """Import GX (7-14 s of Python) beside the ingest, whose DuckDB queries leave the
-    interpreter free, so that the first suite finds it imported (issue #10)."""
-    from cakupan.quality.context import import_gx
-
-    try:
-        import_gx()
-    except Exception:  # noqa: BLE001 - the first suite imports it again and reports why
-        pass
-
-
 def _execute(
     job_name: str, settings, verbose: bool, run_id=None, log_dir: Path | None = None, tags=None
 ):
@@ -326,12 +307,9 @@ def _execute(
     """
     import dagster as dg
 
-    from cakupan.config import landing_bytes
     from pipelines import progress, runs
     from pipelines.definitions import build_definitions
 
-    if landing_bytes(settings.landing) >= EARLY_GX_BYTES:
-        threading.Thread(target=_import_gx_early, name="cakupan-import-gx", daemon=True).start()
     run_id = run_id or str(uuid.uuid4())
     log_dir = log_dir or settings.output
     log_file = progress.log_path(log_dir.resolve() / "logs", run_id)

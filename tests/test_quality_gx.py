@@ -498,3 +498,36 @@ def test_timing_of_import_and_one_small_validation(
         "\nGX timing (cold process, 8 expectations on 20 rows):",
         json.dumps({k: round(v, 2) for k, v in timings.items()}),
     )
+
+
+_BESIDE_SCRIPT = """
+    import json, sys, threading, time
+    from pathlib import Path
+    from cakupan.quality.context import gx_imported_beside
+
+    seen = {}
+    for name in ("small", "big"):
+        with gx_imported_beside(Path(sys.argv[1]) / name):
+            seen[name + "_threads"] = sorted(t.name for t in threading.enumerate())
+            time.sleep(0.2)  # the block: an ingest's DuckDB queries
+        seen[name + "_imported"] = "great_expectations" in sys.modules
+    print(json.dumps(seen))
+"""
+
+
+def test_a_big_landing_folder_is_ingested_while_gx_imports(tmp_path: Path) -> None:
+    """A folder of EARLY_IMPORT_BYTES or more: GX is imported in a thread during the block
+    and imported when it ends; a smaller one leaves GX to the first suite (fresh process;
+    the big file is sparse: its size, not its bytes, decides)."""
+    from cakupan.quality.context import EARLY_IMPORT_BYTES
+
+    (tmp_path / "small").mkdir()
+    (tmp_path / "small" / "m.parquet").write_bytes(b"x" * 1000)
+    (tmp_path / "big").mkdir()
+    with (tmp_path / "big" / "m.parquet").open("wb") as f:
+        f.truncate(EARLY_IMPORT_BYTES)
+    seen = _run_python(_BESIDE_SCRIPT, str(tmp_path))
+    assert "cakupan-import-gx" not in seen["small_threads"]
+    assert seen["small_imported"] is False
+    assert "cakupan-import-gx" in seen["big_threads"]
+    assert seen["big_imported"] is True
