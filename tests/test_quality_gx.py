@@ -506,7 +506,7 @@ _BESIDE_SCRIPT = """
     from cakupan.quality.context import gx_imported_beside
 
     seen = {}
-    for name in ("small", "big"):
+    for name in ("small", "csv", "big"):
         with gx_imported_beside(Path(sys.argv[1]) / name):
             seen[name + "_threads"] = sorted(t.name for t in threading.enumerate())
             time.sleep(0.2)  # the block: an ingest's DuckDB queries
@@ -516,18 +516,22 @@ _BESIDE_SCRIPT = """
 
 
 def test_a_big_landing_folder_is_ingested_while_gx_imports(tmp_path: Path) -> None:
-    """A folder of EARLY_IMPORT_BYTES or more: GX is imported in a thread during the block
-    and imported when it ends; a smaller one leaves GX to the first suite (fresh process;
-    the big file is sparse: its size, not its bytes, decides)."""
+    """Parquet files of EARLY_IMPORT_BYTES or more: GX is imported in a thread during the
+    block and imported when it ends; fewer, or CSV files however big, leave GX to the first
+    suite (fresh process; the big files are sparse: their size, not their bytes, decides)."""
     from cakupan.quality.context import EARLY_IMPORT_BYTES
 
-    (tmp_path / "small").mkdir()
-    (tmp_path / "small" / "m.parquet").write_bytes(b"x" * 1000)
-    (tmp_path / "big").mkdir()
-    with (tmp_path / "big" / "m.parquet").open("wb") as f:
-        f.truncate(EARLY_IMPORT_BYTES)
+    for name, file, size in [
+        ("small", "m.parquet", 1000),
+        ("csv", "m.csv.gz", 2 * EARLY_IMPORT_BYTES),
+        ("big", "M.PARQUET", EARLY_IMPORT_BYTES),
+    ]:
+        (tmp_path / name).mkdir()
+        with (tmp_path / name / file).open("wb") as f:
+            f.truncate(size)
     seen = _run_python(_BESIDE_SCRIPT, str(tmp_path))
-    assert "cakupan-import-gx" not in seen["small_threads"]
-    assert seen["small_imported"] is False
+    for name in ("small", "csv"):
+        assert "cakupan-import-gx" not in seen[f"{name}_threads"]
+        assert seen[f"{name}_imported"] is False
     assert "cakupan-import-gx" in seen["big_threads"]
     assert seen["big_imported"] is True
