@@ -12,13 +12,10 @@ import json
 import logging
 import os
 import stat
-import unicodedata
 
 import dagster as dg
 import duckdb
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
 
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.config import Settings
@@ -200,75 +197,6 @@ def test_the_birth_date_check_agrees_with_strptime_for_every_ddmmyy():
             """
         ).fetchall()[0]
     assert (differ, total) == (0, 1_000_000)
-
-
-PROGRAM_PIECES = [
-    "JKK",
-    "JKM",
-    "JHT",
-    "JP",
-    "JKP",
-    "jkk",
-    "Jkm",
-    "XYZ",
-    "J",
-    "K",
-    "P",
-    ",",
-    ",",
-    " ",
-    "\u00a0",
-    "\u3000",
-    "\t",
-    "<",
-    ">",
-    "><",
-    "<JKK>",
-    "",
-]
-ZS = "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) == "Zs")
-PROGRAMS = ("JKK", "JKM", "JHT", "JP", "JKP")
-
-
-@settings(max_examples=30, deadline=None)
-@example(
-    [
-        "JKK><JKM",
-        "<JKK>",
-        "JKK>,<JKM",
-        " jkk , Jkm ,JP,XYZ",
-        "JKK,,JKM,",
-        "JKK,JKK,XYZ",
-        "JKK\u00a0,JKM",
-        "JKKJKM",
-        "",
-        "JP,JKP",
-    ]
-)
-@given(st.lists(st.lists(st.sampled_from(PROGRAM_PIECES), max_size=8).map("".join), max_size=300))
-def test_the_program_flags_agree_with_the_names_between_commas(texts):
-    """``has_program`` and ``program_tags`` (the fast path for known names) against the rule
-    read independently: upper case, split at commas, each name trimmed (DuckDB's trim: the
-    Unicode space separators), a blank name no program, any other name unknown."""
-    with duckdb.connect() as con:
-        run_sql(con, "raw/macros.sql")
-        got = con.execute(
-            """
-            SELECT [has_program(p, program_tags(p), n) FOR n IN $names],
-                   CASE WHEN program_tags(p) IS NOT NULL THEN 0 ELSE len(list_filter(
-                       program_names(p), lambda x: x NOT IN ('', 'JKK', 'JKM', 'JHT', 'JP', 'JKP')))
-                   END
-            FROM (SELECT upper(unnest($texts)) AS p, generate_subscripts($texts, 1) AS i)
-            ORDER BY i
-            """,
-            {"texts": texts, "names": list(PROGRAMS)},
-        ).fetchall()
-    want = []
-    for text in texts:
-        names = [n.strip(ZS) for n in text.upper().split(",")]
-        unknown = sum(n not in ("", *PROGRAMS) for n in names)
-        want.append(([n in names for n in PROGRAMS], unknown))
-    assert [(list(flags), unknown) for flags, unknown in got] == want
 
 
 def test_gx_connection_keeps_to_the_memory_limit(tmp_path):

@@ -68,7 +68,7 @@ def gx_imported_beside(folder: Path) -> Iterator[None]:
     ingest's DuckDB queries leave the interpreter free, and the first suite then finds GX
     imported. Otherwise GX waits for the first suite: a small folder's thread would only
     take turns with the step's Python, a CSV file's ingest has a Python thread of its own
-    (the blank-line scan; 20M CSV.gz rows took 14 s longer with GX beside it), and a run
+    (the blank-line scan: 20M CSV.gz rows gained nothing from GX beside it), and a run
     that rejects a file never imports GX."""
     if (
         "great_expectations" in sys.modules

@@ -66,28 +66,3 @@ CREATE OR REPLACE TEMP MACRO nik_birth_date_valid(d, m, yy) AS
     m BETWEEN 1 AND 12
     AND d BETWEEN 1 AND CASE WHEN m = 2 THEN 28 + CAST(yy % 4 = 0 AS INTEGER)
                              ELSE 30 + (m + m // 8) % 2 END;
-
--- The program names of a membership row (p: the programs text, upper case): the names
--- between commas, trimmed; a blank name is no program.
-CREATE OR REPLACE TEMP MACRO program_names(p) AS
-    list_transform(string_split(p, ','), lambda x: trim(x));
-
--- The names as '<JKK><JKM>', one space before or after each comma and the spaces at both
--- ends taken off ('jkk, jkm' is '<JKK><JKM>').
-CREATE OR REPLACE TEMP MACRO program_tagged(p) AS
-    '<' || replace(trim(replace(replace(p, ' ,', ','), ', ', ',')), ',', '><') || '>';
-
--- program_tagged(p) when every name in it is a known program or blank (most rows), else NULL:
--- contains() then answers for the row without a list built per row (a list for every row
--- cost a fifth of the parse's CPU; this path takes a tenth off it at 5M rows). A name with
--- a space left in it, '<' or '>' leaves a rest and takes the list.
-CREATE OR REPLACE TEMP MACRO program_tags(p) AS
-    CASE WHEN NOT (contains(p, '<') OR contains(p, '>'))
-        AND replace(replace(replace(replace(replace(replace(program_tagged(p),
-            '<JKK>', ''), '<JKM>', ''), '<JHT>', ''), '<JP>', ''), '<JKP>', ''), '<>', '') = ''
-    THEN program_tagged(p) END;
-
--- Whether the programs (p, and tags = program_tags(p)) name program `name`.
-CREATE OR REPLACE TEMP MACRO has_program(p, tags, name) AS
-    CASE WHEN tags IS NOT NULL THEN contains(tags, '<' || name || '>')
-         ELSE list_contains(program_names(p), name) END;

@@ -31,7 +31,9 @@ cleaned AS (
         trim(region_code) AS region_code_raw,
         upper(trim(status)) AS status,
         trim(status) AS status_raw,
-        upper(coalesce(programs, '')) AS programs,
+        -- the program names, trimmed (blank names are no program)
+        list_transform(string_split(upper(coalesce(programs, '')), ','), lambda p: trim(p))
+            AS programs,
         trim(registered_on) AS registered_raw
     FROM trimmed
 ),
@@ -39,8 +41,7 @@ typed AS (
     SELECT
         *,
         jakarta_date(snapshot_raw) AS snapshot_date,
-        jakarta_date(registered_raw) AS registered_on,
-        program_tags(programs) AS program_tags
+        jakarta_date(registered_raw) AS registered_on
     FROM cleaned
 )
 SELECT
@@ -54,14 +55,12 @@ SELECT
     t.region_code_raw,
     c.region_code,
     t.status,
-    has_program(t.programs, t.program_tags, 'JKK') AS has_jkk,
-    has_program(t.programs, t.program_tags, 'JKM') AS has_jkm,
-    has_program(t.programs, t.program_tags, 'JHT') AS has_jht,
-    has_program(t.programs, t.program_tags, 'JP') AS has_jp,
-    has_program(t.programs, t.program_tags, 'JKP') AS has_jkp,
-    CASE WHEN t.program_tags IS NOT NULL THEN 0
-        ELSE len(list_filter(program_names(t.programs),
-                             lambda p: p NOT IN ('', 'JKK', 'JKM', 'JHT', 'JP', 'JKP'))) END
+    list_contains(t.programs, 'JKK') AS has_jkk,
+    list_contains(t.programs, 'JKM') AS has_jkm,
+    list_contains(t.programs, 'JHT') AS has_jht,
+    list_contains(t.programs, 'JP') AS has_jp,
+    list_contains(t.programs, 'JKP') AS has_jkp,
+    len(list_filter(t.programs, lambda p: p NOT IN ('', 'JKK', 'JKM', 'JHT', 'JP', 'JKP')))
         AS unknown_programs,
     t.registered_on,
     t.snapshot_raw AS snapshot_date_raw,
