@@ -205,8 +205,9 @@ def add_suite(gx: Any, context: Any, suite: Mapping[str, Any], specs: list[Spec]
     return gx_suite
 
 
-def build_docs(context: Any, gx_suite: Any, suite_result: Any) -> None:
-    """(Re)build the Data Docs pages of ``gx_suite`` and of one validation result."""
+def build_docs(context: Any, gx_suite: Any, suite_results: list[Any]) -> None:
+    """(Re)build the Data Docs pages of ``gx_suite`` and of its validation results, in one
+    build (each build renders the index again, with templates GX compiles each time)."""
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
@@ -217,10 +218,13 @@ def build_docs(context: Any, gx_suite: Any, suite_result: Any) -> None:
         site_names=[_DOCS_SITE],
         resource_identifiers=[
             suite_id,
-            ValidationResultIdentifier(
-                expectation_suite_identifier=suite_id,
-                run_id=suite_result.meta["run_id"],
-                batch_identifier=suite_result.batch_id,
+            *(
+                ValidationResultIdentifier(
+                    expectation_suite_identifier=suite_id,
+                    run_id=result.meta["run_id"],
+                    batch_identifier=result.batch_id,
+                )
+                for result in suite_results
             ),
         ],
     )

@@ -87,6 +87,7 @@ def run_suite(
             gx.ValidationDefinition(name=name, data=definition, suite=gx_suite)
         )
         outcomes: list[ExpectationOutcome] = []
+        results = []
         for day, parameters in batches:
             suite_result = validation.run(
                 result_format=result_format(specs),
@@ -106,7 +107,8 @@ def run_suite(
             ]
             if failed_rows:
                 add_unexpected_rows_samples(definition, parameters, failed_rows, by_name)
-            if docs_dir is not None:
-                gxc.build_docs(context, gx_suite, suite_result)
+            results.append(suite_result)
             outcomes += [by_name[s.name] for s in specs]
+        if docs_dir is not None and results:
+            gxc.build_docs(context, gx_suite, results)  # one build for every batch
         return outcomes
