@@ -13,7 +13,6 @@ from cakupan import ledger, preflight, rejections
 from cakupan.config import LandingDirectoryError
 from cakupan.extracts import MEMBERSHIP, TARGETS, WORKFORCE, Extract
 from cakupan.ingest import ingest
-from cakupan.quality.context import gx_imported_beside
 from cakupan.rejections import FileRejected
 
 GROUP = "raw"
@@ -71,10 +70,9 @@ def ingest_extract(context, config, warehouse: Warehouse, extract: Extract) -> d
     with warehouse.get_connection() as con:
         rejections.start(con, config, run_id)  # no earlier run's rejections
         try:
-            with gx_imported_beside(config.landing / extract.name):
-                report = ingest(
-                    con, config, extract.name, context.log, run_id=run_id, force=forced(context)
-                )
+            report = ingest(
+                con, config, extract.name, context.log, run_id=run_id, force=forced(context)
+            )
         except FileRejected as rejected:
             rejections.record(con, config, run_id, extract.name, rejected.rejections)
             files = sorted({r.file for r in rejected.rejections})

@@ -166,14 +166,11 @@ class Settings:
         return key_file.read_text(encoding="ascii").strip().encode("ascii")
 
 
-def landing_bytes(landing: Path, suffix: str = "") -> int:
-    """The size of the files under ``landing`` whose name ends with ``suffix`` (any case;
-    every file when ""); 0 when it cannot be read."""
+def landing_bytes(landing: Path) -> int:
+    """The size of the files under ``landing`` (0 when it cannot be read)."""
     total = 0
     for root, _, names in os.walk(landing):
         for name in names:
-            if not name.lower().endswith(suffix):
-                continue
             try:
                 total += os.stat(os.path.join(root, name)).st_size
             except OSError:

@@ -53,6 +53,7 @@ from cakupan.landing import (
 from cakupan.landing import relation as landing_relation
 from cakupan.privacy import redact
 from cakupan.pseudonym import PseudonymSecret
+from cakupan.quality.context import gx_imported_beside
 from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, whole_file
 from cakupan.sqlfiles import columns, literal, run_sql, sql, table_exists
 
@@ -147,23 +148,30 @@ def ingest(
     run_sql(con, "raw/macros.sql")
     plan = ledger.plan(con, settings, extract, files, force=force)
     loader = _Loader(con, extract, secret.sql_params() if secret else {}, plan)
+    entries = [plan.entry(f.name) for f in files]  # unchanged or rejected before: not read
+    parquet_read = sum(
+        f.size
+        for f, e in zip(files, entries, strict=True)
+        if f.parquet and e.status != ledger.UNCHANGED and not e.rejections
+    )
     try:
-        for seq, file in enumerate(files):
-            entry = plan.entry(file.name)
-            if entry.status == ledger.UNCHANGED:  # its rows stay: not read again
-                report.files.append(_carried(file, entry))
-            elif entry.rejections:  # rejected before and unchanged: not read again
-                report.rejections.extend(entry.rejections)
-            else:
-                try:
-                    loaded = loader.load(seq, file)
-                except FileRejected as rejected:
-                    entry.reject(rejected.rejections)
-                    report.rejections.extend(rejected.rejections)
+        with gx_imported_beside(parquet_read):
+            for seq, file in enumerate(files):
+                entry = plan.entry(file.name)
+                if entry.status == ledger.UNCHANGED:  # its rows stay: not read again
+                    report.files.append(_carried(file, entry))
+                elif entry.rejections:  # rejected before and unchanged: not read again
+                    report.rejections.extend(entry.rejections)
                 else:
-                    loaded.status = entry.status
-                    entry.loaded(loaded.rows + loaded.skipped, loaded.rows, {}, run_id)
-                    report.files.append(loaded)
+                    try:
+                        loaded = loader.load(seq, file)
+                    except FileRejected as rejected:
+                        entry.reject(rejected.rejections)
+                        report.rejections.extend(rejected.rejections)
+                    else:
+                        loaded.status = entry.status
+                        entry.loaded(loaded.rows + loaded.skipped, loaded.rows, {}, run_id)
+                        report.files.append(loaded)
         late = loader.finish(report.files)  # the checks over whole files
         for name in sorted({r.file for r in late} & {e.file for e in plan.entries}):
             plan.entry(name).reject([r for r in late if r.file == name])

@@ -46,7 +46,7 @@ SLOW_MODULES_FIRST = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(SLOW_MODULES_FIRST)}
-    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).stem, len(rank)))
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
 
 
 WORKFORCE_HEADER = list(EXTRACTS["workforce"].columns)

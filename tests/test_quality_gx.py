@@ -501,37 +501,56 @@ def test_timing_of_import_and_one_small_validation(
 
 
 _BESIDE_SCRIPT = """
-    import json, sys, threading, time
+    import json, logging, sys, threading
+    from contextlib import contextmanager
     from pathlib import Path
-    from cakupan.quality.context import gx_imported_beside
+    import duckdb
+    from cakupan import ingest as ingest_module
+    from cakupan.config import Settings
+    from cakupan.rejections import FileRejected
 
-    seen = {}
-    for name in ("small", "csv", "big"):
-        with gx_imported_beside(Path(sys.argv[1]) / name):
-            seen[name + "_threads"] = sorted(t.name for t in threading.enumerate())
-            time.sleep(0.2)  # the block: an ingest's DuckDB queries
-        seen[name + "_imported"] = "great_expectations" in sys.modules
+    seen, started = {}, ingest_module.gx_imported_beside
+
+    @contextmanager
+    def watched(parquet_bytes):  # the ingest's own call, and the threads in its block
+        seen["parquet_bytes"] = parquet_bytes
+        with started(parquet_bytes):
+            seen["thread"] = "cakupan-import-gx" in [t.name for t in threading.enumerate()]
+            yield
+
+    ingest_module.gx_imported_beside = watched
+    root = Path(sys.argv[1])
+    settings = Settings(landing_dir=str(root / "landing"), output_dir=str(root / "out"))
+    try:
+        ingest_module.ingest(duckdb.connect(), settings, "membership", logging.getLogger())
+    except FileRejected:
+        pass  # the sparse files are no Parquet or gzip: rejected after the read
+    seen["imported"] = "great_expectations" in sys.modules
     print(json.dumps(seen))
 """
 
 
-def test_a_big_landing_folder_is_ingested_while_gx_imports(tmp_path: Path) -> None:
-    """Parquet files of EARLY_IMPORT_BYTES or more: GX is imported in a thread during the
-    block and imported when it ends; fewer, or CSV files however big, leave GX to the first
-    suite (fresh process; the big files are sparse: their size, not their bytes, decides)."""
-    from cakupan.quality.context import EARLY_IMPORT_BYTES
-
-    for name, file, size in [
-        ("small", "m.parquet", 1000),
-        ("csv", "m.csv.gz", 2 * EARLY_IMPORT_BYTES),
-        ("big", "M.PARQUET", EARLY_IMPORT_BYTES),
-    ]:
-        (tmp_path / name).mkdir()
-        with (tmp_path / name / file).open("wb") as f:
+@pytest.mark.parametrize(
+    ("files", "imported"),
+    [
+        ({"m.parquet": 1000}, False),
+        ({"m.csv.gz": 2 << 26}, False),  # 128 MB, but CSV
+        ({"a.parquet": 32 << 20, "B.PARQUET": 32 << 20}, True),  # 64 MB of Parquet in all
+    ],
+    ids=["small-parquet", "big-csv", "big-parquet"],
+)
+def test_a_big_parquet_ingest_runs_while_gx_imports(tmp_path: Path, files, imported) -> None:
+    """The ingest reads Parquet files of EARLY_IMPORT_BYTES or more: GX is imported in a
+    thread during the read and imported when it ends; fewer, or CSV files however big, leave
+    GX to the first suite (a real ingest in a fresh process; the files are sparse: their
+    size, not their bytes, decides)."""
+    folder = tmp_path / "landing" / "membership"
+    folder.mkdir(parents=True)
+    for name, size in files.items():
+        with (folder / name).open("wb") as f:
             f.truncate(size)
     seen = _run_python(_BESIDE_SCRIPT, str(tmp_path))
-    for name in ("small", "csv"):
-        assert "cakupan-import-gx" not in seen[f"{name}_threads"]
-        assert seen[f"{name}_imported"] is False
-    assert "cakupan-import-gx" in seen["big_threads"]
-    assert seen["big_imported"] is True
+    parquet = sum(size for name, size in files.items() if name.lower().endswith(".parquet"))
+    assert seen["parquet_bytes"] == parquet
+    assert seen["thread"] is imported
+    assert seen["imported"] is imported

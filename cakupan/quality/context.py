@@ -28,7 +28,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cakupan.config import landing_bytes
 from cakupan.quality.suites import Spec, split_table
 
 _DATASOURCE = "cakupan_duckdb"
@@ -62,18 +61,15 @@ EARLY_IMPORT_BYTES = 64 << 20
 
 
 @contextmanager
-def gx_imported_beside(folder: Path) -> Iterator[None]:
-    """Import GX (7-14 s of Python) in a thread while the block ingests ``folder``, when its
-    Parquet files hold at least EARLY_IMPORT_BYTES, and wait for it at the end: the
-    ingest's DuckDB queries leave the interpreter free, and the first suite then finds GX
-    imported. Otherwise GX waits for the first suite: a small folder's thread would only
+def gx_imported_beside(parquet_bytes: int) -> Iterator[None]:
+    """Import GX (7-14 s of Python) in a thread while the block reads ``parquet_bytes`` of
+    Parquet files, when they are at least EARLY_IMPORT_BYTES, and wait for it at the end:
+    the ingest's DuckDB queries leave the interpreter free, and the first suite then finds
+    GX imported. Otherwise GX waits for the first suite: a short ingest's thread would only
     take turns with the step's Python, a CSV file's ingest has a Python thread of its own
     (the blank-line scan: 20M CSV.gz rows gained nothing from GX beside it), and a run
     that rejects a file never imports GX."""
-    if (
-        "great_expectations" in sys.modules
-        or landing_bytes(folder, ".parquet") < EARLY_IMPORT_BYTES
-    ):
+    if "great_expectations" in sys.modules or parquet_bytes < EARLY_IMPORT_BYTES:
         yield
         return
     thread = threading.Thread(target=_import_quietly, name="cakupan-import-gx", daemon=True)
