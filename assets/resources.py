@@ -23,14 +23,15 @@ from cakupan.config import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION, Settin
 
 class CakupanSettings(dg.ConfigurableResource):
     """Landing and output folders of a cakupan deployment (``CAKUPAN_LANDING_DIR``,
-    ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``) and DuckDB's memory limit
-    (``CAKUPAN_MEMORY_LIMIT``). The pseudonymization key is not a field: config is shown in
+    ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``), DuckDB's memory limit
+    (``CAKUPAN_MEMORY_LIMIT``) and statement log (``CAKUPAN_SQL_LOG``). The pseudonymization key is not a field: config is shown in
     the UI and the key must never be."""
 
     landing_dir: str
     output_dir: str
     storage_version: str = DEFAULT_STORAGE_VERSION
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+    sql_log: str = ""
 
     @classmethod
     def of(cls, settings: Settings) -> CakupanSettings:
@@ -39,6 +40,7 @@ class CakupanSettings(dg.ConfigurableResource):
             output_dir=settings.output_dir,
             storage_version=settings.storage_version,
             memory_limit=settings.memory_limit,
+            sql_log=settings.sql_log,
         )
 
     def get(self) -> Settings:
@@ -48,6 +50,7 @@ class CakupanSettings(dg.ConfigurableResource):
             output_dir=self.output_dir,
             storage_version=self.storage_version,
             memory_limit=self.memory_limit,
+            sql_log=self.sql_log,
         )
 
 
@@ -98,7 +101,7 @@ class Warehouse(dg.ConfigurableResource):
         with output_failures(self.path, "the warehouse (warehouse.duckdb)"):
             settings = self.settings.get()
             settings.ensure_output()
-            con = _connect(self.path, settings.memory_limit, temp_dir(settings))
+            con = _connect(self.path, settings.memory_limit, temp_dir(settings), settings.sql_log)
             try:
                 yield con
             finally:
@@ -138,10 +141,12 @@ def temp_dir(settings: Settings, empty: bool = False) -> Path:
 
 
 def _connect(
-    path: str, memory_limit: str, spill: Path, attempts: int = 10
+    path: str, memory_limit: str, spill: Path, sql_log: str = "", attempts: int = 10
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-write with the memory limit and the spill folder; retry
-    briefly while another connection in this process (GX's, closing) still holds the file."""
+    briefly while another connection in this process (GX's, closing) still holds the file.
+    With ``sql_log``, DuckDB appends every statement to the CSV files of that folder
+    (``duckdb_log_entries.csv``: the text when it starts, and each commit)."""
     config = {
         "custom_user_agent": "cakupan",
         "memory_limit": memory_limit,
@@ -149,12 +154,27 @@ def _connect(
     }
     for attempt in range(attempts):
         try:
-            return duckdb.connect(path, config=config)
+            con = duckdb.connect(path, config=config)
         except duckdb.IOException:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.1 * 2**attempt)
+        else:
+            if sql_log:
+                _log_statements(con, Path(sql_log))
+            return con
     raise AssertionError("unreachable")
+
+
+def _log_statements(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """DuckDB's own log (QueryLog and Transaction entries, DEBUG) into CSV files in
+    ``folder``, appended to. Operators are left out: one entry per pipeline would flood it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        "CALL enable_logging(level = 'debug', storage = 'file', storage_path = $folder)",
+        {"folder": str(folder)},
+    )
+    con.execute("SET disabled_log_types = 'PhysicalOperator'")
 
 
 def _fail_abandoned_run(instance: dg.DagsterInstance, holder: runlock.Holder | None):

@@ -10,7 +10,8 @@ size, format and seed), in the same run and on the same file, each in its own su
    nationally per segment and in total (exact);
 2. **cakupan**: ``uv run --no-sync cakupan run --landing ... --output ...`` from an empty
    output folder, start-up included, with a persistent ``DAGSTER_HOME`` whose event log
-   gives the time of each step;
+   gives the time of each step, and ``CAKUPAN_SQL_LOG`` (DuckDB's statement log) the time
+   of each SQL statement of the warehouse;
 3. **pandas** (and, with ``--peer-gx``, **pandas+GX**): ``peer_pandas.py`` under
    ``prlimit --as=<--peer-memory>``, so that running out of memory is its result.
 
@@ -472,11 +473,15 @@ def invoke_cakupan(
     env.pop("CAKUPAN_OUTPUT_DIR", None)
     home = rundir / "dagster_home"
     env.pop("DAGSTER_HOME", None)
+    sql_log = rundir / f"{name}-sql"
+    shutil.rmtree(sql_log, ignore_errors=True)
+    env.pop("CAKUPAN_SQL_LOG", None)
     if steps:
         home.mkdir(parents=True, exist_ok=True)
         if not (home / "dagster.yaml").exists():
             shutil.copy(DAGSTER_YAML, home / "dagster.yaml")
         env["DAGSTER_HOME"] = str(home)
+        env["CAKUPAN_SQL_LOG"] = str(sql_log)
     if uv:
         cmd = [uv, "run", "--no-sync", "cakupan"]
     else:  # no uv: the environment's own entry point
@@ -490,6 +495,7 @@ def invoke_cakupan(
     if steps:
         _, stats = run_worker("steps", home, rundir, name=f"{name}-steps")
         result["steps"] = step_profile(stats["steps"], m["started"], m["wall_s"])
+        result["statements"] = statement_profile(sql_log, stats["steps"], m["wall_s"])
     return result
 
 
@@ -542,6 +548,56 @@ def step_profile(steps: list[dict], started: float, wall_s: float) -> list[dict[
     for p in profile:
         p["share"] = p["seconds"] / wall_s if wall_s else None
     return profile
+
+
+# Each statement of DuckDB's log (CAKUPAN_SQL_LOG, file storage: one CSV of entries in the
+# order written), timed from its QueryLog entry to the warehouse's next entry: its commit, or
+# the next statement of an explicit transaction. So a statement's time includes the Python
+# between it and the next one, and the last statement of a connection may have no end.
+STATEMENTS_SQL = """
+WITH entries AS (
+    SELECT row_number() OVER () AS n, "timestamp" AS ts, type, message
+    FROM read_csv($path, header = true, columns = {
+        'context_id': 'BIGINT', 'timestamp': 'TIMESTAMPTZ', 'type': 'VARCHAR',
+        'log_level': 'VARCHAR', 'message': 'VARCHAR'})
+    WHERE type IN ('QueryLog', 'Transaction')
+),
+timed AS (
+    SELECT type, ts, lead(ts) OVER (ORDER BY n) AS next_ts, message FROM entries
+)
+SELECT epoch(ts) AS start, epoch(next_ts - ts) AS seconds,
+       left(trim(regexp_replace(message, '\\s+', ' ', 'g')), $width) AS statement
+FROM timed
+WHERE type = 'QueryLog' AND next_ts IS NOT NULL
+  AND message NOT LIKE 'SET disabled_log_types%'  -- the log's own set-up (no commit)
+"""
+
+
+def statement_profile(
+    folder: Path, steps: list[dict], wall_s: float, top: int = 15, width: int = 110
+) -> list[dict[str, Any]]:
+    """The ``top`` statements by time (the same text counted together), with the step each
+    ran in and their share of the run."""
+    import duckdb
+
+    entries = folder / "duckdb_log_entries.csv"
+    if not entries.exists():
+        return []
+    with duckdb.connect() as con:
+        rows = con.execute(STATEMENTS_SQL, {"path": str(entries), "width": width}).fetchall()
+    grouped: dict[tuple[str, str], dict[str, Any]] = {}
+    for start, seconds, statement in rows:
+        step = next(
+            (s["step"] for s in steps if s["start"] and s["end"] and s["start"] <= start <= s["end"]),
+            "(outside a step)",
+        )
+        g = grouped.setdefault((step, statement), {"step": step, "statement": statement})
+        g["seconds"] = g.get("seconds", 0.0) + seconds
+        g["count"] = g.get("count", 0) + 1
+    ranked = sorted(grouped.values(), key=lambda g: -g["seconds"])[:top]
+    for g in ranked:
+        g["share"] = g["seconds"] / wall_s if wall_s else None
+    return ranked
 
 
 def run_peer(file: Path, rundir: Path, gx: bool, memory: int, timeout: float) -> dict[str, Any]:
@@ -1028,7 +1084,39 @@ def markdown(info: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
                 share = f"{s['share'] * 100:.1f}%" if s.get("share") is not None else "-"
                 lines.append(f"| {s['step']} | {s['seconds']:.2f} | {share} |")
             lines.append("")
+    lines += statements_markdown(sizes)
     return "\n".join(lines) + "\n"
+
+
+def statements_markdown(sizes: list[dict[str, Any]]) -> list[str]:
+    """The slowest SQL statements of each profiled run (DuckDB's statement log)."""
+    lines = [
+        "## Where cakupan's time goes (per SQL statement)",
+        "",
+        "The warehouse's slowest statements, from DuckDB's log (`CAKUPAN_SQL_LOG`): each from its"
+        " start to the warehouse's next log entry (its commit, or the next statement of a"
+        " transaction). GX's suites run on a connection of their own: their time is in the"
+        " steps above.",
+        "",
+    ]
+    for size in sizes:
+        add = size.get("incremental", {}).get("add") or {}
+        for label, statements in (
+            (f"{size['rows']:,} rows", size["cakupan"].get("statements")),
+            (f"{size['rows']:,} rows, + snapshot", add.get("statements")),
+        ):
+            if not statements:
+                continue
+            lines += [f"{label}:", "", "| step | statement | runs | seconds | share |"]
+            lines.append("|---|---|---:|---:|---:|")
+            for s in statements:
+                text = s["statement"].replace("|", "\\|")
+                share = f"{s['share'] * 100:.1f}%" if s.get("share") is not None else "-"
+                lines.append(
+                    f"| {s['step']} | `{text}` | {s['count']} | {s['seconds']:.2f} | {share} |"
+                )
+            lines.append("")
+    return lines
 
 
 def _peer_cell(p: dict, key: str) -> str:
@@ -1152,6 +1240,8 @@ def bench_size(args: argparse.Namespace, rows: int, uv: str | None) -> dict[str,
             f"  ({cakupan['wall_s'] / floor['wall_s']:.1f}x the floor)",
             flush=True,
         )
+        for st in cakupan.get("statements", [])[:5]:
+            print(f"    {st['seconds']:7.2f} s  {st['step']}: {st['statement'][:70]}", flush=True)
     else:
         print(f"  cakupan  FAILED (exit {cakupan['returncode']}):\n{cakupan['error']}", flush=True)
     peers = []

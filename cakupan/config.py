@@ -13,6 +13,9 @@ Configured through environment variables (documented in the README):
 - ``CAKUPAN_MEMORY_LIMIT``: memory DuckDB may use (``memory_limit``; default ``4GB``), in the
   warehouse and in validation; beyond it DuckDB spills to ``<output>/duckdb_spill`` (private, 0700,
   emptied when a run starts; it never holds a NIK, see docs/scaling.md).
+- ``CAKUPAN_SQL_LOG``: a folder where DuckDB logs every SQL statement the warehouse runs,
+  with its time (off when unset or empty; for profiling, docs/scaling.md). Statement texts
+  only: the key and every value come as query parameters, which DuckDB does not log.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class Settings:
     output_dir: str
     storage_version: str = DEFAULT_STORAGE_VERSION  # of coverage.duckdb
     memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB's memory_limit ('4GB', '500MB')
+    sql_log: str = ""  # folder of DuckDB's statement log (CAKUPAN_SQL_LOG); "" for none
     landing_option: str = "CAKUPAN_LANDING_DIR"  # how the user set landing_dir, for errors
 
     @classmethod
@@ -84,6 +88,7 @@ class Settings:
             output_dir=str(Path(output_dir).resolve()) if output_dir else output_dir_from_env(),
             storage_version=os.environ.get("CAKUPAN_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
             memory_limit=os.environ.get("CAKUPAN_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+            sql_log=os.environ.get("CAKUPAN_SQL_LOG", ""),
             landing_option="--landing" if landing_dir else "CAKUPAN_LANDING_DIR",
         )
 

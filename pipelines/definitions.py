@@ -49,6 +49,7 @@ ENV_DEFAULTS = {
     "CAKUPAN_OUTPUT_DIR": str(DEFAULT_OUTPUT_DIR),
     "CAKUPAN_STORAGE_VERSION": DEFAULT_STORAGE_VERSION,
     "CAKUPAN_MEMORY_LIMIT": DEFAULT_MEMORY_LIMIT,
+    "CAKUPAN_SQL_LOG": "",
 }
 
 
@@ -65,6 +66,7 @@ def resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableReso
             output_dir=dg.EnvVar("CAKUPAN_OUTPUT_DIR"),
             storage_version=dg.EnvVar("CAKUPAN_STORAGE_VERSION"),
             memory_limit=dg.EnvVar("CAKUPAN_MEMORY_LIMIT"),
+            sql_log=dg.EnvVar("CAKUPAN_SQL_LOG"),
         )
     return {"settings": config, "warehouse": Warehouse(settings=config)}
 

@@ -171,15 +171,19 @@ def both_segments(period: str, code: str, pu: int | str, bpu: int | str) -> list
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory) -> tuple[Run, dg.DagsterInstance]:
     """One real run of the job over the embedded sample, with its Dagster instance kept
-    so tests can read the event log."""
+    so tests can read the event log; DuckDB's statement log (CAKUPAN_SQL_LOG) is beside the
+    output folder."""
     from cakupan.config import SAMPLE_LANDING_DIR
 
     output = tmp_path_factory.mktemp("sample") / "output"
+    sql_log = output.parent / "sql_log"
     instance = dg.DagsterInstance.ephemeral()
     mp = pytest.MonkeyPatch()
     mp.setenv("CAKUPAN_PSEUDONYM_KEY", "sample-test-key")
     try:
-        settings = Settings(landing_dir=str(SAMPLE_LANDING_DIR), output_dir=str(output))
+        settings = Settings(
+            landing_dir=str(SAMPLE_LANDING_DIR), output_dir=str(output), sql_log=str(sql_log)
+        )
         result = execute(settings, instance)
     finally:
         mp.undo()

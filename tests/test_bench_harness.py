@@ -373,6 +373,13 @@ def test_harness_end_to_end_on_a_tiny_size(harness):
     assert size["checks"]["regions_compared"] == 514
     steps = {s["step"] for s in size["cakupan"]["steps"]}
     assert {"raw__membership", "staging__membership", "published_coverage"} <= steps
+    # the SQL statements, from DuckDB's log of the run, each within the step that ran it
+    statements = size["cakupan"]["statements"]
+    assert "## Where cakupan's time goes (per SQL statement)" in report
+    loads = [s for s in statements if s["statement"].startswith("INSERT INTO raw.membership_")]
+    assert loads and {s["step"] for s in loads} == {"raw__membership"}, statements
+    assert all(s["seconds"] >= 0 and s["count"] >= 1 for s in statements)
+    assert sum(s["seconds"] for s in statements) < float(by_system["cakupan"]["wall_s"])
 
 
 def _published_national(path: Path) -> dict[str, dict[str, int]]:

@@ -378,6 +378,19 @@ def test_nothing_the_sample_run_writes_holds_a_nik_pseudonym_or_the_key(sample_r
     assert secrets.in_text(log) == []
 
 
+def test_the_sql_log_holds_statements_only(sample_run, sample_niks):
+    """DuckDB's statement log (CAKUPAN_SQL_LOG) has every statement's text, never a value:
+    the NIKs are read from the files and the key comes as a query parameter."""
+    run, _ = sample_run
+    text = (Path(run.settings.sql_log) / "duckdb_log_entries.csv").read_text(encoding="utf-8")
+    assert "INSERT INTO raw.membership_loading" in text and "$pseudonym_secret" in text
+    assert "INSERT INTO staging.membership" in text and "Commit" in text
+    secret = PseudonymSecret.from_key(b"sample-test-key").value
+    secrets = Secrets(sample_niks, b"sample-test-key", warehouse_pseudonyms(run.settings))
+    assert secrets.in_text(text) == []
+    assert secret.hex() not in text.lower() and secret.hex().upper() not in text
+
+
 def test_the_published_database_holds_no_person_level_table(sample_run):
     run, _ = sample_run
     with duckdb.connect(str(run.settings.published_path), read_only=True) as con:
