@@ -24,8 +24,9 @@ from cakupan.config import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION, Settin
 class CakupanSettings(dg.ConfigurableResource):
     """Landing and output folders of a cakupan deployment (``CAKUPAN_LANDING_DIR``,
     ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``), DuckDB's memory limit
-    (``CAKUPAN_MEMORY_LIMIT``) and statement log (``CAKUPAN_SQL_LOG``). The pseudonymization key is not a field: config is shown in
-    the UI and the key must never be."""
+    (``CAKUPAN_MEMORY_LIMIT``) and statement log (``CAKUPAN_SQL_LOG``). The
+    pseudonymization key is not a field: config is shown in the UI and the key must never
+    be."""
 
     landing_dir: str
     output_dir: str

@@ -587,10 +587,8 @@ def statement_profile(
         rows = con.execute(STATEMENTS_SQL, {"path": str(entries), "width": width}).fetchall()
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
     for start, seconds, statement in rows:
-        step = next(
-            (s["step"] for s in steps if s["start"] and s["end"] and s["start"] <= start <= s["end"]),
-            "(outside a step)",
-        )
+        within = (s["step"] for s in steps if (s["start"] or 0) <= start <= (s["end"] or 0))
+        step = next(within, "(outside a step)")
         g = grouped.setdefault((step, statement), {"step": step, "statement": statement})
         g["seconds"] = g.get("seconds", 0.0) + seconds
         g["count"] = g.get("count", 0) + 1
@@ -1071,21 +1069,30 @@ def markdown(info: dict[str, Any], sizes: list[dict[str, Any]]) -> str:
                 lines.append(f"  {p['name']} national: {'equal' if p['correct'] else 'DIFFERENT'}.")
     lines += [""] + incremental_markdown(sizes)
     lines += ["## Where cakupan's time goes (per Dagster step)", ""]
-    for size in sizes:
-        add = size.get("incremental", {}).get("add") or {}
-        for label, steps in (
-            (f"{size['rows']:,} rows", size["cakupan"].get("steps")),
-            (f"{size['rows']:,} rows, + snapshot", add.get("steps")),
-        ):
-            if not steps:
-                continue
-            lines += [f"{label}:", "", "| step | seconds | share |", "|---|---:|---:|"]
-            for s in steps:
-                share = f"{s['share'] * 100:.1f}%" if s.get("share") is not None else "-"
-                lines.append(f"| {s['step']} | {s['seconds']:.2f} | {share} |")
-            lines.append("")
+    for label, steps in profiled_runs(sizes, "steps"):
+        lines += [f"{label}:", "", "| step | seconds | share |", "|---|---:|---:|"]
+        for s in steps:
+            lines.append(f"| {s['step']} | {s['seconds']:.2f} | {_share(s)} |")
+        lines.append("")
     lines += statements_markdown(sizes)
     return "\n".join(lines) + "\n"
+
+
+def profiled_runs(sizes: list[dict[str, Any]], key: str):
+    """(label, profile) of each run with a ``key`` profile: the full run of each size, then
+    its + snapshot run."""
+    for size in sizes:
+        add = size.get("incremental", {}).get("add") or {}
+        for label, profile in (
+            (f"{size['rows']:,} rows", size["cakupan"].get(key)),
+            (f"{size['rows']:,} rows, + snapshot", add.get(key)),
+        ):
+            if profile:
+                yield label, profile
+
+
+def _share(item: dict[str, Any]) -> str:
+    return f"{item['share'] * 100:.1f}%" if item.get("share") is not None else "-"
 
 
 def statements_markdown(sizes: list[dict[str, Any]]) -> list[str]:
@@ -1099,23 +1106,15 @@ def statements_markdown(sizes: list[dict[str, Any]]) -> list[str]:
         " steps above.",
         "",
     ]
-    for size in sizes:
-        add = size.get("incremental", {}).get("add") or {}
-        for label, statements in (
-            (f"{size['rows']:,} rows", size["cakupan"].get("statements")),
-            (f"{size['rows']:,} rows, + snapshot", add.get("statements")),
-        ):
-            if not statements:
-                continue
-            lines += [f"{label}:", "", "| step | statement | runs | seconds | share |"]
-            lines.append("|---|---|---:|---:|---:|")
-            for s in statements:
-                text = s["statement"].replace("|", "\\|")
-                share = f"{s['share'] * 100:.1f}%" if s.get("share") is not None else "-"
-                lines.append(
-                    f"| {s['step']} | `{text}` | {s['count']} | {s['seconds']:.2f} | {share} |"
-                )
-            lines.append("")
+    for label, statements in profiled_runs(sizes, "statements"):
+        lines += [f"{label}:", "", "| step | statement | runs | seconds | share |"]
+        lines.append("|---|---|---:|---:|---:|")
+        for s in statements:
+            text = s["statement"].replace("|", "\\|")
+            lines.append(
+                f"| {s['step']} | `{text}` | {s['count']} | {s['seconds']:.2f} | {_share(s)} |"
+            )
+        lines.append("")
     return lines
 
 
