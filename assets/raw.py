@@ -26,8 +26,7 @@ def forced(context) -> bool:
 
 def raw_version(extract: Extract) -> str:
     """Code version: a hash of every SQL file the kind's ingest runs."""
-    files = ["raw/macros.sql", extract.table_sql, extract.parse_sql, *extract.checks]
-    return sql_version(*files, *([extract.figures] if extract.figures else []))
+    return sql_version(*extract.sql_files)
 
 
 def raw_asset(extract: Extract, deps=()) -> dg.AssetsDefinition:

@@ -16,7 +16,10 @@ to know about a kind lives in its :class:`Extract` and in the SQL files it names
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from cakupan.sqlfiles import sql
 
 REGION_ALIASES = (
     ("kode", "region_code"),
@@ -54,6 +57,7 @@ class Extract:
     figures: str | None = None  # sql/raw file: one row of figures per accepted file
     figure_notes: tuple[Figure, ...] = ()
     pseudonymized: bool = False  # the parse takes the keyed hash's parameters
+    prepared: bool = False  # the parse reads `prepared_rows`, sql/raw/prepare_<name>.sql
     dates: tuple[str, ...] = ()  # Parquet: a timestamp here is read as its date in Jakarta
     counts: tuple[str, ...] = ()  # Parquet: a float or decimal here must be a whole number
     identifiers: tuple[str, ...] = ()  # Parquet: string or int64 only (never a float)
@@ -77,6 +81,28 @@ class Extract:
     @property
     def parse_sql(self) -> str:
         return f"raw/parse_{self.name}.sql"
+
+    @property
+    def prepare_sql(self) -> str | None:
+        """The row-by-row part of the parse (no join: the rows keep their order), if any."""
+        return f"raw/prepare_{self.name}.sql" if self.prepared else None
+
+    @property
+    def sql_files(self) -> tuple[str, ...]:
+        """Every sql/ file the kind's ingest runs (its code version)."""
+        prepare = (self.prepare_sql,) if self.prepared else ()
+        figures = (self.figures,) if self.figures else ()
+        return ("raw/macros.sql", self.table_sql, *prepare, self.parse_sql, *self.checks, *figures)
+
+    def parse(self, prepared_rows: str | None = None) -> str:
+        """The parse over ``landing_rows``; or, when given, over ``prepared_rows`` (a
+        relation: the rows of sql/raw/prepare_<name>.sql), which the parse reads
+        ``FROM prepared_rows`` (by default sql/raw/prepare_<name>.sql itself, inlined)."""
+        text = sql(self.parse_sql)
+        if not self.prepared:
+            return text
+        rows = prepared_rows or f"({sql(self.prepare_sql)}\n)"
+        return re.sub(r"\bFROM prepared_rows\b", lambda _: f"FROM {rows}", text)
 
 
 WORKFORCE = Extract(
@@ -128,6 +154,7 @@ MEMBERSHIP = Extract(
         ),
     ),
     pseudonymized=True,
+    prepared=True,
     dates=("snapshot_date", "registered_on"),
     identifiers=("nik",),
 )

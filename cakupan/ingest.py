@@ -220,7 +220,7 @@ class _Loader:
     ):
         self.con, self.extract, self.params, self.plan = con, extract, params, plan
         self.table = f"{extract.table}_loading"
-        self.parse = sql(extract.parse_sql)
+        self.parse = extract.parse()
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="cakupan-blank-lines")
         self.stop = threading.Event()
         run_sql(con, "raw/macros.sql")
@@ -231,33 +231,49 @@ class _Loader:
     def load(self, seq: int, file: LandingFile) -> FileReport:
         if frame_read(file, self.extract):
             return self._frame(file, seq)
-        source = landing_relation(self.con, file, self.extract)  # FileRejected
+        split = self.extract.prepared and not file.parquet  # numbered after the parse
+        source = landing_relation(self.con, file, self.extract, numbered=not split)
         self.con.execute("DROP VIEW IF EXISTS landing_rows")
         self.con.execute(f"CREATE TEMP VIEW landing_rows AS {source}")
         select = self._select(file, seq)
         blank = None if file.parquet else self.pool.submit(interior_blank_line, file, self.stop)
         try:
-            rows = self._stream(select)
+            rows, skipped = self._stream(select, split)
         except READ_ERRORS:
             return self._exact(file, select, blank)
+        finally:
+            self.con.execute("DROP TABLE IF EXISTS temp.streamed")
         if blank is not None and blank.result():
             self._run(f"DELETE FROM {self.table} WHERE source_file = {literal(file.name)}")
             return self._exact(file, select, None)
-        report = FileReport(file, rows=rows)
-        if self.extract.keep != "true":
-            report.skipped = self._run(
-                f"SELECT count(*) FROM ({self.parse}) AS parsed WHERE NOT ({self.extract.keep})"
-            )[0][0]
-        return report
+        return FileReport(file, rows=rows, skipped=skipped)
 
-    def _stream(self, select: str) -> int:
-        """Insert the file's kept rows in one query; raises when a row breaks the format."""
+    def _stream(self, select: str, split: bool) -> tuple[int, int]:
+        """Insert the file's kept rows; raises when a row breaks the format. Returns the rows
+        inserted and skipped (not ``keep``).
+
+        In one query, unless ``split``: ``row_number() OVER ()`` numbers a CSV file's rows
+        (Parquet's reader does) but keeps the query on one thread. So a CSV file of a kind
+        with a row-by-row part (``Extract.prepared``: membership) is first prepared into
+        ``temp.streamed`` on every thread, in the file's order, and its rows take their line
+        from their place there (the header is line 1; a file with a blank line or a line
+        break in a value is read again exactly, :meth:`_exact`); the parse then joins them.
+        ``temp.streamed`` holds pseudonyms, never a NIK.
+        """
         parsed = [name for name, *_ in self._describe(f"SELECT * FROM ({self.parse})")]
         bad = " OR ".join(f"{c} IS NOT NULL" for c in parsed if c.startswith("err_")) or "false"
-        return self._run(
-            f"INSERT INTO {self.table} SELECT {select} FROM ({self.parse}) AS parsed "
-            f"WHERE CASE WHEN {bad} THEN error('{ROW_ERROR}') ELSE {self.extract.keep} END"
+        keep, parse = self.extract.keep, self.parse
+        if split:
+            self._run(f"CREATE OR REPLACE TEMP TABLE streamed AS {sql(self.extract.prepare_sql)}")
+            numbered = "(SELECT * REPLACE (rowid + 2 AS __line) FROM temp.streamed)"
+            parse = self.extract.parse(numbered)
+        rows = self._run(
+            f"INSERT INTO {self.table} SELECT {select} FROM ({parse}) AS parsed "
+            f"WHERE CASE WHEN {bad} THEN error('{ROW_ERROR}') ELSE {keep} END"
         )[0][0]
+        if keep == "true":
+            return rows, 0
+        return rows, self._run(f"SELECT count(*) FROM ({parse}) WHERE NOT ({keep})")[0][0]
 
     def _exact(self, file: LandingFile, select: str, blank: Future | None) -> FileReport:
         """The second pass over one file: every row with its exact line, every problem."""

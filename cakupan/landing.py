@@ -116,8 +116,12 @@ def file_sha256(path: Path, attempts: int = 3) -> tuple[str, int, int]:
     return digest.hexdigest(), size, before.st_mtime_ns
 
 
-def relation(con: duckdb.DuckDBPyConnection, file: LandingFile, extract: Extract) -> str:
+def relation(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, extract: Extract, numbered: bool = True
+) -> str:
     """A DuckDB query reading ``file``: ``__line`` and ``extract.columns``, all VARCHAR.
+    A CSV file's ``__line`` is NULL unless ``numbered``: ``row_number() OVER ()`` keeps the
+    whole query on one thread, so the caller may number the rows after they are parsed.
 
     Raises FileRejected when the file cannot be read, is empty (0 bytes, or only blanks),
     lacks a column, or (Parquet) holds a NIK or a count of a type it may not have. Running
@@ -136,7 +140,8 @@ def relation(con: duckdb.DuckDBPyConnection, file: LandingFile, extract: Extract
         f"contains(c{i}, chr(10)) OR contains(c{i}, chr(13))" for i in range(len(names))
     )
     return f"""
-        SELECT row_number() OVER () + 1 AS {LINE}, {select}
+        SELECT {"row_number() OVER () + 1" if numbered else "CAST(NULL AS BIGINT)"} AS {LINE},
+            {select}
         FROM read_csv({literal(str(file.path))}, header = true, auto_detect = false,
             delim = {literal(delimiter)}, quote = '"', escape = '"', columns = {{{columns}}},
             strict_mode = true, null_padding = false,

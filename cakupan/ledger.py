@@ -123,8 +123,7 @@ def _reads(extract: Extract) -> list[str]:
 def ingest_version(con: duckdb.DuckDBPyConnection, extract: Extract) -> str:
     """Fingerprint of what reading a file of ``extract`` depends on, its bytes aside: a
     change reloads every file of the kind."""
-    names = ["raw/macros.sql", extract.table_sql, extract.parse_sql, *extract.checks]
-    names += [extract.figures] if extract.figures else []
+    names = list(extract.sql_files)
     names += ["raw/status_mapping.sql"] if extract.name == "sakernas" else []
     paths = [PROJECT_ROOT / "sql" / n for n in names] + [PROJECT_ROOT / p for p in READ_CODE]
     paths += sorted((PROJECT_ROOT / "data" / "reference").glob("*.csv"))

@@ -189,6 +189,7 @@ SQL_FILES = {
     "raw/membership": [
         "raw/macros.sql",
         "raw/membership.sql",
+        "raw/prepare_membership.sql",
         "raw/parse_membership.sql",
         "raw/check_invalid_nik_share.sql",
         "raw/figures_membership.sql",

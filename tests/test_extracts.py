@@ -41,9 +41,8 @@ def rejected(con, landing, tmp_path, kind) -> list[Rejection]:
 
 def test_every_spec_names_sql_files_that_exist(warehouse):
     for extract in EXTRACTS.values():
-        for name in (extract.table_sql, extract.parse_sql, *extract.checks):
+        for name in extract.sql_files:
             assert (SQL_DIR / name).is_file(), name
-        assert extract.figures is None or (SQL_DIR / extract.figures).is_file()
         for reference in extract.references:
             assert columns(warehouse, f"reference.{reference}"), reference
 

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import stat
+from datetime import date, timedelta
 
 import dagster as dg
 import duckdb
@@ -23,7 +24,7 @@ from cakupan.extracts import MEMBERSHIP
 from cakupan.ingest import ingest, reference_joins
 from cakupan.landing import list_files, relation
 from cakupan.rejections import FileRejected
-from cakupan.sqlfiles import run_sql, sql
+from cakupan.sqlfiles import run_sql
 from tests.conftest import MEMBERSHIP_HEADER, WORKFORCE_HEADER, Landing, nik, reference_connection
 
 LOG = logging.getLogger("test_streaming_ingest")
@@ -111,12 +112,21 @@ def test_a_bad_value_deep_in_a_big_gzip_file_is_named_by_its_line(warehouse, lan
     ]
 
 
-def test_rows_of_a_big_good_file_keep_their_lines(warehouse, landing, tmp_path, caplog):
-    """The streaming read numbers rows in file order: the invalid NIKs' lines are exact."""
-    lines = [",".join(MEMBERSHIP_HEADER)] + [member_line(i % 9999) for i in range(300_000)]
+def _dated_line(line: int) -> str:
+    """A member row whose registration date tells its line: 2000-01-01 + (line % 9000) days."""
+    day = (date(2000, 1, 1) + timedelta(days=line % 9000)).isoformat()
+    return ",".join([SNAP, nik(line % 9999), "PU", "61.72", "AKTIF", '"JKK,JKM"', day])
+
+
+@pytest.mark.parametrize("name", ["big.csv", "big.csv.gz"])
+def test_rows_of_a_big_good_file_keep_their_lines(warehouse, landing, tmp_path, caplog, name):
+    """The CSV rows are parsed on every thread and numbered after (temp.streamed): each row
+    keeps its own line, and the invalid NIKs' lines are exact."""
+    lines = [",".join(MEMBERSHIP_HEADER)] + [_dated_line(n) for n in range(2, 300_002)]
     for line in (2, 150_001, 300_001):
-        lines[line - 1] = member_line(0, nik_value="not-a-nik")
-    landing.text("membership", "big.csv", "\n".join(lines) + "\n")
+        lines[line - 1] = lines[line - 1].replace(nik((line) % 9999), "not-a-nik")
+    text = ("\n".join(lines) + "\n").encode()
+    landing.text("membership", name, gzip.compress(text, mtime=0) if name.endswith(".gz") else text)
     with caplog.at_level(logging.WARNING, LOG.name):
         report, rejections = run(warehouse, landing, tmp_path, "membership")
     assert rejections is None and report.files[0].rows == 300_000
@@ -124,6 +134,12 @@ def test_rows_of_a_big_good_file_keep_their_lines(warehouse, landing, tmp_path, 
     assert warehouse.execute(
         "SELECT list(source_line ORDER BY source_line) FROM raw.membership WHERE NOT nik_valid"
     ).fetchall() == [([2, 150_001, 300_001],)]
+    lines_and_dates = warehouse.execute(
+        "SELECT count(*), count(DISTINCT source_line), min(source_line), max(source_line), "
+        "count(*) FILTER (WHERE registered_on <> DATE '2000-01-01' + CAST(source_line % 9000 "
+        "AS INTEGER)) FROM raw.membership"
+    ).fetchall()
+    assert lines_and_dates == [(300_000, 300_000, 2, 300_001, 0)]
 
 
 def _hash_joins(node: dict):
@@ -149,7 +165,7 @@ def test_every_hash_table_is_built_on_reference_data(warehouse, landing, tmp_pat
     (file,), _ = list_files(landing.root, MEMBERSHIP)
     run_sql(warehouse, "raw/macros.sql")
     warehouse.execute(f"CREATE TEMP VIEW landing_rows AS {relation(warehouse, file, MEMBERSHIP)}")
-    query = f"EXPLAIN (FORMAT json) SELECT * FROM ({sql(MEMBERSHIP.parse_sql)})"
+    query = f"EXPLAIN (FORMAT json) SELECT * FROM ({MEMBERSHIP.parse()})"
     with reference_joins(warehouse):
         ((_, plan),) = warehouse.execute(query, {"pseudonym_secret": b"s" * 32}).fetchall()
     joins = [j for root in json.loads(plan) for j in _hash_joins(root)]

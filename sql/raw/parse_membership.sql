@@ -1,51 +1,9 @@
--- Types, checks and pseudonymizes one membership file (relation `landing_rows`: text columns + __line).
--- The NIK leaves the first step (`cleaned`) only as its pseudonym, the first 128 bits of
--- SHA-256($pseudonym_secret || NIK) (the secret is derived in cakupan/pseudonym.py), and as
--- facts about its validity and structure: no later step, join or spill ever holds a NIK.
+-- Types and checks one membership file: the rows of prepare_membership.sql
+-- (`prepared_rows`, already pseudonymized) joined to the region codes and the districts.
 -- Each err_<column> is NULL when the value is fine, else the reason the file is rejected;
 -- the rejection quotes <column>_raw (the value as written) when there is one, else <column>.
--- No cast of file text may fail: the NIK is hashed as its UTF-8 bytes (encode, never a
--- BLOB cast, which reads backslash escapes) and its birth-date digits are TRY_CAST.
-WITH trimmed AS (
-    SELECT *, trim(nik) AS nik_text, regexp_full_match(coalesce(trim(nik), ''), '[0-9]{16}') AS valid
-    FROM landing_rows
-),
-cleaned AS (
-    SELECT
-        __line AS line,
-        trim(snapshot_date) AS snapshot_raw,
-        valid AS nik_valid,
-        CASE WHEN valid
-            THEN CAST('0x' || left(sha256($pseudonym_secret || encode(nik_text)), 32) AS UHUGEINT)
-        END AS person_key,
-        -- NIK structure: PP KK DD (district of first registration) DDMMYY (birth date, women's
-        -- day + 40) SSSS. Only the district code PPKKDD (for a join) and a flag are kept.
-        CASE WHEN valid THEN left(nik_text, 6) END AS nik_district,
-        CASE WHEN valid THEN nik_birth_date_valid(
-            CAST(substr(nik_text, 7, 2) AS INTEGER) % 40,
-            CAST(substr(nik_text, 9, 2) AS INTEGER),
-            CAST(substr(nik_text, 11, 2) AS INTEGER))
-        END AS nik_birth_date_valid,
-        upper(trim(segment)) AS segment,
-        trim(segment) AS segment_raw,
-        trim(region_code) AS region_code_raw,
-        upper(trim(status)) AS status,
-        trim(status) AS status_raw,
-        -- the program names, trimmed (blank names are no program)
-        list_transform(string_split(upper(coalesce(programs, '')), ','), lambda p: trim(p))
-            AS programs,
-        trim(registered_on) AS registered_raw
-    FROM trimmed
-),
-typed AS (
-    SELECT
-        *,
-        jakarta_date(snapshot_raw) AS snapshot_date,
-        jakarta_date(registered_raw) AS registered_on
-    FROM cleaned
-)
 SELECT
-    t.line,
+    t.__line AS line,
     t.snapshot_date,
     t.person_key,
     t.nik_valid,
@@ -81,7 +39,7 @@ SELECT
     CASE WHEN t.registered_raw IS NOT NULL AND t.registered_raw <> '' AND t.registered_on IS NULL
         THEN coalesce(timestamp_zone_error(t.registered_raw),
                       'not a date (expected YYYY-MM-DD or blank)') END AS err_registered_on
-FROM typed AS t
+FROM prepared_rows AS t
 LEFT JOIN reference.region_codes AS c ON c.code = t.region_code_raw
 -- the kecamatan codes PP.KK.DD without their dots: one short string per row, not three pieces
 -- joined with dots (5% of this query's CPU)
