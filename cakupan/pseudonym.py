@@ -39,5 +39,5 @@ class PseudonymSecret:
         return cls(hmac.new(key, _LABEL, hashlib.sha256).digest())
 
     def sql_params(self) -> dict[str, bytes]:
-        """The query parameter ``$pseudonym_secret`` of ``sql/raw/parse_membership.sql``."""
+        """The query parameter ``$pseudonym_secret`` of ``sql/raw/prepare_membership.sql``."""
         return {"pseudonym_secret": self.value}
