@@ -204,8 +204,10 @@ def ingest(
 
 def _carried(file: LandingFile, entry: ledger.Entry) -> FileReport:
     """The report of a file not read again, from the ledger."""
-    rows = entry.rows_loaded
-    return FileReport(file, rows=rows, figures=entry.figures, status=ledger.UNCHANGED)
+    rows, skipped = entry.rows_loaded, max(entry.rows_read_at_load - entry.rows_loaded, 0)
+    return FileReport(
+        file, rows=rows, skipped=skipped, figures=entry.figures, status=ledger.UNCHANGED
+    )
 
 
 def _order(r: Rejection) -> tuple:

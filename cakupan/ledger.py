@@ -158,6 +158,7 @@ class Entry:
     snapshot_dates: list | None = None
     rows_read: int | None = 0
     rows_loaded: int = 0
+    rows_read_at_load: int = 0  # an unchanged file: the rows read when it was loaded
     rows_rejected: int = 0
     figures: dict = field(default_factory=dict)
     loaded_by: str | None = None
@@ -260,7 +261,7 @@ def plan(
         if before is not None and why is None and before[2] == file.sha256:
             e.status, e.loaded_by = UNCHANGED, before[10]
             e.reason = f"same sha256 as loaded by run {before[10]}"
-            e.snapshot_dates, e.rows_loaded = before[4], before[6]
+            e.snapshot_dates, e.rows_read_at_load, e.rows_loaded = before[4], before[5], before[6]
             e.figures = json.loads(before[7] or "{}")
         elif (file.name, file.sha256) in known:
             run_id, rejections = known[file.name, file.sha256]
@@ -351,7 +352,7 @@ def commit(con: duckdb.DuckDBPyConnection, plan: Plan, settings: Settings, run_i
                     e.sha256,
                     e.file_seq,
                     e.snapshot_dates,
-                    e.rows_read or 0,
+                    e.rows_read_at_load if e.status == UNCHANGED else e.rows_read or 0,
                     e.rows_loaded,
                     json.dumps(e.figures, default=str),
                     plan.version,

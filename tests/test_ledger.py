@@ -6,6 +6,7 @@ being read; a run with nothing to do says so in one line and rewrites nothing.""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from pipelines.definitions import resources
 from tests.conftest import Landing, both_segments, nik, settings_for
 from tests.test_run_lock import environment
 
+LOG = logging.getLogger("test_ledger")
 STATUS = "SELECT file, status FROM ops.ingest_ledger WHERE run_id = ? ORDER BY file"
 
 
@@ -161,6 +163,24 @@ def test_loaded_unchanged_replaced_removed(settings, reads):
         ("targets/a0.csv", 0, 2025, "61.72", 30),
         ("targets/b.csv", 1, 2025, "61.72", 41),
         ("targets/c.csv", 2, 2026, "61.72", 45),
+    ]
+
+
+def test_an_unchanged_file_keeps_its_skipped_rows(settings, reads):
+    """A file carried over unread is reported with the rows it had skipped (a province
+    total), and the ledger's state keeps the rows it read when it was loaded."""
+    landing = Landing(settings.landing)
+    landing.workforce(both_segments("2024-08", "61.72", 100, 50) + [["2024-08", "61", "", "PU", 9]])
+    state = "SELECT file, rows_read, rows_loaded FROM ops.ingest_files"
+    reports = []
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        for _ in range(2):
+            reports.append(cakupan.ingest.ingest(con, settings, "workforce", LOG))
+            assert con.execute(state).fetchall() == [("workforce/workforce.csv", 3, 2)]
+    assert reads == ["workforce/workforce.csv"]  # the second ingest read nothing
+    assert [(r.files[0].status, r.files[0].rows, r.files[0].skipped) for r in reports] == [
+        ("loaded", 2, 1),
+        ("unchanged", 2, 1),
     ]
 
 
