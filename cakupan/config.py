@@ -15,7 +15,8 @@ Configured through environment variables (documented in the README):
   emptied when a run starts; it never holds a NIK, see docs/scaling.md).
 - ``CAKUPAN_SQL_LOG``: a folder where DuckDB logs every SQL statement the warehouse runs,
   with its time (off when unset or empty; for profiling, docs/scaling.md). Statement texts
-  only: the key and every value come as query parameters, which DuckDB does not log.
+  only, with file paths: the queries read the data themselves, and the key is a query
+  parameter, which DuckDB does not log.
 """
 
 from __future__ import annotations
