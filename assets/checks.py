@@ -51,7 +51,7 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext, settings: CakupanSettings, warehouse: Warehouse
     ):
         config = settings.get()
-        docs = config.quality_dir / "data_docs"
+        docs = config.quality_dir / "data_docs" if config.data_docs else None
         spill = temp_dir(config) / "gx"  # GX's own DuckDB: its own spill files
         spill.mkdir(mode=0o700, exist_ok=True)
         partition_column, days = suite["meta"].get("partition_column"), None

@@ -18,21 +18,27 @@ import dagster as dg
 import duckdb
 
 from cakupan import files, runlock
-from cakupan.config import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION, Settings
+from cakupan.config import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_STORAGE_VERSION,
+    Settings,
+    switched_on,
+)
 
 
 class CakupanSettings(dg.ConfigurableResource):
     """Landing and output folders of a cakupan deployment (``CAKUPAN_LANDING_DIR``,
     ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``), DuckDB's memory limit
-    (``CAKUPAN_MEMORY_LIMIT``) and statement log (``CAKUPAN_SQL_LOG``). The
-    pseudonymization key is not a field: config is shown in the UI and the key must never
-    be."""
+    (``CAKUPAN_MEMORY_LIMIT``) and statement log (``CAKUPAN_SQL_LOG``), and whether GX's
+    Data Docs are rebuilt (``CAKUPAN_DATA_DOCS``). The pseudonymization key is not a field:
+    config is shown in the UI and the key must never be."""
 
     landing_dir: str
     output_dir: str
     storage_version: str = DEFAULT_STORAGE_VERSION
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     sql_log: str = ""
+    data_docs: str = "true"  # a string, as dg.EnvVar gives it (config.switched_on)
 
     @classmethod
     def of(cls, settings: Settings) -> CakupanSettings:
@@ -42,6 +48,7 @@ class CakupanSettings(dg.ConfigurableResource):
             storage_version=settings.storage_version,
             memory_limit=settings.memory_limit,
             sql_log=settings.sql_log,
+            data_docs=str(settings.data_docs).lower(),
         )
 
     def get(self) -> Settings:
@@ -52,6 +59,7 @@ class CakupanSettings(dg.ConfigurableResource):
             storage_version=self.storage_version,
             memory_limit=self.memory_limit,
             sql_log=self.sql_log,
+            data_docs=switched_on(self.data_docs),
         )
 
 

@@ -13,6 +13,8 @@ Configured through environment variables (documented in the README):
 - ``CAKUPAN_MEMORY_LIMIT``: memory DuckDB may use (``memory_limit``; default ``4GB``), in the
   warehouse and in validation; beyond it DuckDB spills to ``<output>/duckdb_spill`` (private, 0700,
   emptied when a run starts; it never holds a NIK, see docs/scaling.md).
+- ``CAKUPAN_DATA_DOCS``: ``false`` (or ``0``, ``no``, ``off``) skips rebuilding GX's Data Docs
+  HTML after each suite (a few seconds per run); the results are recorded as always.
 - ``CAKUPAN_SQL_LOG``: a folder where DuckDB logs every SQL statement the warehouse runs,
   with its time (off when unset or empty; for profiling, docs/scaling.md). Statement texts
   only, with file paths: the queries read the data themselves, and the key is a query
@@ -40,6 +42,11 @@ KEY_ENV = "CAKUPAN_PSEUDONYM_KEY"
 DEFAULT_STORAGE_VERSION = "v1.1.0"  # coverage.duckdb opens in DuckDB 1.x clients
 DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's memory_limit (CAKUPAN_MEMORY_LIMIT)
 KEY_FILE_NAME = "pseudonym.key"
+
+
+def switched_on(value: str) -> bool:
+    """A yes/no setting: off for ``false``, ``0``, ``no`` or ``off`` (any case), else on."""
+    return value.strip().lower() not in ("false", "0", "no", "off")
 
 
 def landing_dir_from_env() -> str:
@@ -79,6 +86,7 @@ class Settings:
     storage_version: str = DEFAULT_STORAGE_VERSION  # of coverage.duckdb
     memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB's memory_limit ('4GB', '500MB')
     sql_log: str = ""  # folder of DuckDB's statement log (CAKUPAN_SQL_LOG); "" for none
+    data_docs: bool = True  # rebuild GX's Data Docs HTML (CAKUPAN_DATA_DOCS)
     landing_option: str = "CAKUPAN_LANDING_DIR"  # how the user set landing_dir, for errors
 
     @classmethod
@@ -90,6 +98,7 @@ class Settings:
             storage_version=os.environ.get("CAKUPAN_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
             memory_limit=os.environ.get("CAKUPAN_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             sql_log=os.environ.get("CAKUPAN_SQL_LOG", ""),
+            data_docs=switched_on(os.environ.get("CAKUPAN_DATA_DOCS", "true")),
             landing_option="--landing" if landing_dir else "CAKUPAN_LANDING_DIR",
         )
 

@@ -50,6 +50,7 @@ ENV_DEFAULTS = {
     "CAKUPAN_STORAGE_VERSION": DEFAULT_STORAGE_VERSION,
     "CAKUPAN_MEMORY_LIMIT": DEFAULT_MEMORY_LIMIT,
     "CAKUPAN_SQL_LOG": "",
+    "CAKUPAN_DATA_DOCS": "true",
 }
 
 
@@ -67,6 +68,7 @@ def resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableReso
             storage_version=dg.EnvVar("CAKUPAN_STORAGE_VERSION"),
             memory_limit=dg.EnvVar("CAKUPAN_MEMORY_LIMIT"),
             sql_log=dg.EnvVar("CAKUPAN_SQL_LOG"),
+            data_docs=dg.EnvVar("CAKUPAN_DATA_DOCS"),
         )
     return {"settings": config, "warehouse": Warehouse(settings=config)}
 

@@ -127,8 +127,12 @@ def execute(settings: Settings, instance: dg.DagsterInstance, job: str = "cakupa
     )
 
 
-def run_job(landing: Path, output: Path, instance: dg.DagsterInstance | None = None) -> Run:
-    settings = Settings(landing_dir=str(landing), output_dir=str(output))
+def run_job(
+    landing: Path, output: Path, instance: dg.DagsterInstance | None = None, data_docs=False
+) -> Run:
+    """A whole run; GX's Data Docs HTML only with ``data_docs`` (seconds a run, for tests
+    that do not look at it)."""
+    settings = Settings(landing_dir=str(landing), output_dir=str(output), data_docs=data_docs)
     with instance or dg.DagsterInstance.ephemeral() as inst:
         result = execute(settings, inst)
     return Run(result, settings)
@@ -136,7 +140,7 @@ def run_job(landing: Path, output: Path, instance: dg.DagsterInstance | None = N
 
 def run_logged(landing: Path, output: Path) -> tuple[Run, list[str]]:
     """:func:`run_job`, keeping the runs' log lines (read before the instance closes)."""
-    settings = Settings(landing_dir=str(landing), output_dir=str(output))
+    settings = Settings(landing_dir=str(landing), output_dir=str(output), data_docs=False)
     with dg.DagsterInstance.ephemeral() as inst:
         result = execute(settings, inst)
         logs = [e.user_message for i in result.run_ids for e in inst.all_logs(i) if e.user_message]
@@ -156,6 +160,10 @@ def output(tmp_path) -> Path:
 @pytest.fixture(autouse=True)
 def _pseudonym_key(monkeypatch):
     monkeypatch.setenv("CAKUPAN_PSEUDONYM_KEY", "test-key-not-secret")
+    # runs configured from the environment (the CLI, the code location) skip GX's Data Docs
+    # HTML unless a test asks for it: seconds a run (test_quality_checks, the sample run and
+    # test_data_docs_offline build them)
+    monkeypatch.setenv("CAKUPAN_DATA_DOCS", "false")
 
 
 def nik(n: int, district: str = "617201", birth: str = "010190") -> str:
@@ -209,8 +217,10 @@ def reference_connection() -> duckdb.DuckDBPyConnection:
 
 
 def settings_for(root: Path) -> Settings:
-    """Settings with ``root/landing`` and ``root/output``."""
-    return Settings(landing_dir=str(root / "landing"), output_dir=str(root / "output"))
+    """Settings with ``root/landing`` and ``root/output`` (no GX Data Docs HTML)."""
+    return Settings(
+        landing_dir=str(root / "landing"), output_dir=str(root / "output"), data_docs=False
+    )
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def warned(tmp_path_factory):
     rows += [_member(0, nik="6172010101900")]  # 13 digits: invalid
     landing.membership(rows)
     landing.targets([[2025, "61.72", "35"], [2025, "61.72", "36"]])
-    run = run_job(landing.root, root / "output")
+    run = run_job(landing.root, root / "output", data_docs=True)
     assert run.success
     return run
 

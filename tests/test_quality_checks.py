@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from cakupan.config import Settings
+from cakupan.config import EXPECTATIONS_DIR, Settings
 from pipelines import cli
 from pipelines.definitions import build_definitions
 from tests.conftest import Landing, both_segments, nik, run_job
@@ -58,6 +58,17 @@ def published(tmp_path_factory):
     run = run_job(landing.root, root / "output")
     assert run.success
     return landing.root, root / "output"
+
+
+def test_without_data_docs_the_results_are_recorded_as_always(published):
+    """CAKUPAN_DATA_DOCS=false (``published`` runs so): no GX HTML, the same results."""
+    _, output = published
+    quality = output / "quality"
+    assert not (quality / "data_docs").exists()
+    assert (quality / "index.html").is_file()
+    with duckdb.connect(str(output / "coverage.duckdb"), read_only=True) as con:
+        tables = con.execute("SELECT count(DISTINCT table_name) FROM quality.validation_results")
+        assert tables.fetchone()[0] == len(list(EXPECTATIONS_DIR.glob("*.json")))
 
 
 def _sha(path) -> str:
@@ -223,7 +234,7 @@ def test_warn_checks_show_but_do_not_block(landing, output):
     rows += [_member(950 + i, "61.71") for i in range(3)]
     landing.membership(rows)
     landing.targets([[2025, "61.72", "35"], [2025, "61.72", "36"]])
-    run = run_job(landing.root, output)
+    run = run_job(landing.root, output, data_docs=True)
     assert run.success  # WARN failures do not block publishing
     warned = {
         (r["table_name"], r["expectation"])
@@ -332,3 +343,17 @@ def test_validate_command_does_not_publish(published, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Validation passed" in out and "every_region_in_each_round" in out
     assert not (output / "coverage.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "on"),
+    [("false", False), ("0", False), (" Off ", False), ("no", False), ("true", True), ("1", True)],
+)
+def test_data_docs_setting_from_the_environment(monkeypatch, value, on):
+    """CAKUPAN_DATA_DOCS, read by the CLI's settings and by the code location's resources."""
+    from pipelines.definitions import resources
+
+    monkeypatch.setenv("CAKUPAN_DATA_DOCS", value)
+    assert Settings.from_env().data_docs is on
+    with dg.build_resources({"settings": resources()["settings"]}) as built:  # dg.EnvVar
+        assert built.settings.get().data_docs is on
