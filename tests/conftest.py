@@ -158,7 +158,7 @@ def output(tmp_path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _pseudonym_key(monkeypatch):
+def _test_environment(monkeypatch):
     monkeypatch.setenv("CAKUPAN_PSEUDONYM_KEY", "test-key-not-secret")
     # runs configured from the environment (the CLI, the code location) skip GX's Data Docs
     # HTML unless a test asks for it: seconds a run (test_quality_checks, the sample run and

@@ -287,7 +287,7 @@ def test_instance_template_enables_run_retries_and_freshness():
 
 def failed_nightly_run(landing: Path, output: Path) -> dg.DagsterRun:
     """A run of the job with the nightly run's tags, on an instance with run retries."""
-    settings = Settings(landing_dir=str(landing), output_dir=str(output))
+    settings = Settings(landing_dir=str(landing), output_dir=str(output), data_docs=False)
     overrides = {"run_retries": {"enabled": True}}
     with dg.instance_for_test(overrides=overrides) as instance:
         result = execute(settings, instance, tags=automation.RETRY_ONCE)

@@ -50,7 +50,9 @@ class Pipeline:
     on one Dagster instance."""
 
     def __init__(self, landing: Landing, output):
-        self.settings = Settings(landing_dir=str(landing.root), output_dir=str(output))
+        self.settings = Settings(
+            landing_dir=str(landing.root), output_dir=str(output), data_docs=False
+        )
         self.instance = dg.DagsterInstance.ephemeral()
         self.results: dict[str, dg.ExecuteInProcessResult] = {}
 
@@ -308,7 +310,9 @@ def test_checks_validate_the_rebuilt_snapshots_only(tmp_path):
     all of them are published."""
     landing = Landing(tmp_path / "landing")
     base_landing(landing)
-    settings = Settings(landing_dir=str(landing.root), output_dir=str(tmp_path / "output"))
+    settings = Settings(
+        landing_dir=str(landing.root), output_dir=str(tmp_path / "output"), data_docs=False
+    )
     instance = dg.DagsterInstance.ephemeral()
     first = execute(settings, instance)
     assert first.success

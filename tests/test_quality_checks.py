@@ -165,7 +165,7 @@ def test_error_check_blocks_downstream_and_publishing(case, published, tmp_path)
     landing, template = published
     output = tmp_path / "output"
     shutil.copytree(template, output)
-    settings = Settings(landing_dir=str(landing), output_dir=str(output))
+    settings = Settings(landing_dir=str(landing), output_dir=str(output), data_docs=False)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute(ERROR_CASES[case])
     before = _sha(settings.published_path)

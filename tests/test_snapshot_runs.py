@@ -33,7 +33,9 @@ def setup(tmp_path):
     landing.workforce(both_segments("2024-08", "31.71", 500, 500), name="w2.csv")
     landing.targets([[2025, "61.72", "35,00"]])
     landing.membership([member("2025-05-31", 1), member("2025-05-31", 2, "31.71")], name="a.csv")
-    settings = Settings(landing_dir=str(landing.root), output_dir=str(tmp_path / "output"))
+    settings = Settings(
+        landing_dir=str(landing.root), output_dir=str(tmp_path / "output"), data_docs=False
+    )
     return landing, settings
 
 
