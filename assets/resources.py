@@ -176,8 +176,9 @@ def _connect(
 
 
 def _log_statements(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    """DuckDB's own log (QueryLog and Transaction entries, DEBUG) into CSV files in
-    ``folder``, appended to. Operators are left out: one entry per pipeline would flood it."""
+    """DuckDB's own log at DEBUG (each statement's text, each commit, a few read-ahead
+    notes) into CSV files in ``folder``, appended to. Operator entries are left out: one
+    per pipeline would flood it."""
     folder.mkdir(parents=True, exist_ok=True)
     con.execute(
         "CALL enable_logging(level = 'debug', storage = 'file', storage_path = $folder)",

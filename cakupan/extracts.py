@@ -90,7 +90,7 @@ class Extract:
     @property
     def sql_files(self) -> tuple[str, ...]:
         """Every sql/ file the kind's ingest runs (its code version)."""
-        prepare = (self.prepare_sql,) if self.prepared else ()
+        prepare = (self.prepare_sql,) if self.prepare_sql else ()
         figures = (self.figures,) if self.figures else ()
         return ("raw/macros.sql", self.table_sql, *prepare, self.parse_sql, *self.checks, *figures)
 

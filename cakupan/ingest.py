@@ -156,8 +156,7 @@ def ingest(
     )
     try:
         with gx_imported_beside(parquet_read):
-            for seq, file in enumerate(files):
-                entry = plan.entry(file.name)
+            for seq, (file, entry) in enumerate(zip(files, entries, strict=True)):
                 if entry.status == ledger.UNCHANGED:  # its rows stay: not read again
                     report.files.append(_carried(file, entry))
                 elif entry.rejections:  # rejected before and unchanged: not read again
@@ -243,8 +242,6 @@ class _Loader:
             rows, skipped = self._stream(select, split)
         except READ_ERRORS:
             return self._exact(file, select, blank)
-        finally:
-            self.con.execute("DROP TABLE IF EXISTS temp.streamed")
         if blank is not None and blank.result():
             self._run(f"DELETE FROM {self.table} WHERE source_file = {literal(file.name)}")
             return self._exact(file, select, None)
@@ -269,13 +266,17 @@ class _Loader:
             self._run(f"CREATE OR REPLACE TEMP TABLE streamed AS {sql(self.extract.prepare_sql)}")
             numbered = "(SELECT * REPLACE (rowid + 2 AS __line) FROM temp.streamed)"
             parse = self.extract.parse(numbered)
-        rows = self._run(
-            f"INSERT INTO {self.table} SELECT {select} FROM ({parse}) AS parsed "
-            f"WHERE CASE WHEN {bad} THEN error('{ROW_ERROR}') ELSE {keep} END"
-        )[0][0]
-        if keep == "true":
-            return rows, 0
-        return rows, self._run(f"SELECT count(*) FROM ({parse}) WHERE NOT ({keep})")[0][0]
+        try:
+            rows = self._run(
+                f"INSERT INTO {self.table} SELECT {select} FROM ({parse}) AS parsed "
+                f"WHERE CASE WHEN {bad} THEN error('{ROW_ERROR}') ELSE {keep} END"
+            )[0][0]
+            if keep == "true":
+                return rows, 0
+            return rows, self._run(f"SELECT count(*) FROM ({parse}) WHERE NOT ({keep})")[0][0]
+        finally:
+            if split:
+                self.con.execute("DROP TABLE IF EXISTS temp.streamed")
 
     def _exact(self, file: LandingFile, select: str, blank: Future | None) -> FileReport:
         """The second pass over one file: every row with its exact line, every problem."""

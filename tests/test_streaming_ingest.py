@@ -124,7 +124,7 @@ def test_rows_of_a_big_good_file_keep_their_lines(warehouse, landing, tmp_path, 
     keeps its own line, and the invalid NIKs' lines are exact."""
     lines = [",".join(MEMBERSHIP_HEADER)] + [_dated_line(n) for n in range(2, 300_002)]
     for line in (2, 150_001, 300_001):
-        lines[line - 1] = lines[line - 1].replace(nik((line) % 9999), "not-a-nik")
+        lines[line - 1] = lines[line - 1].replace(nik(line % 9999), "not-a-nik")
     text = ("\n".join(lines) + "\n").encode()
     landing.text("membership", name, gzip.compress(text, mtime=0) if name.endswith(".gz") else text)
     with caplog.at_level(logging.WARNING, LOG.name):
