@@ -76,7 +76,16 @@ def suite_checks(path: Path) -> dg.AssetChecksDefinition:
                 temp_dir=spill,
             )
         with warehouse.get_connection() as con:  # after GX closed its read-only connection
-            record(con, config, context.run.run_id, table, outcomes, days, whole_run_id(context))
+            record(
+                con,
+                config,
+                context.run.run_id,
+                table,
+                outcomes,
+                days,
+                whole_run_id(context),
+                checks=expectations,  # not the checks recorded on their own (snapshot age)
+            )
         by_name = defaultdict(list)
         for outcome in outcomes:
             by_name[outcome.expectation].append(outcome)

@@ -9,18 +9,20 @@
   it runs with every run that computes the table.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from assets.resources import Warehouse
+from assets.materialize import whole_run_id
+from assets.resources import CakupanSettings, Warehouse
+from cakupan.quality.outcomes import ExpectationOutcome
+from cakupan.quality.results import record
 from cakupan.sqlfiles import sql, table_exists
 
 COVERAGE = dg.AssetKey(["coverage", "coverage_by_city"])
 TABLE = "coverage.coverage_by_city"
+NAME = "latest_snapshot_age"
 MAX_SNAPSHOT_AGE = dt.timedelta(days=40)
 MAX_RUN_AGE = dt.timedelta(hours=26)  # a nightly run, with two hours to spare
 TIMEZONE = ZoneInfo("Asia/Jakarta")
@@ -56,22 +58,41 @@ def snapshot_age(latest: dt.date | None, on: dt.date) -> tuple[bool, int | None]
 
 @dg.asset_check(
     asset=COVERAGE,
-    name="latest_snapshot_age",
-    blocking=False,
+    name=NAME,
+    blocking=True,  # runs before publishing, to be recorded; a WARN failure never blocks
     description=f"[WARN] The latest membership snapshot is at most {MAX_SNAPSHOT_AGE.days} "
     "days old (today in Asia/Jakarta). Fails when no newer extract has arrived: the "
     "figures are still right for their date, but out of date. Never blocks publishing.",
 )
-def latest_snapshot_age(warehouse: Warehouse) -> dg.AssetCheckResult:
+def latest_snapshot_age(
+    context: dg.AssetCheckExecutionContext, settings: CakupanSettings, warehouse: Warehouse
+) -> dg.AssetCheckResult:
+    on = today()
+    limit = MAX_SNAPSHOT_AGE.days
     with warehouse.get_connection() as con:
         latest = (
             con.execute(sql("coverage/check_latest_snapshot.sql")).fetchall()[0][0]
             if table_exists(con, TABLE)
             else None
         )
-    on = today()
-    fresh, age = snapshot_age(latest, on)
-    limit = MAX_SNAPSHOT_AGE.days
+        fresh, age = snapshot_age(latest, on)
+        # what `cakupan run` prints (no age: the same text all day, every day it holds)
+        observed = (
+            f"latest snapshot {latest}: "
+            + (f"within {limit} days" if fresh else f"more than {limit} days old")
+            if latest
+            else f"no snapshot in {TABLE}"
+        )
+        outcome = ExpectationOutcome(
+            expectation=NAME,
+            expectation_type="cakupan.latest_snapshot_age",
+            severity="WARN",
+            success=fresh,
+            observed_value=observed,
+            unexpected_count=None,
+        )
+        run_id = context.run.run_id
+        record(con, settings.get(), run_id, TABLE, [outcome], None, whole_run_id(context), [NAME])
     return dg.AssetCheckResult(
         passed=fresh,
         severity=dg.AssetCheckSeverity.WARN,
@@ -81,13 +102,7 @@ def latest_snapshot_age(warehouse: Warehouse) -> dg.AssetCheckResult:
             else f"no snapshot in {TABLE}"
         ),
         metadata={
-            # what `cakupan run` prints (no age: the same text all day, every day it holds)
-            "observed value": dg.MetadataValue.text(
-                f"latest snapshot {latest}: "
-                + (f"within {limit} days" if fresh else f"more than {limit} days old")
-                if latest
-                else f"no snapshot in {TABLE}"
-            ),
+            "observed value": dg.MetadataValue.text(observed),
             "latest snapshot": dg.MetadataValue.text(str(latest) if latest else "none"),
             "age (days)": dg.MetadataValue.int(age) if age is not None else None,
             "maximum age (days)": dg.MetadataValue.int(MAX_SNAPSHOT_AGE.days),

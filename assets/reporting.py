@@ -6,13 +6,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets import quality
+from assets import quality, reporting_checks
 from assets.materialize import OWNERS, table_metadata, whole_run_id
 from assets.reporting_checks import check_specs, published_checks
 from assets.reports import run_started_at
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import snapshots
-from cakupan.publish import remove_stale_temporaries, replace, write
+from cakupan.publish import add, remove_stale_temporaries, replace, write
+from cakupan.quality.results import record
 from cakupan.reports.status import STATUS_TABLES, record_run_status
 from cakupan.sqlfiles import run_sql
 
@@ -50,6 +51,7 @@ def published_coverage(
     written to a temporary file, checkpointed and closed, checked (read-only), then renamed
     over the previous one."""
     config = settings.get()
+    run_id = whole_run_id(context)
     target = config.published_path
     tables = {f"reporting.{t}": f"coverage.{t}" for t in PUBLISHED_TABLES}
     results = {"quality.validation_results": "quality.validation_results"}
@@ -60,17 +62,18 @@ def published_coverage(
         gone = snapshots.drop_gone(con, [*snapshots.TABLES, quality.TABLE])
         if gone:
             context.log.info(f"snapshots no longer in the landing folder, removed: {gone}")
-        # reports: the run's status and rejected files, published with the figures
-        record_run_status(con, whole_run_id(context), run_started_at(context))
         for path in remove_stale_temporaries(target):
             context.log.warning(f"removed {path}, left by an interrupted run")
         tmp = target.with_name(f".{target.name}.{context.run.run_id}.tmp")
-        write(con, tmp, {**tables, **results, **STATUS_TABLES}, config.storage_version)
+        write(con, tmp, tables, config.storage_version)
         try:
             checks = published_checks(tmp)
         except BaseException:
             _remove(tmp)
             raise
+        for table, outcomes in reporting_checks.outcomes(checks).items():  # the one record
+            names = [o.expectation for o in outcomes]
+            record(con, config, context.run.run_id, table, outcomes, None, run_id, names)
         failed = [f"{c.asset_key.to_user_string()} {c.check_name}" for c in checks if not c.passed]
         if failed:
             _remove(tmp)
@@ -80,6 +83,9 @@ def published_coverage(
                 f"{target} was not replaced: " + "; ".join(failed),
                 metadata={"failed checks": dg.MetadataValue.json(failed)},
             )
+        # reports: every check of the run, its status and rejected files, with the figures
+        record_run_status(con, run_id, run_started_at(context))
+        add(con, tmp, {**results, **STATUS_TABLES})
         replace(tmp, target)
         for dest, source in tables.items():
             yield dg.MaterializeResult(

@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from cakupan.quality.outcomes import ExpectationOutcome
 from cakupan.sqlfiles import markdown_table, sql
 
 
@@ -95,13 +96,38 @@ def published_checks(
     return results
 
 
-def _result(p: Published, name: str, passed: bool, metadata: dict) -> dg.AssetCheckResult:
+def outcomes(checks: list[dg.AssetCheckResult]) -> dict[str, list[ExpectationOutcome]]:
+    """The checks as the run's record of its checks takes them: published table -> outcomes
+    (``cakupan.quality.results.record``)."""
+    by_table: dict[str, list[ExpectationOutcome]] = {}
+    for c in checks:
+        table = ".".join(c.asset_key.path)
+        by_table.setdefault(table, []).append(
+            ExpectationOutcome(
+                expectation=c.check_name,
+                expectation_type=f"cakupan.published.{c.check_name}",
+                severity="ERROR",
+                success=c.passed,
+                observed_value=c.metadata["observed value"].value,
+                unexpected_count=c.metadata["unexpected count"].value,
+            )
+        )
+    return by_table
+
+
+def _result(
+    p: Published, name: str, passed: bool, metadata: dict, observed: str, unexpected: int
+) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         asset_key=asset_key(p.table),
         check_name=name,
         passed=passed,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata=metadata,
+        metadata={
+            "observed value": dg.MetadataValue.text(observed),
+            "unexpected count": dg.MetadataValue.int(unexpected),
+            **metadata,
+        },
     )
 
 
@@ -118,7 +144,12 @@ def _rows_per_snapshot(con, p: Published, expected: int) -> dg.AssetCheckResult:
         lines = ["| snapshot_date | rows |", "|---|---:|"]
         lines += [f"| {snapshot} | {n} |" for snapshot, n in wrong[:SAMPLE]]
         metadata["wrong snapshots (sample)"] = dg.MetadataValue.md("\n".join(lines))
-    return _result(p, "rows_per_snapshot", not wrong, metadata)
+    observed = (
+        f"{len(wrong)} of {len(counts)} snapshots without {expected} rows"
+        if wrong
+        else f"{expected} rows in each of {len(counts)} snapshots"
+    )
+    return _result(p, "rows_per_snapshot", not wrong, metadata, observed, len(wrong))
 
 
 def _unique_key(con, p: Published) -> dg.AssetCheckResult:
@@ -141,4 +172,4 @@ def _failing_rows(con, p: Published, name: str, query: str, label: str) -> dg.As
     if failing:
         sample = markdown_table(con, f"SELECT * FROM ({query}) LIMIT {SAMPLE}")
         metadata[f"{label} (sample)"] = dg.MetadataValue.md(sample)
-    return _result(p, name, failing == 0, metadata)
+    return _result(p, name, failing == 0, metadata, f"{failing} {label}", failing)

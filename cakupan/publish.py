@@ -72,19 +72,37 @@ def write(
         except BaseException:
             _remove(tmp)
             raise
+        _fill(con, tmp, tables)
+
+
+def add(con: duckdb.DuckDBPyConnection, tmp: Path, tables: dict[str, str]) -> None:
+    """Add ``tables`` to the new DuckDB file ``tmp`` made by :func:`write` (in its storage
+    format), checkpointed and closed; on failure ``tmp`` is removed."""
+    with files.writing(tmp, f"the new published database ({tmp.name})"):
         try:
-            for dest, source in tables.items():
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{dest.split('.')[0]}")
-                _copy_table(con, source, f"published.{dest}")
-            con.execute("CHECKPOINT published")
+            con.execute(f"ATTACH {literal(str(tmp))} AS published")
         except BaseException:
-            try:  # on a full disk, DETACH fails too (its checkpoint), after detaching
-                con.execute("DETACH DATABASE IF EXISTS published")
-            except duckdb.Error:
-                pass
             _remove(tmp)
             raise
-        con.execute("DETACH published")
+        _fill(con, tmp, tables)
+
+
+def _fill(con: duckdb.DuckDBPyConnection, tmp: Path, tables: dict[str, str]) -> None:
+    """Copy ``tables`` into the attached ``published`` (the file ``tmp``), checkpoint and
+    detach it; on failure detach it and remove ``tmp``."""
+    try:
+        for dest, source in tables.items():
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{dest.split('.')[0]}")
+            _copy_table(con, source, f"published.{dest}")
+        con.execute("CHECKPOINT published")
+    except BaseException:
+        try:  # on a full disk, DETACH fails too (its checkpoint), after detaching
+            con.execute("DETACH DATABASE IF EXISTS published")
+        except duckdb.Error:
+            pass
+        _remove(tmp)
+        raise
+    con.execute("DETACH published")
 
 
 def replace(tmp: Path, target: Path) -> None:

@@ -203,7 +203,7 @@ def _run(settings, verbose: bool, force: bool = False) -> int:
             result = _execute("cakupan", settings, verbose, run_id, tags=tags)
             if not result.success:
                 return _explain_failure(result, settings)
-            _print_checks(result, failures_only=True)
+            _print_checks(settings.published_path, failures_only=True)
             _summary(settings, before)
             return EXIT_OK
     except runlock.RunLockError as exc:
@@ -267,7 +267,7 @@ def _validate(configured, verbose: bool) -> int:
         result = _execute("validate", settings, verbose, log_dir=configured.output)
         kept.unlink(missing_ok=True)  # the previous validation's
         if result.success:
-            _print_checks(result, failures_only=False)
+            _print_checks(settings.warehouse_path, False, run_ids=_run_ids(result))
             _out("Validation passed: nothing blocks publishing (nothing was published).")
             return EXIT_OK
         return _explain_failure(result, settings, kept_rejections=kept)
@@ -352,27 +352,45 @@ def _instance(output: Path):
     return dg.DagsterInstance.from_config(str(home.resolve()))
 
 
-def _print_checks(result, failures_only: bool, title: str = "Data quality") -> None:
-    """Data-quality checks of the run: every failure, or all of them."""
-    evaluations = sorted(
-        result.get_asset_check_evaluations(),
-        key=lambda e: (e.asset_key.to_user_string(), e.check_name),
+def _run_ids(result) -> list[str]:
+    """The ids of a whole run's Dagster runs (``runs.Runs``), or of a single run."""
+    return list(getattr(result, "run_ids", [result.run_id]))
+
+
+def _print_checks(
+    database: Path, failures_only: bool, title: str = "Data quality", run_ids=None
+) -> None:
+    """The run's data-quality checks, every failure or all of them, from their one record
+    (``quality.validation_results``) in ``database``: the published file after a run that
+    published, the warehouse otherwise (only the rows of ``run_ids`` then: the tables the
+    run did not reach keep an earlier run's results). Nothing when it cannot be read."""
+    import duckdb
+
+    query = (
+        "SELECT replace(table_name, '.', '/'), expectation, severity, success, "
+        "CAST(snapshot_date AS VARCHAR), observed_value FROM quality.validation_results "
+        "WHERE CAST($runs AS VARCHAR[]) IS NULL OR list_contains(CAST($runs AS VARCHAR[]), run_id) "
+        "ORDER BY ALL"
     )
-    if not evaluations:
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            rows = con.execute(query, {"runs": run_ids}).fetchall()
+    except duckdb.Error:  # no record to read (a run that failed early, a full disk)
         return
-    failed = [e for e in evaluations if not e.passed]
-    blocking = [e for e in failed if e.severity.value == "ERROR"]
+    if not rows:
+        return
+    failed = [r for r in rows if not r[3]]
+    blocking = [r for r in failed if r[2] == "ERROR"]
     lines = [
-        f"{title}: {len(evaluations)} checks, {len(failed) - len(blocking)} warning(s), "
+        f"{title}: {len(rows)} checks, {len(failed) - len(blocking)} warning(s), "
         f"{len(blocking)} blocking failure(s)"
     ]
-    for e in evaluations:
-        if failures_only and e.passed:
+    for table, name, severity, success, snapshot, observed in rows:
+        if failures_only and success:
             continue
-        mark = "ok  " if e.passed else ("WARN" if e.severity.value == "WARN" else "FAIL")
-        observed = e.metadata.get("observed value")
-        text = "; ".join(str(observed.value).splitlines()) if observed else ""
-        lines.append(f"  {mark} {e.asset_key.to_user_string()} {e.check_name}: {text}")
+        mark = "ok  " if success else ("FAIL" if severity == "ERROR" else "WARN")
+        text = "; ".join(str(observed or "").splitlines())
+        lines.append(f"  {mark} {table} {name}: {f'{snapshot}: ' if snapshot else ''}{text}")
     _out(*lines)
 
 
@@ -404,7 +422,12 @@ def _explain_failure(result, settings, kept_rejections: Path | None = None) -> i
             *(f"  {r}" for r in rejected),
             f"cakupan: rejections written to {kept_rejections or settings.rejected_files_path}",
         )
-        _print_checks(result, failures_only=not validating, title="Data quality (files read)")
+        _print_checks(
+            settings.warehouse_path,
+            failures_only=not validating,
+            title="Data quality (files read)",
+            run_ids=_run_ids(result),
+        )
         return EXIT_REJECTED
     blocking = [
         e
@@ -424,7 +447,7 @@ def _explain_failure(result, settings, kept_rejections: Path | None = None) -> i
             message = error.message.strip() if error else "step failed"
             lines.append(f"  {event.step_key}: {message}")
     _err(*lines)
-    _print_checks(result, failures_only=not validating)
+    _print_checks(settings.warehouse_path, not validating, run_ids=_run_ids(result))
     return EXIT_FAILED
 
 

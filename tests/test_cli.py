@@ -466,7 +466,7 @@ def test_readme_shows_what_make_run_prints_on_the_sample(sample_run, capsys):
     """The README's `make run` output, from "Data quality" to "Query it", is what the
     command prints after a run on the embedded sample."""
     run, _ = sample_run
-    cli._print_checks(run.result, failures_only=True)
+    cli._print_checks(run.settings.published_path, failures_only=True)
     cli._summary(run.settings, None)
     printed = capsys.readouterr().out.replace(str(run.settings.output), ".../data/output")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ show, results land in quality.validation_results and the Parquet file."""
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 
 import dagster as dg
@@ -67,8 +68,11 @@ def test_without_data_docs_the_results_are_recorded_as_always(published):
     assert not (quality / "data_docs").exists()
     assert (quality / "index.html").is_file()
     with duckdb.connect(str(output / "coverage.duckdb"), read_only=True) as con:
-        tables = con.execute("SELECT count(DISTINCT table_name) FROM quality.validation_results")
-        assert tables.fetchone()[0] == len(list(EXPECTATIONS_DIR.glob("*.json")))
+        tables = con.execute("SELECT DISTINCT table_name FROM quality.validation_results")
+        recorded = {name for (name,) in tables.fetchall()}
+    suites = {p.stem for p in EXPECTATIONS_DIR.glob("*.json")}
+    published = {f"reporting.coverage_{t}" for t in ("by_city", "by_province", "national")}
+    assert recorded == suites | published
 
 
 def _sha(path) -> str:
@@ -242,7 +246,8 @@ def test_warn_checks_show_but_do_not_block(landing, output):
             "SELECT * FROM quality.validation_results WHERE NOT success AND severity = 'WARN'"
         )
     }
-    assert warned == WARN_CHECKS
+    # SNAP is more than 40 days old: the snapshot-age check warns too, recorded with the rest
+    assert warned == WARN_CHECKS | {("coverage.coverage_by_city", "latest_snapshot_age")}
     observed = {
         r["expectation"]: (r["observed_value"], r["unexpected_count"])
         for r in run.published("SELECT * FROM quality.validation_results")
@@ -313,7 +318,58 @@ def test_sample_trips_only_the_warnings_it_plants(sample_run):
         "coverage.coverage_by_city",
         "coverage.coverage_by_province",
         "coverage.coverage_national",
+        "reporting.coverage_by_city",  # the checks of the published file
+        "reporting.coverage_by_province",
+        "reporting.coverage_national",
     }
+
+
+def test_every_check_of_the_run_is_recorded_once_and_every_output_counts_from_it(
+    sample_run, capsys
+):
+    """The GX suites, the snapshot-age check and the checks of the published file are all
+    in quality.validation_results, and the CLI, ops.run_status, the brief and the offline
+    quality page give the same figure (the CLI said 29 checks and 2 warnings while the
+    rest said 33 and 1: the snapshot-age warning was missing)."""
+    run, _ = sample_run
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in run.result.get_asset_check_evaluations()
+    }
+    record = run.published(
+        "SELECT replace(table_name, '.', '/') AS check_table, expectation, success, severity "
+        "FROM quality.validation_results"
+    )
+    by_check: dict[tuple[str, str], list[dict]] = {}
+    for row in record:
+        by_check.setdefault((row["check_table"], row["expectation"]), []).append(row)
+    assert set(by_check) == set(evaluations)  # every Dagster check, and nothing else
+    for key, rows in by_check.items():  # a check failed where one of its rows did
+        assert all(r["success"] for r in rows) == evaluations[key].passed, key
+    failed = [r for r in record if not r["success"]]
+    warn = sum(r["severity"] == "WARN" for r in failed)
+    error = sum(r["severity"] == "ERROR" for r in failed)
+    assert ("coverage/coverage_by_city", "latest_snapshot_age") in {
+        (r["check_table"], r["expectation"]) for r in failed
+    }
+    (status,) = run.published("SELECT * FROM ops.run_status")
+    assert (status["checks"], status["checks_failed_warn"], status["checks_failed_error"]) == (
+        len(record),
+        warn,
+        error,
+    )
+    cli._print_checks(run.settings.published_path, failures_only=True)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == (
+        f"Data quality: {len(record)} checks, {warn} warning(s), {error} blocking failure(s)"
+    )
+    assert len(printed) == 1 + len(failed)
+    brief = (run.settings.output / "reports" / "kota" / "61.72.html").read_text("utf-8")
+    brief = " ".join(re.sub(r"<[^>]+>", " ", brief).split())  # the text a reader sees
+    assert f"{len(record)} pemeriksaan" in brief and f"{warn} peringatan" in brief
+    assert "latest_snapshot_age" in brief
+    page = (run.settings.quality_dir / "index.html").read_text("utf-8")
+    assert page.count('class="failed-') == len(failed)
 
 
 def test_every_suite_is_checked_on_its_asset():

@@ -13,7 +13,7 @@ from cakupan.config import Settings
 from cakupan.files import atomic_path
 from cakupan.quality.outcomes import ExpectationOutcome
 from cakupan.quality.report_html import write_page
-from cakupan.sqlfiles import run_sql
+from cakupan.sqlfiles import run_sql, sql
 
 
 def record(
@@ -24,19 +24,22 @@ def record(
     outcomes: Iterable[ExpectationOutcome],
     days: Iterable[str] | None = None,
     whole_run_id: str | None = None,
+    checks: Iterable[str] | None = None,
 ) -> None:
     """Replace ``table``'s results with this run's (only those of the snapshots ``days``
     when given: a snapshot not validated again keeps the results of the run that validated
-    it), rewrite the Parquet and the offline page."""
+    it; only those of the checks ``checks`` when given: a check recorded on its own, such as
+    the snapshot age or a check of the published file), rewrite the Parquet and the offline
+    page. Every check of a run is recorded here once: every output counts from this table."""
     run_sql(con, "quality/validation_results.sql")
-    if days is None:
-        con.execute("DELETE FROM quality.validation_results WHERE table_name = ?", [table])
-    else:
-        con.execute(
-            "DELETE FROM quality.validation_results WHERE table_name = ? "
-            "AND (snapshot_date IS NULL OR CAST(snapshot_date AS VARCHAR) IN (SELECT unnest(?)))",
-            [table, sorted(days)],
-        )
+    con.execute(
+        sql("quality/delete_results.sql"),
+        {
+            "table": table,
+            "days": None if days is None else sorted(days),
+            "checks": None if checks is None else sorted(checks),
+        },
+    )
     rows = [
         [
             run_id,
