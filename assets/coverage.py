@@ -6,9 +6,12 @@ from assets.materialize import OWNERS, sql_version
 from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
 from cakupan import snapshots
+from cakupan.sqlfiles import sql
 
 GROUP = "coverage"
 KINDS = {"duckdb", "gold"}
+RANKED = sql("coverage/ranked_cities.sql").format(table="coverage.coverage_by_city")
+RANKED_FIVE = f"SELECT * EXCLUDE (place) FROM ({RANKED})"  # the UI's highest and lowest
 
 LATEST_NATIONAL = """
     SELECT snapshot_date, regions, regions_with_potential, potential_total, covered_total,
@@ -44,18 +47,8 @@ def coverage_by_city(context: dg.AssetExecutionContext, warehouse: Warehouse):
         warehouse,
         "coverage.coverage_by_city",
         previews={
-            "highest coverage, latest snapshot": """
-                SELECT region_code, region_name, potential_total, covered_total, coverage_pct
-                FROM coverage.coverage_by_city
-                WHERE snapshot_date = (SELECT max(snapshot_date) FROM coverage.coverage_by_city)
-                  AND coverage_pct IS NOT NULL
-                ORDER BY coverage_pct DESC, region_code LIMIT 5""",
-            "lowest coverage, latest snapshot": """
-                SELECT region_code, region_name, potential_total, covered_total, coverage_pct
-                FROM coverage.coverage_by_city
-                WHERE snapshot_date = (SELECT max(snapshot_date) FROM coverage.coverage_by_city)
-                  AND coverage_pct IS NOT NULL
-                ORDER BY coverage_pct, region_code LIMIT 5""",
+            "highest coverage, latest snapshot": f"{RANKED_FIVE} ORDER BY place LIMIT 5",
+            "lowest coverage, latest snapshot": f"{RANKED_FIVE} ORDER BY place DESC LIMIT 5",
         },
     )
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 QUERY_MAX_ROWS = 40  # rows `cakupan query` shows by default (all with --csv)
-REGIONS_SHOWN = 3  # top and bottom regions in the summary
+REGIONS_SHOWN = 3  # top and bottom regions in the summary (in rank_national's order)
+RANKED_TABLE = "reporting.coverage_by_city"
 CHANGES_SHOWN = 5  # regions whose coverage changed most since the previous run
 
 DESCRIPTION = """\
@@ -471,12 +472,15 @@ class Figures:
     national: dict[date, tuple]  # snapshot -> (regions, with potential, covered, potential, %)
     latest: date | None
     cities: dict[str, tuple] = field(default_factory=dict)  # code -> (name, %, covered, pot.)
+    ranked: list[tuple] = field(default_factory=list)  # (code, name, %, covered, potential)
 
     @classmethod
     def read(cls, path: Path) -> Figures | None:
         """The figures of the published database ``path``; None when there is none (or it
         cannot be read, e.g. written by an older version)."""
         import duckdb
+
+        from cakupan.sqlfiles import sql
 
         if not path.exists():
             return None
@@ -494,12 +498,18 @@ class Figures:
                        FROM reporting.coverage_by_city WHERE snapshot_date = ?""",
                     [latest],
                 ).fetchall()
+                query = sql("coverage/ranked_cities.sql").format(table=RANKED_TABLE)
+                ranked = con.execute(
+                    "SELECT region_code, region_name, coverage_pct, covered_total, "
+                    f"potential_total FROM ({query}) ORDER BY place"
+                ).fetchall()
         except duckdb.Error:
             return None
         return cls(
             national={row[0]: row[1:] for row in national},
             latest=latest,
             cities={row[0]: row[1:] for row in cities},
+            ranked=ranked,
         )
 
 
@@ -518,12 +528,8 @@ def _summary(settings, before: Figures | None) -> None:
         f"Latest snapshot {now.latest}: national coverage {_pct(pct)} ({_int(covered)} of "
         f"{_int(potential)} workers; {with_potential} of {regions} kab/kota with a potential)"
     )
-    ranked = sorted(
-        ((code, *row) for code, row in now.cities.items() if row[1] is not None),
-        key=lambda r: (-r[2], r[0]),
-    )
-    top = ranked[:REGIONS_SHOWN]
-    bottom = [r for r in ranked[::-1][:REGIONS_SHOWN] if r not in top]  # the lowest first
+    top = now.ranked[:REGIONS_SHOWN]
+    bottom = [r for r in now.ranked[::-1][:REGIONS_SHOWN] if r not in top]  # the lowest first
     for label, rows in (("highest", top), ("lowest ", bottom)):
         for code, name, pct_, covered_, potential_ in rows:
             lines.append(

@@ -473,3 +473,34 @@ def test_readme_shows_what_make_run_prints_on_the_sample(sample_run, capsys):
     section = readme[readme.index("## What `make run` prints") :]
     shown = section[section.index("\nData quality: ") + 1 : section.index("\nQuery it:\n")]
     assert printed[: printed.index("Query it:\n")] == shown + "\n"
+
+
+def test_summary_lists_follow_rank_national_with_ties_broken_by_the_exact_ratio(sample_run, capsys):
+    """The highest and lowest kab/kota of the summary, and the coverage asset's previews in
+    the UI, are in one order: rank_national, ties broken by the exact ratio (computed here
+    with Python's fractions from the published counts, an independent oracle)."""
+    from fractions import Fraction
+
+    import dagster as dg
+
+    run, instance = sample_run
+    rows = run.published(
+        "SELECT region_code, region_name, covered_total, potential_total, rank_national "
+        "FROM reporting.coverage_by_city WHERE potential_total > 0 AND snapshot_date = "
+        "(SELECT max(snapshot_date) FROM reporting.coverage_by_city)"
+    )
+    exact = sorted(
+        rows, key=lambda r: (-Fraction(r["covered_total"], r["potential_total"]), r["region_code"])
+    )
+    ranks = [r["rank_national"] for r in exact]
+    assert ranks == sorted(ranks)  # rank_national agrees with the exact order
+    cli._summary(run.settings, None)
+    printed = capsys.readouterr().out.splitlines()
+    shown = [line.split()[1] for line in printed if line.startswith(("  highest", "  lowest"))]
+    codes = [r["region_code"] for r in exact]
+    assert shown == codes[:3] + codes[::-1][:3]  # the lowest first
+    event = instance.get_latest_materialization_event(dg.AssetKey(["coverage", "coverage_by_city"]))
+    metadata = event.asset_materialization.metadata
+    for name, expected in (("highest", codes[:5]), ("lowest", codes[::-1][:5])):
+        table = metadata[f"{name} coverage, latest snapshot"].value
+        assert [line.split("|")[1].strip() for line in table.splitlines()[2:]] == expected
