@@ -65,6 +65,17 @@ def compute_run(instance: dg.DagsterInstance, result: runs.Runs) -> dg.DagsterRu
     return instance.get_run_by_id(result.run_ids[-1])
 
 
+def sensor_tick(
+    defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None
+) -> dg.SensorExecutionData:
+    """One evaluation of the real snapshots sensor, as the daemon makes it."""
+    sensor = defs.resolve_sensor_def(automation.SNAPSHOTS_SENSOR)
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
+    )
+    return sensor.evaluate_tick(context)
+
+
 def test_partitions_follow_the_landing_folder_and_only_changed_snapshots_rebuild(setup):
     landing, settings = setup
     landing.membership([member("2024-12-31", 4)], name="c.csv")
@@ -115,6 +126,24 @@ def test_partitions_follow_the_landing_folder_and_only_changed_snapshots_rebuild
             "ORDER BY 1",
         ) == [("2024-12-31", 1), ("2025-06-30", 2)]  # nik 4; nik 1 and 3
 
+        # `cakupan run` made both runs of each: the snapshots sensor asks for none again,
+        # and its cursor moves to the latest ingest run, from none or from the first
+        defs = build_definitions(settings)
+        first_followed = automation.Followed.of(instance.get_run_record_by_id(first.run_id))
+        for cursor in (None, first_followed.dumps()):
+            followed = sensor_tick(defs, instance, cursor)
+            assert not followed.run_requests, followed.skip_message
+            assert automation.Followed.parse(followed.cursor).run_id == changed.run_id
+
+
+def test_the_snapshots_sensor_cursor():
+    cursor = automation.Followed("2026-12-07T21:00:00.000001+00:00", "ingest-run")
+    assert automation.Followed.parse(cursor.dumps()) == cursor
+    assert automation.Followed.parse(None) == automation.Followed() == automation.Followed.parse("")
+    # the cursor of the run-status sensor it was: started afresh (the latest ingest run)
+    old = '{"__class__": "RunStatusSensorCursor", "record_id": 61, "update_timestamp": null}'
+    assert automation.Followed.parse(old) == automation.Followed()
+
 
 def test_a_rejected_file_stops_before_the_snapshots_run(setup):
     landing, settings = setup
@@ -136,15 +165,10 @@ def test_the_snapshots_sensor_asks_for_the_second_run_after_an_ingest_run(
     defs = build_definitions(settings)
     job = defs.resolve_job_def("cakupan")
     phases = runs.Phases.of(job)
-    sensor = defs.resolve_sensor_def(automation.SNAPSHOTS_SENSOR)
     with dg.instance_for_test() as instance:
 
         def tick(cursor: str | None) -> dg.SensorExecutionData:
-            """One evaluation of the real sensor, as the daemon makes it."""
-            context = dg.build_sensor_context(
-                instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
-            )
-            return sensor.evaluate_tick(context)
+            return sensor_tick(defs, instance, cursor)
 
         assert not tick(None).run_requests  # no ingest run yet
         ingest = job.execute_in_process(
