@@ -242,6 +242,8 @@ def test_validate_leaves_the_run_history_alone(tmp_path, monkeypatch):
     validation = _run_ids(out)
     log = Path(out[out.index("; full log: ") :].split(": ", 1)[1].splitlines()[0])
     assert log.is_file() and log.is_relative_to(settings.output)
+    for kept in (out, err, log.read_text()):  # nothing it leaves names its scratch folder
+        assert "cakupan-validate-" not in kept
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert {r.run_id for r in instance.get_runs()} == set(run_ids)
