@@ -180,7 +180,7 @@ class Followed:
     def dumps(self) -> str:
         return json.dumps({"updated": self.updated, "run_id": self.run_id})
 
-    def before(self, record: dg.RunRecord) -> bool:
+    def precedes(self, record: dg.RunRecord) -> bool:
         """Whether ``record`` succeeded after this cursor's run (by time, then run id)."""
         if not self.updated:
             return True
@@ -209,7 +209,7 @@ def ingest_runs_to_follow(
     )
     if since is None:
         return list(instance.get_run_records(filters, limit=1, order_by="update_timestamp"))
-    found = [r for r in instance.get_run_records(filters) if cursor.before(r)]
+    found = [r for r in instance.get_run_records(filters) if cursor.precedes(r)]
     return sorted(found, key=lambda r: (_utc(r.update_timestamp), r.dagster_run.run_id))
 
 

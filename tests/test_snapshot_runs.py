@@ -225,6 +225,23 @@ def test_the_snapshots_sensor_asks_for_the_second_run_after_an_ingest_run(
         assert not again.run_requests and again.cursor == asked.cursor
         assert ingest.run_id in again.skip_message
 
+        # two more ingest runs (small ones: a reference table) before the next tick: each
+        # followed in turn, the oldest first, the cursor moving one run at a time
+        small = [dg.AssetKey(["reference", "provinces"])]
+        later = [
+            job.execute_in_process(
+                instance=instance, asset_selection=small, tags=automation.INGEST_TAGS
+            ).run_id
+            for _ in range(2)
+        ]
+        cursor = asked.cursor
+        for run_id in later:
+            data = tick(cursor)
+            assert [r.run_key for r in data.run_requests] == [f"snapshots-{run_id}"]
+            cursor = data.cursor
+            assert automation.Followed.parse(cursor).run_id == run_id
+        assert not tick(cursor).run_requests
+
         # the sensor ignores any run that is not an ingest run
         other = automation.snapshots_decision(
             Settings.from_env(), instance, job, instance.get_run_by_id(second.run_id)
