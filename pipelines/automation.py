@@ -8,6 +8,12 @@ sensor are off until turned on (UI toggle, or ``dagster schedule start cakupan_n
 ``dagster sensor start cakupan_landing``); the daemon that ticks them runs inside
 ``dagster dev`` (``make dev``) or as ``dagster-daemon run`` beside ``dagster-webserver``.
 
+The snapshots sensor reads the warehouse under the run lock (``cakupan.runlock``), without
+waiting: while a run holds it (or another process has the warehouse open for writing), the
+tick skips, saying so, and its cursor stays on the last ingest run it followed, so the next
+tick asks again. Its cursor is its own (:class:`Followed`), moved only past ingest runs whose
+snapshots run was asked for (or made by ``cakupan run``), never lost to a failed tick.
+
 Retries: the runs both request carry ``dagster/max_retries: 1``, so with ``run_retries``
 enabled in the instance's ``dagster.yaml`` a failed run is re-executed once from its failed
 step. A run that failed because landing files were rejected is never retried: the hook
@@ -21,6 +27,7 @@ environment the resources read (``cakupan.config.Settings.from_env``).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -31,7 +38,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cakupan import ledger, preflight, rejections
+from cakupan import ledger, preflight, rejections, runlock
 from cakupan.config import Settings
 from pipelines import runs
 
@@ -145,15 +152,121 @@ def nightly_decision(settings: Settings) -> dg.RunRequest | dg.SkipReason:
     return dg.RunRequest(tags=INGEST_TAGS)
 
 
+@dataclass(frozen=True)
+class Followed:
+    """The snapshots sensor's cursor: the last successful ingest run it has followed (its
+    snapshots run asked for, or already made), by the time of its success. Ingest runs
+    that succeeded after it are still to follow."""
+
+    updated: str = ""  # the run record's update time (its success), ISO 8601, UTC
+    run_id: str = ""
+
+    @classmethod
+    def of(cls, record: dg.RunRecord) -> Followed:
+        return cls(_utc(record.update_timestamp).isoformat(), record.dagster_run.run_id)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Followed:
+        """The cursor; empty for none, or one of another shape (that of the run-status
+        sensor this sensor was before)."""
+        try:
+            data = json.loads(text) if text else {}
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict) or not {"updated", "run_id"} <= data.keys():
+            return cls()
+        return cls(str(data["updated"]), str(data["run_id"]))
+
+    def dumps(self) -> str:
+        return json.dumps({"updated": self.updated, "run_id": self.run_id})
+
+    def precedes(self, record: dg.RunRecord) -> bool:
+        """Whether ``record`` succeeded after this cursor's run (by time, then run id)."""
+        if not self.updated:
+            return True
+        ours = (dt.datetime.fromisoformat(self.updated), self.run_id)
+        return ours < (_utc(record.update_timestamp), record.dagster_run.run_id)
+
+
+def _utc(when: dt.datetime) -> dt.datetime:
+    """A run record's time, made aware (run storages keep UTC without a time zone)."""
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def ingest_runs_to_follow(
+    instance: dg.DagsterInstance, job_name: str, cursor: Followed
+) -> list[dg.RunRecord]:
+    """The successful ingest runs of ``job_name`` after ``cursor``, oldest first; without a
+    cursor (a new sensor), the latest only."""
+    since = None
+    if cursor.updated:  # a second early: runs that ended in the same instant, ordered by id
+        since = dt.datetime.fromisoformat(cursor.updated) - dt.timedelta(seconds=1)
+    filters = dg.RunsFilter(
+        job_name=job_name,
+        statuses=[dg.DagsterRunStatus.SUCCESS],
+        tags={runs.PHASE_TAG: runs.INGEST},
+        updated_after=since,
+    )
+    if since is None:
+        return list(instance.get_run_records(filters, limit=1, order_by="update_timestamp"))
+    found = [r for r in instance.get_run_records(filters) if cursor.precedes(r)]
+    return sorted(found, key=lambda r: (_utc(r.update_timestamp), r.dagster_run.run_id))
+
+
+def snapshots_run_exists(instance: dg.DagsterInstance, ingest_run_id: str) -> bool:
+    """Whether the snapshots run after ingest run ``ingest_run_id`` was made (by the sensor,
+    or by ``cakupan run``, which makes both in process), whatever its status."""
+    tags = {runs.RUN_TAG: ingest_run_id, runs.PHASE_TAG: runs.COMPUTE}
+    return bool(instance.get_run_records(dg.RunsFilter(tags=tags), limit=1))
+
+
+def snapshots_tick(
+    settings: Settings, instance: dg.DagsterInstance, job: dg.JobDefinition, cursor: str | None
+) -> tuple[dg.SensorResult | dg.SkipReason, str | None]:
+    """What the snapshots sensor does at a tick: follow the oldest successful ingest run
+    since its cursor that has no snapshots run yet (:func:`snapshots_decision`); and the
+    new cursor (None: unchanged), past that run only when its snapshots run was asked for."""
+    last = Followed.parse(cursor)
+    followed = None  # the last run found followed already
+    for record in ingest_runs_to_follow(instance, job.name, last):
+        if snapshots_run_exists(instance, record.dagster_run.run_id):
+            followed = record
+            continue
+        result = snapshots_decision(settings, instance, job, record.dagster_run)
+        if isinstance(result, dg.SkipReason):  # the warehouse could not be read: retry
+            return result, Followed.of(followed).dumps() if followed else None
+        return result, Followed.of(record).dumps()
+    done = followed.dagster_run.run_id if followed else last.run_id
+    latest = f" (the latest followed: {done})" if done else ""
+    return (
+        dg.SkipReason(f"every successful ingest run has its snapshots run{latest}"),
+        Followed.of(followed).dumps() if followed else None,
+    )
+
+
 def snapshots_decision(
     settings: Settings, instance: dg.DagsterInstance, job: dg.JobDefinition, ingest: dg.DagsterRun
 ) -> dg.SensorResult | dg.SkipReason:
     """What the snapshots sensor does after a successful ingest run: add and delete the
-    snapshot partitions and ask for the run of the snapshots whose inputs changed."""
+    snapshot partitions and ask for the run of the snapshots whose inputs changed. The
+    warehouse is read under the run lock, without waiting: while a run holds it, or another
+    process writes the warehouse, a skip reason saying so."""
     if ingest.tags.get(runs.PHASE_TAG) != runs.INGEST:
         return dg.SkipReason(f"run {ingest.run_id} was not an ingest run")
     force = ingest.tags.get(ledger.FORCE_TAG) == "true"
-    plan = runs.snapshot_plan(settings.warehouse_path, instance, force=force)
+    try:
+        with runlock.hold(settings.output, f"{SNAPSHOTS_SENSOR} sensor", timeout=0):
+            plan = runs.snapshot_plan(settings.warehouse_path, instance, force=force)
+    except (runlock.RunLockError, duckdb.IOException) as exc:
+        if isinstance(exc, runlock.RunLockError):
+            holder = runlock.read_holder(runlock.lock_path(settings.output))
+            busy = f"{holder or 'another run'} holds the run lock"
+        else:
+            busy = str(exc)
+        return dg.SkipReason(
+            f"the warehouse cannot be read now ({busy}): the snapshots run after ingest run "
+            f"{ingest.run_id} is asked for at a later tick"
+        )
     keys = runs.compute_selection(runs.Phases.of(job), plan)
     request = dg.RunRequest(
         run_key=f"snapshots-{ingest.run_id}",
@@ -205,25 +318,27 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, d
             context.update_cursor(cursor)
         return ingest_only(result, context.repository_def)
 
-    @dg.run_status_sensor(
+    @dg.sensor(
         name=SNAPSHOTS_SENSOR,
-        run_status=dg.DagsterRunStatus.SUCCESS,
-        monitored_jobs=[job],
-        request_job=job,
+        job=job,
         minimum_interval_seconds=SNAPSHOTS_INTERVAL,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="After each successful ingest run of the schedule or the landing sensor, "
         "adds the new membership snapshots as partitions, deletes those no "
         "longer in the landing folder, and asks for the run that rebuilds the snapshots "
-        "whose inputs changed and publishes.",
+        "whose inputs changed and publishes. While a run holds the warehouse it skips and "
+        "asks at a later tick (its cursor: the last ingest run it followed).",
     )
-    def snapshots_after_ingest(context: dg.RunStatusSensorContext):
-        return snapshots_decision(
+    def snapshots_after_ingest(context: dg.SensorEvaluationContext):
+        result, cursor = snapshots_tick(
             Settings.from_env(),
             context.instance,
             context.repository_def.get_job(job.name),
-            context.dagster_run,
+            context.cursor,
         )
+        if cursor is not None:
+            context.update_cursor(cursor)
+        return result
 
     return nightly, landing, snapshots_after_ingest
 

@@ -251,8 +251,11 @@ def _waiting(message: str) -> None:
 
 
 def _validate(configured, verbose: bool) -> int:
-    """Run the ``validate`` job in a scratch output folder; the rejections, if any, are
-    kept in ``$CAKUPAN_OUTPUT_DIR/validate/rejected_files.csv``."""
+    """Run the ``validate`` job in a scratch output folder, recorded in a Dagster instance
+    of its own that ends with it (in memory): the runs' history, the assets'
+    materializations and their freshness stay the real runs'. The full log is kept in
+    ``$CAKUPAN_OUTPUT_DIR/logs/``, the rejections, if any, in
+    ``$CAKUPAN_OUTPUT_DIR/validate/rejected_files.csv``."""
     from cakupan.config import PseudonymKeyConflict
 
     if not _preflight(configured):
@@ -263,9 +266,16 @@ def _validate(configured, verbose: bool) -> int:
         _err(f"cakupan: error: {exc}")
         return EXIT_FAILED
     kept = validate_rejections_path(configured)
-    with tempfile.TemporaryDirectory(prefix="cakupan-validate-") as scratch:
+    import dagster as dg  # once the landing folder was found usable: it takes seconds
+
+    with (
+        tempfile.TemporaryDirectory(prefix="cakupan-validate-") as scratch,
+        dg.DagsterInstance.ephemeral() as instance,
+    ):
         settings = configured.with_output(scratch)
-        result = _execute("validate", settings, verbose, log_dir=configured.output)
+        result = _execute(
+            "validate", settings, verbose, log_dir=configured.output, instance=instance
+        )
         kept.unlink(missing_ok=True)  # the previous validation's
         if result.success:
             _print_checks(settings.warehouse_path, False, run_ids=_run_ids(result))
@@ -297,15 +307,24 @@ def _preflight(settings) -> bool:
 
 
 def _execute(
-    job_name: str, settings, verbose: bool, run_id=None, log_dir: Path | None = None, tags=None
+    job_name: str,
+    settings,
+    verbose: bool,
+    run_id=None,
+    log_dir: Path | None = None,
+    tags=None,
+    instance=None,
 ):
     """Run a job in process, as its ingest run and its snapshots run
     (``pipelines/runs.py``), and return their results.
 
     One line per step and warning is printed as the run goes (all of Dagster's log with
-    ``verbose``); the full log is kept in ``$CAKUPAN_OUTPUT_DIR/logs/`` and the run in the
-    persistent Dagster instance (``_instance``), so the UI's run history shows it.
+    ``verbose``); the full log is kept in ``$CAKUPAN_OUTPUT_DIR/logs/`` and the run in
+    ``instance``, by default the persistent Dagster instance (``_instance``), so the UI's
+    run history shows it.
     """
+    from contextlib import nullcontext
+
     import dagster as dg
 
     from pipelines import progress, runs
@@ -318,7 +337,10 @@ def _execute(
     if verbose:
         loggers["console"] = {"config": {"log_level": "INFO"}}
     _out(f"cakupan: running job {job_name!r} on {settings.landing_dir}")
-    with progress.run_loggers(log_file) as run_loggers, _instance(log_dir) as instance:
+    with (
+        progress.run_loggers(log_file) as run_loggers,
+        nullcontext(instance) if instance is not None else _instance(log_dir) as instance,
+    ):
         defs = build_definitions(
             settings, loggers={"console": dg.colored_console_logger, **run_loggers}
         )

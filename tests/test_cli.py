@@ -211,6 +211,63 @@ def test_validate_keeps_its_rejections_beside_the_runs_and_says_so(tmp_path):
     assert runs_file.read_text() == "the last run's rejections\n"
 
 
+def _run_ids(out: str) -> list[str]:
+    """The ids of the runs a command says it made (ingest, snapshots)."""
+    found = re.search(r"cakupan: run (\S+) \(ingest\)(?: and (\S+) \(snapshots\))?", out)
+    assert found, out
+    return [i for i in found.groups() if i]
+
+
+def test_validate_leaves_the_run_history_alone(tmp_path, monkeypatch):
+    """A validation is recorded in an instance of its own: the production instance (here
+    $DAGSTER_HOME) keeps the run's materializations (and freshness), and no event of the
+    validation links to its scratch folder, gone once it ends."""
+    import dagster as dg
+
+    from assets.partitions import SNAPSHOTS
+    from cakupan.config import Settings
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    landing = small_landing(tmp_path / "landing")
+    settings = Settings.from_env(str(landing), str(tmp_path / "output"))
+    args = ("--landing", landing, "--output", settings.output)
+    status, out, err, _ = cakupan("run", *args)
+    assert status == cli.EXIT_OK, out + err
+    run_ids = _run_ids(out)
+    assert len(run_ids) == 2
+
+    status, out, err, _ = cakupan("validate", *args)
+    assert status == cli.EXIT_OK, out + err
+    validation = _run_ids(out)
+    log = Path(out[out.index("; full log: ") :].split(": ", 1)[1].splitlines()[0])
+    assert log.is_file() and log.is_relative_to(settings.output)
+    for kept in (out, err, log.read_text()):  # nothing it leaves names its scratch folder
+        assert "cakupan-validate-" not in kept
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert {r.run_id for r in instance.get_runs()} == set(run_ids)
+        for run_id in validation:
+            assert instance.get_run_by_id(run_id) is None
+            assert not instance.all_logs(run_id)
+        keys = instance.get_asset_keys()
+        assert dg.AssetKey(["coverage", "coverage_by_city"]) in keys
+        for key in keys:
+            latest = instance.get_latest_materialization_event(key)
+            metadata = latest.asset_materialization.metadata
+            # a side table is reported by its writer's hook, outside the run, naming it
+            assert (latest.run_id or metadata["run"].value) in run_ids, key
+            for value in metadata.values():  # links: the landing folder's, or files kept
+                if isinstance(value, dg.PathMetadataValue):
+                    path = Path(value.path)
+                elif isinstance(value, dg.UrlMetadataValue) and value.url.startswith("file:"):
+                    path = Path(value.url.removeprefix("file://"))
+                else:
+                    continue
+                assert path.is_relative_to(landing) or path.exists(), (key, value)
+        assert instance.get_dynamic_partitions(SNAPSHOTS.name) == ["2025-06-30"]
+
+
 # -- after the run: the summary --------------------------------------------------------------
 
 # (region, PU potential, BPU potential, members 2025-06-30, members 2025-12-31)

@@ -5,6 +5,9 @@ run as ``cakupan run`` makes."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import dagster as dg
 import duckdb
 import pytest
@@ -18,6 +21,20 @@ from cakupan.config import Settings
 from pipelines import automation, runs
 from pipelines.definitions import build_definitions
 from tests.conftest import Landing, both_segments, execute, nik
+from tests.test_run_lock import (
+    environment,
+    hold_in_another_process,
+    kill,
+    processes,  # noqa: F401 - the fixture
+)
+
+# a process that has the warehouse open for writing (not a cakupan run: no run lock)
+WRITER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("open", flush=True)
+time.sleep(600)
+"""
 
 CITY = "SELECT * FROM reporting.coverage_by_city ORDER BY snapshot_date, region_code"
 
@@ -46,6 +63,17 @@ def published(settings: Settings, sql: str = CITY) -> list[tuple]:
 
 def compute_run(instance: dg.DagsterInstance, result: runs.Runs) -> dg.DagsterRun:
     return instance.get_run_by_id(result.run_ids[-1])
+
+
+def sensor_tick(
+    defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None
+) -> dg.SensorExecutionData:
+    """One evaluation of the real snapshots sensor, as the daemon makes it."""
+    sensor = defs.resolve_sensor_def(automation.SNAPSHOTS_SENSOR)
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
+    )
+    return sensor.evaluate_tick(context)
 
 
 def test_partitions_follow_the_landing_folder_and_only_changed_snapshots_rebuild(setup):
@@ -98,6 +126,24 @@ def test_partitions_follow_the_landing_folder_and_only_changed_snapshots_rebuild
             "ORDER BY 1",
         ) == [("2024-12-31", 1), ("2025-06-30", 2)]  # nik 4; nik 1 and 3
 
+        # `cakupan run` made both runs of each: the snapshots sensor asks for none again,
+        # and its cursor moves to the latest ingest run, from none or from the first
+        defs = build_definitions(settings)
+        first_followed = automation.Followed.of(instance.get_run_record_by_id(first.run_id))
+        for cursor in (None, first_followed.dumps()):
+            followed = sensor_tick(defs, instance, cursor)
+            assert not followed.run_requests, followed.skip_message
+            assert automation.Followed.parse(followed.cursor).run_id == changed.run_id
+
+
+def test_the_snapshots_sensor_cursor():
+    cursor = automation.Followed("2026-12-07T21:00:00.000001+00:00", "ingest-run")
+    assert automation.Followed.parse(cursor.dumps()) == cursor
+    assert automation.Followed.parse(None) == automation.Followed() == automation.Followed.parse("")
+    # the cursor of the run-status sensor it was: started afresh (the latest ingest run)
+    old = '{"__class__": "RunStatusSensorCursor", "record_id": 61, "update_timestamp": null}'
+    assert automation.Followed.parse(old) == automation.Followed()
+
 
 def test_a_rejected_file_stops_before_the_snapshots_run(setup):
     landing, settings = setup
@@ -109,19 +155,55 @@ def test_a_rejected_file_stops_before_the_snapshots_run(setup):
         assert not settings.published_path.exists()
 
 
-def test_the_snapshots_sensor_asks_for_the_second_run_after_an_ingest_run(setup, monkeypatch):
+def test_the_snapshots_sensor_asks_for_the_second_run_after_an_ingest_run(
+    setup, monkeypatch, request
+):
     landing, settings = setup
+    start = request.getfixturevalue("processes")  # real processes, killed at the end
     monkeypatch.setenv("CAKUPAN_LANDING_DIR", settings.landing_dir)
     monkeypatch.setenv("CAKUPAN_OUTPUT_DIR", settings.output_dir)
     defs = build_definitions(settings)
     job = defs.resolve_job_def("cakupan")
     phases = runs.Phases.of(job)
     with dg.instance_for_test() as instance:
+
+        def tick(cursor: str | None) -> dg.SensorExecutionData:
+            return sensor_tick(defs, instance, cursor)
+
+        assert not tick(None).run_requests  # no ingest run yet
         ingest = job.execute_in_process(
             instance=instance, asset_selection=sorted(phases.ingest), tags=automation.INGEST_TAGS
         )
         assert ingest.success
         run = instance.get_run_by_id(ingest.run_id)
+
+        # While a run holds the run lock, or a process writes the warehouse, a tick asks for
+        # nothing and keeps its cursor (none yet, or an earlier run's): the next tick asks.
+        holder = hold_in_another_process(start, settings.output, "holder-run")
+        held = tick(None)
+        assert not held.run_requests and held.cursor is None
+        assert "run holder-run" in held.skip_message and ingest.run_id in held.skip_message
+        earlier = automation.Followed("2000-01-01T00:00:00+00:00", "earlier-run").dumps()
+        assert tick(earlier).cursor == earlier
+        kill(holder)
+        writer = start(
+            [sys.executable, "-c", WRITER, str(settings.warehouse_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=environment(),
+        )
+        assert writer.stdout.readline().strip() == "open"
+        writing = tick(None)
+        assert not writing.run_requests and writing.cursor is None
+        assert "Could not set lock" in writing.skip_message
+        kill(writer)
+
+        asked = tick(None)
+        (request,) = asked.run_requests
+        assert request.run_key == f"snapshots-{ingest.run_id}"
+        assert automation.Followed.parse(asked.cursor).run_id == ingest.run_id
+        assert tick(earlier).run_requests[0].run_key == request.run_key  # the same request
+        assert not tick(asked.cursor).run_requests  # asked for once
         result = automation.snapshots_decision(Settings.from_env(), instance, job, run)
         assert isinstance(result, dg.SensorResult)
         (request,) = result.run_requests
@@ -138,6 +220,27 @@ def test_the_snapshots_sensor_asks_for_the_second_run_after_an_ingest_run(setup,
             instance=instance, asset_selection=request.asset_selection, tags=request.tags
         )
         assert second.success and settings.published_path.exists()
+        # the ingest run has its snapshots run: followed, also from an earlier cursor
+        again = tick(earlier)
+        assert not again.run_requests and again.cursor == asked.cursor
+        assert ingest.run_id in again.skip_message
+
+        # two more ingest runs (small ones: a reference table) before the next tick: each
+        # followed in turn, the oldest first, the cursor moving one run at a time
+        small = [dg.AssetKey(["reference", "provinces"])]
+        later = [
+            job.execute_in_process(
+                instance=instance, asset_selection=small, tags=automation.INGEST_TAGS
+            ).run_id
+            for _ in range(2)
+        ]
+        cursor = asked.cursor
+        for run_id in later:
+            data = tick(cursor)
+            assert [r.run_key for r in data.run_requests] == [f"snapshots-{run_id}"]
+            cursor = data.cursor
+            assert automation.Followed.parse(cursor).run_id == run_id
+        assert not tick(cursor).run_requests
 
         # the sensor ignores any run that is not an ingest run
         other = automation.snapshots_decision(
