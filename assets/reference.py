@@ -5,7 +5,8 @@ import dagster as dg
 from assets.materialize import OWNERS, sql_version, table_metadata
 from assets.resources import Warehouse
 from cakupan.config import REFERENCE_DIR
-from cakupan.sqlfiles import literal, run_sql, sql
+from cakupan.regions import BRIDGE_TABLES, load_reference
+from cakupan.sqlfiles import literal, run_sql
 
 GROUP = "reference"
 
@@ -35,11 +36,7 @@ def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
     )
     def _asset(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
-            con.execute("CREATE SCHEMA IF NOT EXISTS reference")
-            con.execute(
-                sql("reference/load_csv.sql").format(table=table),
-                {"path": str(REFERENCE_DIR / f"{table}.csv")},
-            )
+            load_reference(con, table)
             con.execute(f"COMMENT ON TABLE reference.{table} IS {literal(description)}")
             return dg.MaterializeResult(metadata=table_metadata(con, f"reference.{table}"))
 
@@ -53,16 +50,7 @@ reference_tables = [_reference_asset(t, d) for t, d in REFERENCE_TABLES.items()]
     key=["reference", "region_codes"],
     group_name=GROUP,
     kinds={"duckdb"},
-    deps=[
-        ["reference", t]
-        for t in (
-            "regencies",
-            "provinces",
-            "bps_kemendagri_kabkota_2020",
-            "bps_kemendagri_provinsi_2020",
-            "bps_papua_2023",
-        )
-    ],
+    deps=[["reference", t] for t in BRIDGE_TABLES],
     code_version=sql_version("reference/region_codes.sql"),
     owners=OWNERS,
 )

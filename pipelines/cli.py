@@ -44,6 +44,26 @@ environment:
 """
 
 
+COMMAND_EXITS = {  # each command's own exit statuses, for its --help
+    "run": """\
+exit status:
+  0  published (or nothing changed since the last run)
+  1  failure: a blocking data-quality check, no workforce or membership file, a missing
+     folder, another run holding the output folder, a usage error, ...; the previous
+     coverage.duckdb stays
+  2  landing files were rejected: nothing new was published; see rejected_files.csv
+""",
+    "validate": """\
+exit status:
+  0  nothing would block publishing (nothing is published)
+  1  a blocking data-quality check fails, no workforce or membership file, a missing
+     folder, a usage error, ...
+  2  landing files would be rejected: a run would publish nothing; see
+     validate/rejected_files.csv
+""",
+}
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error exits 1: status 2 means files were rejected."""
 
@@ -74,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         ("validate", "check and validate a landing folder without publishing"),
     ):
         command = commands.add_parser(
-            name, help=text, description=text, epilog=EPILOG.split("\n\n")[0], formatter_class=raw
+            name, help=text, description=text, epilog=COMMAND_EXITS[name], formatter_class=raw
         )
         command.add_argument(
             "--landing", metavar="DIR", help=f"landing folder (default: {landing_default})"
@@ -666,31 +686,46 @@ def _write_csv(cursor) -> None:
 
 
 def _add_brief_parser(commands) -> None:
-    text = "write the page of one kab/kota from the published coverage.duckdb"
+    text = "write the page of one kab/kota or province from the published coverage.duckdb"
     brief = commands.add_parser("brief", help=text, description=text)
-    brief.add_argument("region_code", help="Kemendagri kab/kota code, e.g. 61.72")
+    brief.add_argument(
+        "region_code",
+        metavar="CODE",
+        help="kab/kota (Kemendagri 61.72 or BPS 6172, as the landing files accept) or "
+        "province (61)",
+    )
     brief.add_argument("--lang", choices=("id", "en"), default="id", help="language (id)")
     brief.add_argument("--snapshot", help="snapshot date YYYY-MM-DD (default: the latest)")
     brief.add_argument(
-        "-o", "--out", help="file to write (default: $CAKUPAN_OUTPUT_DIR/briefs/<code>.html)"
+        "--file",
+        metavar="FILE",
+        help="file to write (default: $CAKUPAN_OUTPUT_DIR/briefs/<code>.html)",
     )
-    brief.add_argument("--output", help="output folder (default: $CAKUPAN_OUTPUT_DIR)")
+    brief.add_argument(
+        "--output", metavar="DIR", help="output folder (default: $CAKUPAN_OUTPUT_DIR)"
+    )
 
 
 def _brief(settings, args) -> int:
-    """Write one kab/kota's page (any snapshot, Indonesian or English) and print its path."""
+    """Write one kab/kota's or province's page (any snapshot, Indonesian or English) and
+    print its path. The code may be any form the landing accepts (BPS codes through the
+    bridges)."""
+    from cakupan.regions import resolve
     from cakupan.reports.data import PublishedDatabaseError
     from cakupan.reports.pages import brief_path, write_brief
 
-    dest = Path(args.out) if args.out else None
-    dest = dest or brief_path(
-        settings.output / "briefs", args.region_code, args.lang, args.snapshot
-    )
+    try:
+        region = resolve(args.region_code)
+    except ValueError as exc:
+        print(f"cakupan: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    dest = Path(args.file) if args.file else None
+    dest = dest or brief_path(settings.output / "briefs", region.code, args.lang, args.snapshot)
     try:
         path = write_brief(
             settings.published_path,
             settings.output / "reports",
-            args.region_code,
+            region.code,
             dest,
             lang=args.lang,
             snapshot=args.snapshot,

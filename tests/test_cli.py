@@ -561,3 +561,95 @@ def test_summary_lists_follow_rank_national_with_ties_broken_by_the_exact_ratio(
     for name, expected in (("highest", codes[:5]), ("lowest", codes[::-1][:5])):
         table = metadata[f"{name} coverage, latest snapshot"].value
         assert [line.split("|")[1].strip() for line in table.splitlines()[2:]] == expected
+
+
+def test_brief_takes_every_code_form_the_landing_takes_and_a_province(sample_run, capsys):
+    """`cakupan brief 6172` (BPS) writes Singkawang's page, BPS 3171 the page of today's
+    Kemendagri 31.74 (Jakarta's kab/kota are numbered differently: never by adding a dot),
+    and `cakupan brief 61` the province's page."""
+    run, _ = sample_run
+    output = str(run.settings.output)
+    briefs = run.settings.output / "briefs"
+    written = {}
+    for code in ("61.72", "6172", "3171", "61", "6100"):
+        assert cli.main(["brief", code, "--output", output]) == cli.EXIT_OK, capsys.readouterr()
+        written[code] = Path(capsys.readouterr().out.strip())
+    assert written["61.72"] == written["6172"] == (briefs / "61.72.html").resolve()
+    assert written["3171"] == (briefs / "31.74.html").resolve()
+    assert written["61"] == written["6100"] == (briefs / "61.html").resolve()
+    singkawang = written["6172"].read_text(encoding="utf-8")
+    assert "Kota Singkawang" in singkawang and "22,78%" in singkawang
+    province = written["61"].read_text(encoding="utf-8")
+    assert "Kalimantan Barat" in province and "Kota Singkawang" in province
+    assert 'data-page="province"' in province or "provinsi" in province.lower()
+    file = run.settings.output.parent / "elsewhere" / "b.html"
+    assert cli.main(["brief", "6172", "--file", str(file), "--output", output]) == cli.EXIT_OK
+    assert Path(capsys.readouterr().out.strip()) == file.resolve() and file.is_file()
+    assert cli.main(["brief", "9999", "--output", output]) == cli.EXIT_FAILED
+    assert "no kab/kota '9999'" in capsys.readouterr().err
+
+
+def test_flags_mean_one_thing_across_commands(capsys):
+    """--output is the output folder in every command (brief's file is --file, no -o), and
+    the help of run and validate offers none of query's options."""
+    helps = {}
+    for command in ("run", "validate", "query", "brief"):
+        assert cli.main([command, "--help"]) == cli.EXIT_OK
+        helps[command] = capsys.readouterr().out
+    for command, text in helps.items():
+        assert "--output DIR" in text, command
+        assert not re.search(r"(^|\s)-o[ ,]", text), command
+    for command in ("run", "validate"):
+        assert "--csv" not in helps[command] and "--max-rows" not in helps[command]
+        assert "query" not in helps[command].lower(), command
+    assert "--file FILE" in helps["brief"] and "6172" in helps["brief"]
+
+
+def _readme_block(after: str) -> str:
+    """The first fenced block of the README after the text ``after``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rest = readme[readme.index(after) :]
+    start = rest.index("```\n") + 4
+    return rest[start : rest.index("```", start)]
+
+
+def test_readme_shows_what_a_second_run_prints(sample_run, capsys, monkeypatch):
+    """The README's second `make run` (nothing changed: one line) and `--force` (the end of
+    the summary) are what the command prints on the sample."""
+    from cakupan import ledger
+
+    run, _ = sample_run
+    monkeypatch.setenv("CAKUPAN_PSEUDONYM_KEY", "sample-test-key")  # the sample run's key
+    line = ledger.nothing_changed(run.settings)
+    shown = _readme_block("Run `make run` again").strip()
+    pattern = re.escape(shown.removeprefix("cakupan: "))
+    pattern = pattern.replace(re.escape("4dceb358-…"), "[0-9a-f-]{36}")
+    pattern = pattern.replace(re.escape("2026-12-07 21:39:00"), r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+    assert line is not None and re.fullmatch(pattern, line), line
+    figures = cli.Figures.read(run.settings.published_path)
+    assert cli._changes(figures, figures) == _readme_block("reads every file again").splitlines()
+
+
+def test_readme_command_table_lists_every_command_with_its_options(capsys):
+    """The README's table of commands names each command of the CLI with all its options."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `cakupan (\w+) ([^`]*)` \|", readme, flags=re.MULTILINE)
+    documented = {name: set(re.findall(r"--[a-z-]+|-v\b", usage)) for name, usage in rows}
+    parser = cli._parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    actual = {
+        name: {o for a in sub._actions for o in a.option_strings if o not in ("-h", "--help")}
+        for name, sub in commands.items()
+    }
+    assert set(documented) == set(actual)
+    for name, options in actual.items():  # a flag and its long form: one is enough
+        long = {o for o in options if o.startswith("--")} - {"--verbose"}
+        assert long <= documented[name], name
+        assert documented[name] <= options, name
+
+
+def test_readme_names_the_reports_assets_group():
+    from assets import reports
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`reports/briefs` and `reports/exports` (group `{reports.GROUP}`)" in readme

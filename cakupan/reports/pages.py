@@ -255,12 +255,13 @@ def write_brief(
     lang: str = "id",
     snapshot: str | None = None,
 ) -> Path:
-    """Write the page of one kab/kota to ``dest`` (any snapshot, any language), linking to
-    the province and national pages of the ``reports`` folder."""
+    """Write the page of one kab/kota (``PP.KK``) or province (``PP``) to ``dest`` (any
+    snapshot, any language), linking to the pages of the ``reports`` folder."""
     data = load(published)
     renderer = Renderer(data, lang)
     root = os.path.relpath(reports, dest.parent).replace(os.sep, "/") + "/"
-    html = renderer.city(code, data.snapshot(snapshot), root=root)
+    page = renderer.city if "." in code else renderer.province
+    html = page(code, data.snapshot(snapshot), root=root)
     dest.parent.mkdir(parents=True, exist_ok=True)
     _write(dest, html)
     return dest
