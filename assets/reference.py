@@ -5,7 +5,7 @@ import dagster as dg
 from assets.materialize import OWNERS, sql_version, table_metadata
 from assets.resources import Warehouse
 from cakupan.config import REFERENCE_DIR
-from cakupan.sqlfiles import literal, run_sql, sql
+from cakupan.sqlfiles import literal, read_path, run_sql, sql
 
 GROUP = "reference"
 
@@ -38,7 +38,7 @@ def _reference_asset(table: str, description: str) -> dg.AssetsDefinition:
             con.execute("CREATE SCHEMA IF NOT EXISTS reference")
             con.execute(
                 sql("reference/load_csv.sql").format(table=table),
-                {"path": str(REFERENCE_DIR / f"{table}.csv")},
+                {"path": read_path(REFERENCE_DIR / f"{table}.csv", con)},
             )
             con.execute(f"COMMENT ON TABLE reference.{table} IS {literal(description)}")
             return dg.MaterializeResult(metadata=table_metadata(con, f"reference.{table}"))
