@@ -12,18 +12,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from assets.resources import Warehouse
+from cakupan.landing import jakarta_today
 from cakupan.sqlfiles import sql, table_exists
 
 COVERAGE = dg.AssetKey(["coverage", "coverage_by_city"])
 TABLE = "coverage.coverage_by_city"
 MAX_SNAPSHOT_AGE = dt.timedelta(days=40)
 MAX_RUN_AGE = dt.timedelta(hours=26)  # a nightly run, with two hours to spare
-TIMEZONE = ZoneInfo("Asia/Jakarta")
 
 COVERAGE_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=MAX_RUN_AGE)
 PUBLISHED = {
@@ -42,7 +41,7 @@ def with_freshness_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 def today() -> dt.date:
     """Today's date in Indonesia (WIB), the calendar the snapshots are dated in."""
-    return dt.datetime.now(TIMEZONE).date()
+    return jakarta_today()
 
 
 def snapshot_age(latest: dt.date | None, on: dt.date) -> tuple[bool, int | None]:

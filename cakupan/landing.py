@@ -40,9 +40,11 @@ import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -58,6 +60,12 @@ JAKARTA = "Asia/Jakarta"
 CHUNK_ROWS = 100_000  # rows per frame of CsvRows
 READ_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
 GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def jakarta_today(at: datetime | None = None) -> date:
+    """The date in Asia/Jakarta (WIB), the calendar the extracts are dated in, at ``at``
+    (an aware time; now by default)."""
+    return (at or datetime.now(UTC)).astimezone(ZoneInfo(JAKARTA)).date()
 
 
 @dataclass(frozen=True)
