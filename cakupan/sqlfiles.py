@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def literal(text: str) -> str:
 PATTERN_CHARS = re.compile(r"[*?\[\]{}\\]")
 GLOB_CHARS = re.compile(r"[*?\[\]{}]")
 _links: list[Path] = []  # the private folder of read_path's links, once made
+_links_lock = threading.Lock()
 
 
 class UnreadablePath(OSError):
@@ -57,8 +59,8 @@ def read_path(path: Path | str, con: duckdb.DuckDBPyConnection | None = None) ->
     text = str(Path(path).absolute())  # a leading ~ is DuckDB's home folder, not ./~
     if not PATTERN_CHARS.search(text):
         return text
-    for candidate in (text, _link(text)):
-        escaped = GLOB_CHARS.sub(lambda m: f"[{m[0]}]", candidate)
+    for candidate in (lambda: text, lambda: _link(text)):  # a link only when needed
+        escaped = GLOB_CHARS.sub(lambda m: f"[{m[0]}]", candidate())
         if _names_exactly(con, escaped, text):
             return escaped
     raise UnreadablePath(f"DuckDB reads this path as a pattern: {text}")
@@ -77,18 +79,19 @@ def _names_exactly(con: duckdb.DuckDBPyConnection | None, pattern: str, path: st
 def _link(path: str) -> str:
     """A symlink to ``path`` with a safe name (a hash, and the file's suffixes) in a private
     temporary folder, removed when the process exits."""
-    if not _links:
-        _links.append(Path(tempfile.mkdtemp(prefix="cakupan-read-")))
-        atexit.register(shutil.rmtree, _links[0], ignore_errors=True)
-    suffix = re.sub(r"[^A-Za-z0-9.]", "", "".join(Path(path).suffixes[-2:]))
-    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    link = _links[0] / (digest + suffix)
-    if not (link.is_symlink() and os.readlink(link) == path):
-        temporary = link.with_name(link.name + ".new")
-        temporary.unlink(missing_ok=True)
-        temporary.symlink_to(path)
-        os.replace(temporary, link)
-    return str(link)
+    with _links_lock:
+        if not _links:
+            _links.append(Path(tempfile.mkdtemp(prefix="cakupan-read-")))
+            atexit.register(shutil.rmtree, _links[0], ignore_errors=True)
+        suffix = re.sub(r"[^A-Za-z0-9.]", "", "".join(Path(path).suffixes[-2:]))
+        digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        link = _links[0] / (digest + suffix)
+        if not (link.is_symlink() and os.readlink(link) == path):
+            temporary = link.with_name(link.name + ".new")
+            temporary.unlink(missing_ok=True)
+            temporary.symlink_to(path)
+            os.replace(temporary, link)
+        return str(link)
 
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, str | None]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import shutil
 
 import dagster as dg
@@ -165,3 +166,15 @@ def test_a_path_duckdb_cannot_read_exactly_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(cakupan.sqlfiles, "_link", lambda path: path)
     with pytest.raises(cakupan.sqlfiles.UnreadablePath):
         read_path(tmp_path / "a[1].csv")
+
+
+def test_a_link_is_made_only_when_the_escaped_path_fails(tmp_path, monkeypatch):
+    made: list[str] = []
+    real = cakupan.sqlfiles._link
+    monkeypatch.setattr(cakupan.sqlfiles, "_link", lambda path: made.append(path) or real(path))
+    for name in ("a[1].csv", "x\\[1].csv"):
+        (tmp_path / name).write_text("name\n1\n", encoding="utf-8")
+    assert read_path(tmp_path / "a[1].csv").endswith("a[[]1[]].csv")
+    assert made == []
+    linked = read_path(tmp_path / "x\\[1].csv")
+    assert made == [str(tmp_path / "x\\[1].csv")] and os.path.islink(linked)
