@@ -10,12 +10,12 @@
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from assets.materialize import whole_run_id
 from assets.resources import CakupanSettings, Warehouse
+from cakupan.landing import jakarta_today
 from cakupan.quality.outcomes import ExpectationOutcome
 from cakupan.quality.results import record
 from cakupan.sqlfiles import sql, table_exists
@@ -25,7 +25,6 @@ TABLE = "coverage.coverage_by_city"
 NAME = "latest_snapshot_age"
 MAX_SNAPSHOT_AGE = dt.timedelta(days=40)
 MAX_RUN_AGE = dt.timedelta(hours=26)  # a nightly run, with two hours to spare
-TIMEZONE = ZoneInfo("Asia/Jakarta")
 
 COVERAGE_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=MAX_RUN_AGE)
 PUBLISHED = {
@@ -44,7 +43,7 @@ def with_freshness_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 def today() -> dt.date:
     """Today's date in Indonesia (WIB), the calendar the snapshots are dated in."""
-    return dt.datetime.now(TIMEZONE).date()
+    return jakarta_today()
 
 
 def snapshot_age(latest: dt.date | None, on: dt.date) -> tuple[bool, int | None]:

@@ -13,6 +13,7 @@ from cakupan import ledger, preflight, rejections
 from cakupan.config import LandingDirectoryError
 from cakupan.extracts import MEMBERSHIP, TARGETS, WORKFORCE, Extract
 from cakupan.ingest import ingest
+from cakupan.landing import jakarta_today
 from cakupan.rejections import FileRejected
 
 GROUP = "raw"
@@ -66,11 +67,19 @@ def ingest_extract(context, config, warehouse: Warehouse, extract: Extract) -> d
     except (LandingDirectoryError, preflight.NoExtractsError) as exc:
         raise dg.Failure(str(exc)) from None
     run_id = context.run.run_id
+    record = context.instance.get_run_record_by_id(run_id)  # dates checked against its day
+    today = jakarta_today(record.create_timestamp if record else None)
     with warehouse.get_connection() as con:
         rejections.start(con, config, run_id)  # no earlier run's rejections
         try:
             report = ingest(
-                con, config, extract.name, context.log, run_id=run_id, force=forced(context)
+                con,
+                config,
+                extract.name,
+                context.log,
+                run_id=run_id,
+                force=forced(context),
+                today=today,
             )
         except FileRejected as rejected:
             rejections.record(con, config, run_id, extract.name, rejected.rejections)

@@ -117,7 +117,7 @@ CSV_FIELDS = (
 
 
 def _source(file: Path) -> str:
-    path = make_extract._sql_str(file)
+    path = make_extract.read_str(file)
     if file.name.endswith(".parquet"):
         return f"read_parquet('{path}')"
     return (

@@ -169,6 +169,10 @@ def generate(db_path: Path, rows: int) -> dict[str, Any]:
     """Write the benchmark warehouse; returns row counts and timings."""
     import duckdb
 
+    from cakupan.sqlfiles import read_path
+
+    regencies = _sql_str(read_path(REGENCIES_CSV))
+
     if db_path.exists():
         db_path.unlink()
     t0 = time.perf_counter()
@@ -177,11 +181,11 @@ def generate(db_path: Path, rows: int) -> dict[str, Any]:
         con.execute("SET enable_progress_bar = false")
         con.execute(RAW_DDL.read_text(encoding="utf-8"))
         n_regions = con.execute(
-            f"SELECT count(*) FROM read_csv('{_sql_str(REGENCIES_CSV)}', header = true)"
+            f"SELECT count(*) FROM read_csv('{regencies}', header = true)"
         ).fetchone()[0]
         con.execute(
             GENERATE_SQL.format(
-                regencies=_sql_str(REGENCIES_CSV),
+                regencies=regencies,
                 rows=int(rows),
                 half=int(rows) // 2,
                 snap1=SNAPSHOTS[0],

@@ -46,6 +46,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cakupan.sqlfiles import read_path
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
 
@@ -79,16 +81,16 @@ WITH bridged AS (
     SELECT b.kode_bps AS code,
            coalesce(p.kode_kemendagri,
                     substr(b.kode_dagri, 1, 2) || '.' || substr(b.kode_dagri, 3, 2)) AS region_code
-    FROM read_csv('{ref}/bps_kemendagri_kabkota_2020.csv', all_varchar = true) AS b
-    LEFT JOIN read_csv('{ref}/bps_papua_2023.csv', all_varchar = true) AS p
+    FROM read_csv('{ref[bps_kemendagri_kabkota_2020]}', all_varchar = true) AS b
+    LEFT JOIN read_csv('{ref[bps_papua_2023]}', all_varchar = true) AS p
         ON p.kode_bps_2022 = b.kode_bps
     UNION ALL
     SELECT kode_bps_2023, kode_kemendagri
-    FROM read_csv('{ref}/bps_papua_2023.csv', all_varchar = true)
+    FROM read_csv('{ref[bps_papua_2023]}', all_varchar = true)
 )
 SELECT code, any_value(region_code) AS region_code
 FROM bridged
-WHERE region_code IN (SELECT code FROM read_csv('{ref}/regencies.csv', all_varchar = true))
+WHERE region_code IN (SELECT code FROM read_csv('{ref[regencies]}', all_varchar = true))
 GROUP BY code
 HAVING count(DISTINCT region_code) = 1
 """
@@ -96,10 +98,10 @@ HAVING count(DISTINCT region_code) = 1
 
 def region_codes_sql(reference: Path = REFERENCE) -> str:
     """SQL of (code, region_code): every dotted kab/kota code and every unambiguous BPS code."""
-    ref = _sql_str(reference)
+    ref = reference_paths(reference)
     bps = BPS_CODES_SQL.format(ref=ref)
     return (
-        f"SELECT code, code AS region_code FROM read_csv('{ref}/regencies.csv', "
+        f"SELECT code, code AS region_code FROM read_csv('{ref['regencies']}', "
         f"all_varchar = true) UNION ALL SELECT * FROM ({bps})"
     )
 
@@ -119,7 +121,7 @@ WITH r AS (
                 ELSE 800000 END AS high,
            hm(code, 'total', 1000003) / 1000003.0 AS u_total,
            hm(code, 'share', 1000003) / 1000003.0 AS u_share
-    FROM read_csv('{ref}/regencies.csv', all_varchar = true)
+    FROM read_csv('{ref[regencies]}', all_varchar = true)
 ),
 t AS (
     SELECT *, CAST(round(exp(ln(low) + u_total * (ln(high) - ln(low)))) AS BIGINT) AS total
@@ -160,7 +162,7 @@ SET VARIABLE gen_codes = (SELECT list(code ORDER BY idx) FROM gen_regions);
 SET VARIABLE gen_bps = (SELECT list(bps_codes ORDER BY idx) FROM gen_regions);
 SET VARIABLE gen_districts = (
     SELECT list(replace(code, '.', '') ORDER BY code)
-    FROM read_csv('{ref}/districts.csv', all_varchar = true)
+    FROM read_csv('{ref[districts]}', all_varchar = true)
 );
 """
 
@@ -313,6 +315,17 @@ def _sql_str(p: Path | str) -> str:
     return str(p).replace("'", "''")
 
 
+def read_str(p: Path | str) -> str:
+    """``p`` for a DuckDB reader's string literal: exactly that file, never a pattern."""
+    return _sql_str(read_path(p))
+
+
+def reference_paths(reference: Path = REFERENCE) -> dict[str, str]:
+    """The reference CSV files the queries read (``{ref[regencies]}``), by name."""
+    names = ("bps_kemendagri_kabkota_2020", "bps_papua_2023", "regencies", "districts")
+    return {n: read_str(reference / f"{n}.csv") for n in names}
+
+
 def nik_parameters(seed: int, n_districts: int) -> dict[str, int]:
     """The affine bijection p -> (a p + b) mod S over S = districts x birth days x 2 x serials."""
     n_birth_days = (LAST_BIRTH - FIRST_BIRTH).days + 1
@@ -360,9 +373,9 @@ def generate(
         con.execute("SET preserve_insertion_order = true")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        ref = _sql_str(REFERENCE)
+        ref = reference_paths(REFERENCE)
         n_districts = con.execute(
-            f"SELECT count(*) FROM read_csv('{ref}/districts.csv', all_varchar = true)"
+            f"SELECT count(*) FROM read_csv('{ref['districts']}', all_varchar = true)"
         ).fetchone()[0]
         con.execute(
             REGIONS_SQL.format(

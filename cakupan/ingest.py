@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 import duckdb
 
@@ -46,6 +47,7 @@ from cakupan.landing import (
     LandingFile,
     frame_read,
     interior_blank_line,
+    jakarta_today,
     list_files,
     ragged_lines,
     read_extract,
@@ -131,13 +133,15 @@ def ingest(
     run_id: str | None = None,
     force: bool = False,
     elsewhere: list[Rejection] = (),
+    today: date | None = None,
 ) -> IngestReport:
     """Bring ``raw.<kind>`` in line with the ``kind`` files of the landing folder, reading
     only what changed since the ledger's record (``cakupan.ledger``; every file with
     ``force``): new and changed files are loaded, removed ones' rows deleted, and a rejected
     file that has not changed is reported again without being read. All files or none: any
     rejection, or one ``elsewhere`` (of what the kind reads besides its files: every file is
-    still checked), leaves ``raw.<kind>`` as it was and raises FileRejected."""
+    still checked), leaves ``raw.<kind>`` as it was and raises FileRejected. Dates are
+    checked against ``today`` (the run's day in Asia/Jakarta; by default today's)."""
     extract = EXTRACTS[kind]
     files, skipped = list_files(settings.landing, extract)
     report = IngestReport(extract, skipped=skipped)
@@ -147,7 +151,8 @@ def ingest(
     secret = PseudonymSecret.from_key(settings.pseudonym_key()) if extract.pseudonymized else None
     run_sql(con, "raw/macros.sql")
     plan = ledger.plan(con, settings, extract, files, force=force)
-    loader = _Loader(con, extract, secret.sql_params() if secret else {}, plan)
+    params = secret.sql_params() if secret else {}
+    loader = _Loader(con, extract, params, plan, today or jakarta_today())
     entries = [plan.entry(f.name) for f in files]  # unchanged or rejected before: not read
     parquet_read = sum(
         f.size
@@ -217,7 +222,12 @@ class _Loader:
     """Loads the files of one kind into ``raw.<kind>_loading``, then into place."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, extract: Extract, params: dict, plan: ledger.Plan
+        self,
+        con: duckdb.DuckDBPyConnection,
+        extract: Extract,
+        params: dict,
+        plan: ledger.Plan,
+        today: date,
     ):
         self.con, self.extract, self.params, self.plan = con, extract, params, plan
         self.table = f"{extract.table}_loading"
@@ -225,6 +235,8 @@ class _Loader:
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="cakupan-blank-lines")
         self.stop = threading.Event()
         run_sql(con, "raw/macros.sql")
+        # the day the parse checks dates against (sql/raw/macros.sql): the run's
+        con.execute(f"CREATE OR REPLACE TEMP MACRO ingest_today() AS DATE '{today.isoformat()}'")
         table = rf"\b{re.escape(extract.table)}\b"  # raw.<kind>: the same table, loading
         con.execute(re.sub(table, self.table, sql(extract.table_sql)))
         self.names = {"max_quoted": MAX_QUOTED}

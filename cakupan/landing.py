@@ -15,6 +15,8 @@ happen in ``sql/raw/parse_<kind>.sql``. Three readers give these rows:
   (below): it numbers every line exactly and names each record with the wrong number of
   fields. Bad files are rare and small; a big one takes a minute or two.
 
+DuckDB reads each file by its exact name, never as a pattern (:func:`path_literal`).
+
 ``__line`` is the line of a CSV file (header is line 1; blank lines are skipped and keep
 the numbering) or the row of a Parquet file (first row is 1). DuckDB's CSV reader numbers
 rows, not lines: a row's line is its row number + 1 unless an empty line comes before it
@@ -38,9 +40,11 @@ import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -49,13 +53,19 @@ from cakupan import sheets
 from cakupan.extracts import Extract
 from cakupan.privacy import redact
 from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, whole_file
-from cakupan.sqlfiles import literal
+from cakupan.sqlfiles import UnreadablePath, literal, read_path
 
 LINE = "__line"
 JAKARTA = "Asia/Jakarta"
 CHUNK_ROWS = 100_000  # rows per frame of CsvRows
 READ_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
 GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def jakarta_today(at: datetime | None = None) -> date:
+    """The date in Asia/Jakarta (WIB), the calendar the extracts are dated in, at ``at``
+    (an aware time; now by default)."""
+    return (at or datetime.now(UTC)).astimezone(ZoneInfo(JAKARTA)).date()
 
 
 @dataclass(frozen=True)
@@ -142,13 +152,23 @@ def relation(
     return f"""
         SELECT {"row_number() OVER () + 1" if numbered else "CAST(NULL AS BIGINT)"} AS {LINE},
             {select}
-        FROM read_csv({literal(str(file.path))}, header = true, auto_detect = false,
+        FROM read_csv({path_literal(con, file)}, header = true, auto_detect = false,
             delim = {literal(delimiter)}, quote = '"', escape = '"', columns = {{{columns}}},
             strict_mode = true, null_padding = false,
             compression = {"'gzip'" if file.gzipped else "'none'"})
         WHERE CASE WHEN {line_break} THEN error('cakupan: a line break inside a value')
                    ELSE true END
     """
+
+
+def path_literal(con: duckdb.DuckDBPyConnection, file: LandingFile) -> str:
+    """``file``'s path as a SQL literal that DuckDB reads as exactly that file, whatever its
+    name holds (:func:`cakupan.sqlfiles.read_path`). Raises FileRejected when none does."""
+    try:
+        return literal(read_path(file.path, con))
+    except UnreadablePath:
+        reason = "cannot read file: DuckDB reads its path as a pattern (rename the file)"
+        raise whole_file(file.name, reason) from None
 
 
 # ------------------------------------------------------------------------------- frames
@@ -360,7 +380,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _parquet(con: duckdb.DuckDBPyConnection, file: LandingFile, extract: Extract) -> str:
-    source = f"read_parquet({literal(str(file.path))}, file_row_number = true)"
+    source = f"read_parquet({path_literal(con, file)}, file_row_number = true)"
     try:
         schema = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cakupan.config import REFERENCE_DIR
-from cakupan.sqlfiles import run_sql, sql
+from cakupan.sqlfiles import read_path, run_sql, sql
 
 # the reference tables region_codes.sql reads (data/reference/<table>.csv)
 BRIDGE_TABLES = (
@@ -34,7 +34,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS reference")
     con.execute(
         sql("reference/load_csv.sql").format(table=table),
-        {"path": str(REFERENCE_DIR / f"{table}.csv")},
+        {"path": read_path(REFERENCE_DIR / f"{table}.csv", con)},
     )
 
 

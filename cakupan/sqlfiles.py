@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
 from functools import cache
+from pathlib import Path
 
 import duckdb
 
@@ -24,6 +32,66 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = Non
 def literal(text: str) -> str:
     """A SQL string literal (for statements that take no parameters, like COMMENT ON)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+# DuckDB's readers take a path holding one of these as a pattern (``\\`` as a separator)
+PATTERN_CHARS = re.compile(r"[*?\[\]{}\\]")
+GLOB_CHARS = re.compile(r"[*?\[\]{}]")
+_links: list[Path] = []  # the private folder of read_path's links, once made
+_links_lock = threading.Lock()
+
+
+class UnreadablePath(OSError):
+    """DuckDB cannot be made to read exactly this file (its path reads as a pattern)."""
+
+
+def read_path(path: Path | str, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """The path to give DuckDB's readers (``read_csv``, ``read_parquet``) so that they read
+    exactly the file ``path``, never a pattern: they expand ``* ? [ ] { }`` in a path, and a
+    pattern matching nothing falls back to the literal name, which hides it.
+
+    Each such character becomes a one-character class (``[`` -> ``[[]``), checked with
+    DuckDB's own ``glob()``: it must name this file and no other. When it does not (a ``\\``
+    beside them, or a DuckDB that globs otherwise), the file is read through a symlink of a
+    safe name in a private temporary folder, checked alike. Raises UnreadablePath when
+    neither names exactly the file.
+    """
+    text = str(Path(path).absolute())  # a leading ~ is DuckDB's home folder, not ./~
+    if not PATTERN_CHARS.search(text):
+        return text
+    for candidate in (lambda: text, lambda: _link(text)):  # a link only when needed
+        escaped = GLOB_CHARS.sub(lambda m: f"[{m[0]}]", candidate())
+        if _names_exactly(con, escaped, text):
+            return escaped
+    raise UnreadablePath(f"DuckDB reads this path as a pattern: {text}")
+
+
+def _names_exactly(con: duckdb.DuckDBPyConnection | None, pattern: str, path: str) -> bool:
+    """Whether DuckDB's ``glob(pattern)`` gives one file, the file ``path``."""
+    try:
+        with con.cursor() if con else duckdb.connect() as own:  # leaves con's result be
+            found = own.execute("SELECT file FROM glob(?)", [pattern]).fetchall()
+        return len(found) == 1 and os.path.samefile(found[0][0], path)
+    except (duckdb.Error, OSError):
+        return False
+
+
+def _link(path: str) -> str:
+    """A symlink to ``path`` with a safe name (a hash, and the file's suffixes) in a private
+    temporary folder, removed when the process exits."""
+    with _links_lock:
+        if not _links:
+            _links.append(Path(tempfile.mkdtemp(prefix="cakupan-read-")))
+            atexit.register(shutil.rmtree, _links[0], ignore_errors=True)
+        suffix = re.sub(r"[^A-Za-z0-9.]", "", "".join(Path(path).suffixes[-2:]))
+        digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        link = _links[0] / (digest + suffix)
+        if not (link.is_symlink() and os.readlink(link) == path):
+            temporary = link.with_name(link.name + ".new")
+            temporary.unlink(missing_ok=True)
+            temporary.symlink_to(path)
+            os.replace(temporary, link)
+        return str(link)
 
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, str | None]]:

@@ -20,10 +20,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from assets.partitions import SNAPSHOTS
 from cakupan import ledger, snapshots
@@ -31,6 +27,10 @@ from cakupan import ledger, snapshots
 PHASE_TAG = "cakupan/phase"  # which of the two runs: INGEST or COMPUTE
 RUN_TAG = ledger.RUN_TAG  # the id both runs share: the ingest run's id
 INGEST, COMPUTE = "ingest", "snapshots"
+# The tags by which a run covers a range of partitions: Dagster's documented strings (it has
+# no public constant for them; tests/test_architecture.py pins them to its own).
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ class SnapshotPlan:
         if self.first is None:
             return {}
         return {
-            ASSET_PARTITION_RANGE_START_TAG: self.first,
-            ASSET_PARTITION_RANGE_END_TAG: self.last,
+            PARTITION_RANGE_START_TAG: self.first,
+            PARTITION_RANGE_END_TAG: self.last,
         }
 
     def describe(self) -> str:

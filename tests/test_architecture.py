@@ -58,3 +58,39 @@ def test_one_code_location_declared_alike_for_dg_and_dagster():
     module = entry["python_module"]
     assert module["module_name"] == dg_project["code_location_target_module"]
     assert module["location_name"] == dg_project["code_location_name"] == "cakupan"
+
+
+PRODUCT = ("cakupan", "assets", "pipelines", "scripts", "benchmarks")
+
+
+def _private_dagster_imports(path: Path) -> list[str]:
+    """Modules of ``path`` imported from Dagster's private API (``dagster._...``)."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return [n for n in names if n.startswith("dagster._")]
+
+
+def test_no_product_module_imports_private_dagster():
+    files = sorted(f for layer in PRODUCT for f in (ROOT / layer).rglob("*.py"))
+    wrong = {str(f.relative_to(ROOT)): _private_dagster_imports(f) for f in files}
+    assert {f: names for f, names in wrong.items() if names} == {}
+
+
+def test_the_private_import_scanner_sees_both_forms(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("import dagster._utils\ndef f():\n    from dagster._core import x\n")
+    assert _private_dagster_imports(module) == ["dagster._utils", "dagster._core"]
+
+
+def test_partition_range_tags_are_dagsters():
+    """pipelines/runs.py spells Dagster's partition-range tags itself: pinned to Dagster's."""
+    from dagster._core.storage import tags  # private: only here, to pin the strings
+
+    from pipelines import runs
+
+    assert runs.PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
+    assert runs.PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG

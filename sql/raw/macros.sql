@@ -66,3 +66,29 @@ CREATE OR REPLACE TEMP MACRO nik_birth_date_valid(d, m, yy) AS
     m BETWEEN 1 AND 12
     AND d BETWEEN 1 AND CASE WHEN m = 2 THEN 28 + CAST(yy % 4 = 0 AS INTEGER)
                              ELSE 30 + (m + m // 8) % 2 END;
+
+-- The day the extracts' dates are checked against: today in Asia/Jakarta, which
+-- cakupan.ingest replaces with the day its run started (once per run, so every file of
+-- every kind is checked against the same day).
+CREATE OR REPLACE TEMP MACRO ingest_today() AS
+    CAST(timezone('Asia/Jakarta', current_timestamp) AS DATE);
+
+-- Why a snapshot date cannot be true, or NULL: after tomorrow (in Asia/Jakarta) or before
+-- 2014-01-01, when BPJS Ketenagakerjaan began. A future date would become the latest
+-- snapshot and make the freshness check pass for ever.
+CREATE OR REPLACE TEMP MACRO snapshot_date_error(d) AS
+    CASE
+        WHEN d > ingest_today() + 1
+            THEN 'date in the future (after ' || CAST(ingest_today() + 1 AS VARCHAR)
+                || ', tomorrow in Asia/Jakarta)'
+        WHEN d < DATE '2014-01-01'
+            THEN 'date before 2014-01-01 (BPJS Ketenagakerjaan began then)'
+    END;
+
+-- Why a workforce reference period (YYYY-MM) cannot be true, or NULL: after this month
+-- (in Asia/Jakarta). Targets' years are plans, never checked so.
+CREATE OR REPLACE TEMP MACRO period_error(p) AS
+    CASE WHEN p > strftime(ingest_today(), '%Y-%m')
+        THEN 'reference period in the future (after ' || strftime(ingest_today(), '%Y-%m')
+            || ', this month in Asia/Jakarta)'
+    END;

@@ -27,6 +27,7 @@ SELECT
     t.registered_raw AS registered_on_raw,
     CASE WHEN t.snapshot_date IS NULL THEN
         coalesce(timestamp_zone_error(t.snapshot_raw), 'not a date (expected YYYY-MM-DD)')
+        ELSE snapshot_date_error(t.snapshot_date)
     END AS err_snapshot_date,
     CASE WHEN coalesce(t.segment, '') NOT IN ('PU', 'BPU', 'JAKON', 'PMI')
         THEN 'unknown segment (expected PU, BPU, JAKON or PMI)' END AS err_segment,
@@ -36,9 +37,15 @@ SELECT
     END AS err_region_code,
     CASE WHEN coalesce(t.status, '') NOT IN ('AKTIF', 'NONAKTIF')
         THEN 'unknown status (expected AKTIF or NONAKTIF)' END AS err_status,
-    CASE WHEN t.registered_raw IS NOT NULL AND t.registered_raw <> '' AND t.registered_on IS NULL
-        THEN coalesce(timestamp_zone_error(t.registered_raw),
-                      'not a date (expected YYYY-MM-DD or blank)') END AS err_registered_on
+    -- counting rule 4 takes the latest registered_on: one after the snapshot cannot be true
+    -- (said of a possible snapshot date only: an impossible one has its own rejection)
+    CASE
+        WHEN t.registered_raw IS NOT NULL AND t.registered_raw <> '' AND t.registered_on IS NULL
+            THEN coalesce(timestamp_zone_error(t.registered_raw),
+                          'not a date (expected YYYY-MM-DD or blank)')
+        WHEN t.registered_on > t.snapshot_date AND snapshot_date_error(t.snapshot_date) IS NULL
+            THEN 'registered after the snapshot date ' || CAST(t.snapshot_date AS VARCHAR)
+    END AS err_registered_on
 FROM prepared_rows AS t
 LEFT JOIN reference.region_codes AS c ON c.code = t.region_code_raw
 -- the kecamatan codes PP.KK.DD without their dots: one short string per row, not three pieces

@@ -33,6 +33,7 @@ SELECT
     s.covered_raw,
     CASE WHEN s.snapshot_date IS NULL
         THEN coalesce(timestamp_zone_error(s.snapshot_raw), 'snapshot date is not a date (YYYY-MM-DD)')
+        ELSE snapshot_date_error(s.snapshot_date)
     END AS err_snapshot_date,
     CASE
         WHEN c.level IS NULL THEN 'unknown region code (expected Kemendagri PP.KK or a 4-digit BPS code)'

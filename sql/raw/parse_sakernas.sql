@@ -53,6 +53,7 @@ SELECT
     s.workers_raw,
     CASE WHEN s.reference_period IS NULL
         THEN 'reference period is not YYYY-MM or an Indonesian month and year (Agustus 2024)'
+        ELSE period_error(s.reference_period)
     END AS err_reference_period,
     CASE WHEN c.level IS NULL AND NOT (coalesce(s.region_code_raw, '') = ''
             AND s.region_name IN ('INDONESIA', 'NASIONAL'))

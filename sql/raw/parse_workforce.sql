@@ -40,7 +40,8 @@ SELECT
     s.potential_raw AS potential_workers_raw,
     s.segment_raw,
     CASE WHEN NOT regexp_full_match(coalesce(s.reference_period, ''), '\d{4}-(0[1-9]|1[0-2])')
-        THEN 'reference period is not YYYY-MM' END AS err_reference_period,
+        THEN 'reference period is not YYYY-MM' ELSE period_error(s.reference_period)
+    END AS err_reference_period,
     CASE WHEN c.level IS NULL AND NOT (coalesce(s.region_code_raw, '') = ''
             AND s.region_name IN ('INDONESIA', 'NASIONAL'))
         THEN 'unknown region code (expected Kemendagri PP.KK or a 4-digit BPS code)'
