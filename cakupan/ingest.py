@@ -159,7 +159,7 @@ def ingest(
     run_sql(con, "raw/macros.sql")
     plan = ledger.plan(con, settings, extract, files, force=force, unsettled=unsettled)
     _warn_unsettled(log, plan, unsettled, settings.settle_seconds)
-    if plan.rebuild and plan.unsettled and table_exists(con, extract.table):
+    if plan.rebuild and plan.unsettled:  # its rows would go: the kind is left as it was
         log.warning(
             f"{kind}: {extract.table} left as it was this run: every file is to be read again "
             f"({plan.why}), and {', '.join(plan.unsettled)} is still being written"
@@ -228,9 +228,7 @@ def _warn_unsettled(log, plan: ledger.Plan, unsettled: dict[str, float], settle:
     kind = plan.extract.name
     for name, seconds in sorted(unsettled.items()):
         kept = (
-            "the rows of its version loaded before stay"
-            if name in plan.unsettled
-            else "not read (a new file)"
+            "the rows of its version loaded before stay" if name in plan.unsettled else "not read"
         )
         log.warning(
             f"{kind}: {name} is still being written (modified {seconds:.0f} s ago, less than "

@@ -231,7 +231,8 @@ def plan(
 
     ``unsettled``: name -> age of the files still being written (not hashed, not in
     ``files``). One loaded before keeps the rows, size and hash of the version loaded (it
-    is not removed: the next run reads it); a new one is not in the plan (not recorded)."""
+    is not removed: the next run reads it); a new one (or one whose rows raw.<kind> no
+    longer holds, the table missing) is not in the plan (not recorded)."""
     create_tables(con)
     version = ingest_version(con, extract)
     key = key_fingerprint(settings) if extract.pseudonymized else ""
@@ -259,11 +260,12 @@ def plan(
     elif any(s[8] != version for s in state.values()):
         why = "the ingest code, reference data or an upstream kind changed: read again"
     known = {} if force else _known_rejections(con, extract.name, version, key)
-    unsettled = {n: a for n, a in (unsettled or {}).items() if n in state}
-    present = sorted([*(f.name for f in files), *unsettled], key=lambda n: n.encode("utf-8"))
+    waiting = unsettled or {}  # never removed; carried when its rows are in raw.<kind>
+    carried = {n: a for n, a in waiting.items() if n in state and exists}
+    present = sorted([*(f.name for f in files), *carried], key=lambda n: n.encode("utf-8"))
     seqs = {name: seq for seq, name in enumerate(present)}
     entries = []
-    for name, seconds in unsettled.items():
+    for name, seconds in carried.items():
         entries.append(_still_written(extract.name, name, seconds, state[name], seqs[name]))
     for file in files:
         seq = seqs[file.name]
@@ -291,7 +293,7 @@ def plan(
             e.reason = f"new file; {why}"
         entries.append(e)
     entries.sort(key=lambda e: e.file_seq)
-    names = set(present)
+    names = {*present, *waiting}
     for name, s in state.items():
         if name not in names:
             entries.append(
@@ -308,9 +310,7 @@ def plan(
                     rows_loaded=s[6],
                 )
             )
-    return Plan(
-        extract, version, key, why is not None, entries, why=why, unsettled=tuple(unsettled)
-    )
+    return Plan(extract, version, key, why is not None, entries, why=why, unsettled=tuple(carried))
 
 
 def _still_written(kind: str, name: str, seconds: float, before: tuple, seq: int) -> Entry:

@@ -35,6 +35,7 @@ SLOW_MODULES_FIRST = (
     "test_hostile_values",
     "test_quality_checks",
     "test_ledger",
+    "test_settling",
     "test_extract_formats",
     "test_nightly",
     "test_snapshot_runs",
