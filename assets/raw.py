@@ -102,6 +102,8 @@ def ingest_extract(context, config, warehouse: Warehouse, extract: Extract) -> d
             metadata["removed files"] = dg.MetadataValue.json(report.removed)
         if report.skipped:
             metadata["skipped entries"] = dg.MetadataValue.json(report.skipped)
+        if report.unsettled:
+            metadata["still being written"] = dg.MetadataValue.json(report.unsettled)
         for label, total in report.totals().items():
             metadata[label] = dg.MetadataValue.int(total)
         return dg.MaterializeResult(metadata=metadata)

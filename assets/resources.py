@@ -22,6 +22,7 @@ from cakupan.config import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_STORAGE_VERSION,
     Settings,
+    parse_settle,
     switched_on,
 )
 
@@ -29,9 +30,10 @@ from cakupan.config import (
 class CakupanSettings(dg.ConfigurableResource):
     """Landing and output folders of a cakupan deployment (``CAKUPAN_LANDING_DIR``,
     ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``), DuckDB's memory limit
-    (``CAKUPAN_MEMORY_LIMIT``) and statement log (``CAKUPAN_SQL_LOG``), and whether GX's
-    Data Docs are rebuilt (``CAKUPAN_DATA_DOCS``). The pseudonymization key is not a field:
-    config is shown in the UI and the key must never be."""
+    (``CAKUPAN_MEMORY_LIMIT``) and statement log (``CAKUPAN_SQL_LOG``), whether GX's
+    Data Docs are rebuilt (``CAKUPAN_DATA_DOCS``) and when a landing file has settled
+    (``CAKUPAN_SETTLE_SECONDS``). The pseudonymization key is not a field: config is shown
+    in the UI and the key must never be."""
 
     landing_dir: str
     output_dir: str
@@ -39,6 +41,7 @@ class CakupanSettings(dg.ConfigurableResource):
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     sql_log: str = ""
     data_docs: str = "true"  # a string, as dg.EnvVar gives it (config.switched_on)
+    settle_seconds: str = "0"  # a string, as dg.EnvVar gives it (config.parse_settle)
 
     @classmethod
     def of(cls, settings: Settings) -> CakupanSettings:
@@ -49,6 +52,7 @@ class CakupanSettings(dg.ConfigurableResource):
             memory_limit=settings.memory_limit,
             sql_log=settings.sql_log,
             data_docs=str(settings.data_docs).lower(),
+            settle_seconds=f"{settings.settle_seconds:g}",
         )
 
     def get(self) -> Settings:
@@ -60,6 +64,7 @@ class CakupanSettings(dg.ConfigurableResource):
             memory_limit=self.memory_limit,
             sql_log=self.sql_log,
             data_docs=switched_on(self.data_docs),
+            settle_seconds=parse_settle(self.settle_seconds),
         )
 
 

@@ -19,6 +19,9 @@ Configured through environment variables (documented in the README):
   with its time (off when unset or empty; for profiling, docs/scaling.md). Statement texts
   only, with file paths: the queries read the data themselves, and the key is a query
   parameter, which DuckDB does not log.
+- ``CAKUPAN_SETTLE_SECONDS`` (alias ``CAKUPAN_SENSOR_SETTLE``): a landing file modified less
+  than this many seconds ago is still being written (default 60; ``0`` reads every file as
+  it is); see :mod:`cakupan.settling`.
 """
 
 from __future__ import annotations
@@ -42,11 +45,40 @@ KEY_ENV = "CAKUPAN_PSEUDONYM_KEY"
 DEFAULT_STORAGE_VERSION = "v1.1.0"  # coverage.duckdb opens in DuckDB 1.x clients
 DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's memory_limit (CAKUPAN_MEMORY_LIMIT)
 KEY_FILE_NAME = "pseudonym.key"
+SETTLE_ENV, SETTLE_ALIAS = "CAKUPAN_SETTLE_SECONDS", "CAKUPAN_SENSOR_SETTLE"
+DEFAULT_SETTLE_SECONDS = 60.0
 
 
 def switched_on(value: str) -> bool:
     """A yes/no setting: off for ``false``, ``0``, ``no`` or ``off`` (any case), else on."""
     return value.strip().lower() not in ("false", "0", "no", "off")
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used; the message names the variable."""
+
+
+def parse_settle(text: str, name: str = SETTLE_ENV) -> float:
+    """The value of ``name`` (``CAKUPAN_SETTLE_SECONDS``): the default when empty, else a
+    number of seconds >= 0 (SettingError naming the variable when not)."""
+    text = text.strip()
+    if not text:
+        return DEFAULT_SETTLE_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):  # also refuses nan
+        raise SettingError(f"{name}={text!r} is not a number of seconds >= 0")
+    return value
+
+
+def settle_from_env() -> float:
+    """``CAKUPAN_SETTLE_SECONDS``, else its alias ``CAKUPAN_SENSOR_SETTLE``, else 60."""
+    for name in (SETTLE_ENV, SETTLE_ALIAS):
+        if os.environ.get(name, "").strip():
+            return parse_settle(os.environ[name], name)
+    return DEFAULT_SETTLE_SECONDS
 
 
 def landing_dir_from_env() -> str:
@@ -87,11 +119,16 @@ class Settings:
     memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB's memory_limit ('4GB', '500MB')
     sql_log: str = ""  # folder of DuckDB's statement log (CAKUPAN_SQL_LOG); "" for none
     data_docs: bool = True  # rebuild GX's Data Docs HTML (CAKUPAN_DATA_DOCS)
+    # a landing file modified less than this many seconds ago is still being written
+    # (CAKUPAN_SETTLE_SECONDS: 60 unless set, from_env); Settings built in code read every
+    # file as it is unless they say otherwise
+    settle_seconds: float = 0.0
     landing_option: str = "CAKUPAN_LANDING_DIR"  # how the user set landing_dir, for errors
 
     @classmethod
     def from_env(cls, landing_dir: str | None = None, output_dir: str | None = None) -> Settings:
-        """Settings from the arguments, else the environment, else the documented defaults."""
+        """Settings from the arguments, else the environment, else the documented defaults.
+        SettingError when a variable's value cannot be used."""
         return cls(
             landing_dir=str(Path(landing_dir).resolve()) if landing_dir else landing_dir_from_env(),
             output_dir=str(Path(output_dir).resolve()) if output_dir else output_dir_from_env(),
@@ -99,8 +136,18 @@ class Settings:
             memory_limit=os.environ.get("CAKUPAN_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             sql_log=os.environ.get("CAKUPAN_SQL_LOG", ""),
             data_docs=switched_on(os.environ.get("CAKUPAN_DATA_DOCS", "true")),
+            settle_seconds=settle_from_env(),
             landing_option="--landing" if landing_dir else "CAKUPAN_LANDING_DIR",
         )
+
+    @property
+    def settle(self) -> float:
+        """Seconds a landing file must be left untouched before it is read (a file changed
+        more recently is still being written): ``settle_seconds``, but 0 for the embedded
+        sample, which is part of the checkout (a fresh clone's files are seconds old, and
+        nothing copies them)."""
+        embedded = Path(self.landing_dir).resolve() == SAMPLE_LANDING_DIR.resolve()
+        return 0.0 if embedded else self.settle_seconds
 
     def with_output(self, output_dir: str) -> Settings:
         return replace(self, output_dir=output_dir)

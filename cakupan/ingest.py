@@ -18,6 +18,11 @@ keeps its rows in ``raw.<kind>``, a changed one replaces them, a removed one's r
 deleted; the result is the same as loading every file anew. The loading table then holds
 only the files read, and the checks over whole files see them with the rows kept.
 
+A file still being written (``cakupan.settling``) is never read: a new one is left for a
+later run, one loaded before keeps the rows of that version (it is not removed). A kind to
+be read whole again (``--force``, new code or key) while such a file was loaded before is
+left as it was this run.
+
 Excel workbooks and the kinds with loose headers (Sakernas tables, membership counts) are
 small: they are read as polars frames (``cakupan.landing.read_extract``) and take the
 second pass's way at once, their rejections naming the Excel cell.
@@ -38,7 +43,7 @@ from datetime import date
 
 import duckdb
 
-from cakupan import ledger, sheets
+from cakupan import ledger, settling, sheets
 from cakupan.config import Settings
 from cakupan.extracts import EXTRACTS, Extract
 from cakupan.landing import (
@@ -46,9 +51,10 @@ from cakupan.landing import (
     CsvRows,
     LandingFile,
     frame_read,
+    hashed,
     interior_blank_line,
     jakarta_today,
-    list_files,
+    list_names,
     ragged_lines,
     read_extract,
 )
@@ -97,6 +103,7 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)  # landing entries not read
     rejections: list[Rejection] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # files whose rows left raw.<kind>
+    unsettled: list[str] = field(default_factory=list)  # still being written: left for later
 
     def totals(self) -> dict[str, int]:
         """Each figure of the kind, summed over the files."""
@@ -141,34 +148,50 @@ def ingest(
     file that has not changed is reported again without being read. All files or none: any
     rejection, or one ``elsewhere`` (of what the kind reads besides its files: every file is
     still checked), leaves ``raw.<kind>`` as it was and raises FileRejected. Dates are
-    checked against ``today`` (the run's day in Asia/Jakarta; by default today's)."""
+    checked against ``today`` (the run's day in Asia/Jakarta; by default today's). A file
+    modified less than ``settings.settle`` ago is left for a later run, with a
+    warning."""
     extract = EXTRACTS[kind]
-    files, skipped = list_files(settings.landing, extract)
-    report = IngestReport(extract, skipped=skipped)
+    landing = settings.landing
+    names, skipped = list_names(landing, extract)
+    unsettled = settling.unsettled(landing, names, settings.settle)
+    files = [hashed(landing, name) for name in names if name not in unsettled]
+    report = IngestReport(extract, skipped=skipped, unsettled=sorted(unsettled))
     for name in skipped:
         log.warning(f"{kind}: skipped {name} (not a {'/'.join(extract.extensions)} file)")
     run_id = run_id or "manual"
     secret = PseudonymSecret.from_key(settings.pseudonym_key()) if extract.pseudonymized else None
     run_sql(con, "raw/macros.sql")
-    plan = ledger.plan(con, settings, extract, files, force=force)
+    plan = ledger.plan(con, settings, extract, files, force=force, unsettled=unsettled)
+    _warn_unsettled(log, plan, unsettled, settings.settle)
+    if plan.rebuild and plan.unsettled:  # its rows would go: the kind is left as it was
+        log.warning(
+            f"{kind}: {extract.table} left as it was this run: every file is to be read again "
+            f"({plan.why}), and {', '.join(plan.unsettled)} is still being written"
+        )
+        if elsewhere:
+            raise FileRejected(list(elsewhere))
+        return report
     params = secret.sql_params() if secret else {}
     loader = _Loader(con, extract, params, plan, today or jakarta_today())
-    entries = [plan.entry(f.name) for f in files]  # unchanged or rejected before: not read
+    by_name = {f.name: f for f in files}
+    entries = [e for e in plan.entries if e.status != ledger.REMOVED]  # in name order
     parquet_read = sum(
-        f.size
-        for f, e in zip(files, entries, strict=True)
-        if f.parquet and e.status != ledger.UNCHANGED and not e.rejections
+        by_name[e.file].size
+        for e in entries
+        if e.file in by_name and by_name[e.file].parquet and e.read
     )
     try:
         with gx_imported_beside(parquet_read):
-            for seq, (file, entry) in enumerate(zip(files, entries, strict=True)):
+            for entry in entries:
+                file = by_name.get(entry.file) or _version_kept(landing, entry)
                 if entry.status == ledger.UNCHANGED:  # its rows stay: not read again
                     report.files.append(_carried(file, entry))
                 elif entry.rejections:  # rejected before and unchanged: not read again
                     report.rejections.extend(entry.rejections)
                 else:
                     try:
-                        loaded = loader.load(seq, file)
+                        loaded = loader.load(entry.file_seq, file)
                     except FileRejected as rejected:
                         entry.reject(rejected.rejections)
                         report.rejections.extend(rejected.rejections)
@@ -204,6 +227,24 @@ def ingest(
     counts = {s: sum(e.status == s for e in plan.entries) for s in ledger.STATUSES}
     log.info(f"{kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     return report
+
+
+def _warn_unsettled(log, plan: ledger.Plan, unsettled: dict[str, float], settle: float) -> None:
+    """A warning naming each file left for a later run because it is still being written."""
+    kind = plan.extract.name
+    for name, seconds in sorted(unsettled.items()):
+        kept = (
+            "the rows of its version loaded before stay" if name in plan.unsettled else "not read"
+        )
+        log.warning(
+            f"{kind}: {name} is still being written (modified {seconds:.0f} s ago, less than "
+            f"CAKUPAN_SETTLE_SECONDS={settle:g}); left for the next run: {kept}"
+        )
+
+
+def _version_kept(landing, entry: ledger.Entry) -> LandingFile:
+    """The version loaded before of a file still being written (the ledger's size and hash)."""
+    return LandingFile(landing / entry.file, entry.file, entry.size, entry.sha256)
 
 
 def _carried(file: LandingFile, entry: ledger.Entry) -> FileReport:

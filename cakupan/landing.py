@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from cakupan import sheets
+from cakupan import preflight, sheets
 from cakupan.extracts import Extract
 from cakupan.privacy import redact
 from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, whole_file
@@ -95,18 +95,31 @@ def frame_read(file: LandingFile, extract: Extract) -> bool:
 
 def list_files(landing: Path, extract: Extract) -> tuple[list[LandingFile], list[str]]:
     """Files of one kind in byte-wise name order, and the names of skipped entries."""
+    names, skipped = list_names(landing, extract)
+    return [hashed(landing, name) for name in names], skipped
+
+
+def list_names(landing: Path, extract: Extract) -> tuple[list[str], list[str]]:
+    """The names of one kind's files in byte-wise order (relative to ``landing``, none
+    read), and of the skipped entries; names a copy or an editor leaves behind are neither
+    (``preflight.landing_name``)."""
     folder = landing / extract.name
     if not folder.is_dir():
         return [], [f"{extract.name}/ (folder missing)"]
-    files, skipped = [], []
+    names, skipped = [], []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name.encode("utf-8")):
         name = f"{extract.name}/{entry.name}"
-        if entry.is_file() and entry.name.lower().endswith(extract.extensions):
-            data_hash, size, mtime_ns = file_sha256(entry)
-            files.append(LandingFile(entry, name, size, data_hash, mtime_ns))
-        else:
+        if entry.is_file() and preflight.landing_name(entry.name, extract.name):
+            names.append(name)
+        elif not preflight.left_behind(entry.name):
             skipped.append(name)
-    return files, skipped
+    return names, skipped
+
+
+def hashed(landing: Path, name: str) -> LandingFile:
+    """The landing file ``name`` (relative to ``landing``), hashed."""
+    data_hash, size, mtime_ns = file_sha256(landing / name)
+    return LandingFile(landing / name, name, size, data_hash, mtime_ns)
 
 
 def file_sha256(path: Path, attempts: int = 3) -> tuple[str, int, int]:

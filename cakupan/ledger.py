@@ -205,6 +205,9 @@ class Plan:
     key: str
     rebuild: bool  # raw.<kind> recreated: every file read
     entries: list[Entry]  # the landing files in name order, then the removed ones
+    why: str | None = None  # why every file is read again (rebuild)
+    # files loaded before and still being written (cakupan.settling): carried, unchanged
+    unsettled: tuple[str, ...] = ()
 
     def entry(self, name: str) -> Entry:
         return next(e for e in self.entries if e.file == name)
@@ -226,8 +229,14 @@ def plan(
     extract: Extract,
     files: list[LandingFile],
     force: bool = False,
+    unsettled: dict[str, float] | None = None,
 ) -> Plan:
-    """Decide, from the ledger, what this run does with each file of ``extract``."""
+    """Decide, from the ledger, what this run does with each file of ``extract``.
+
+    ``unsettled``: name -> age of the files still being written (not hashed, not in
+    ``files``). One loaded before keeps the rows, size and hash of the version loaded (it
+    is not removed: the next run reads it); a new one (or one whose rows raw.<kind> no
+    longer holds, the table missing) is not in the plan (not recorded)."""
     create_tables(con)
     version = ingest_version(con, extract)
     key = key_fingerprint(settings) if extract.pseudonymized else ""
@@ -255,8 +264,15 @@ def plan(
     elif any(s[8] != version for s in state.values()):
         why = "the ingest code, reference data or an upstream kind changed: read again"
     known = {} if force else _known_rejections(con, extract.name, version, key)
+    waiting = unsettled or {}  # never removed; carried when its rows are in raw.<kind>
+    carried = {n: a for n, a in waiting.items() if n in state and exists}
+    present = sorted([*(f.name for f in files), *carried], key=lambda n: n.encode("utf-8"))
+    seqs = {name: seq for seq, name in enumerate(present)}
     entries = []
-    for seq, file in enumerate(files):
+    for name, seconds in carried.items():
+        entries.append(_still_written(extract.name, name, seconds, state[name], seqs[name]))
+    for file in files:
+        seq = seqs[file.name]
         mtime = file.mtime_ns // 1000  # of the version hashed
         e = Entry(extract.name, file.name, LOADED, "new file", file.size, file.sha256, mtime, seq)
         before = state.get(file.name)
@@ -280,7 +296,8 @@ def plan(
         elif why and state:
             e.reason = f"new file; {why}"
         entries.append(e)
-    names = {f.name for f in files}
+    entries.sort(key=lambda e: e.file_seq)
+    names = {*present, *waiting}
     for name, s in state.items():
         if name not in names:
             entries.append(
@@ -297,7 +314,21 @@ def plan(
                     rows_loaded=s[6],
                 )
             )
-    return Plan(extract, version, key, rebuild=why is not None, entries=entries)
+    return Plan(extract, version, key, why is not None, entries, why=why, unsettled=tuple(carried))
+
+
+def _still_written(kind: str, name: str, seconds: float, before: tuple, seq: int) -> Entry:
+    """The entry of a file loaded before and still being written: the version loaded
+    stays, its rows carried, until the file has settled."""
+    e = Entry(kind, name, UNCHANGED, "", before[1], before[2], None, seq, before[3])
+    e.reason = (
+        f"still being written (modified {seconds:.0f} s ago): the rows of the version "
+        f"loaded by run {before[10]} stay until it has settled"
+    )
+    e.loaded_by, e.snapshot_dates = before[10], before[4]
+    e.rows_read_at_load, e.rows_loaded = before[5], before[6]
+    e.figures = json.loads(before[7] or "{}")
+    return e
 
 
 def _known_rejections(con, kind: str, version: str, key: str) -> dict:

@@ -5,7 +5,9 @@ one that gives membership (``membership/`` or ``membership_counts/``); without e
 every later step would fail in a way that does not say why. Targets are optional: without
 them coverage is computed and the target columns stay empty. Only the folders are listed
 (names and extensions, as each kind's specification in ``cakupan.extracts`` accepts
-them); no file is read.
+them); no file is read. Names a copy or an editor leaves behind (starting with ``.`` or
+``~$``: rsync's ``.x.csv.AbC123``, Excel's ``~$x.xlsx``) are never landing files
+(:func:`landing_name`, the one rule of :func:`scan` and ``cakupan.landing.list_files``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from cakupan.extracts import EXTRACTS
 
 EXTENSIONS = {name: extract.extensions for name, extract in EXTRACTS.items()}
+LEFT_BEHIND = (".", "~$")  # name prefixes of files a copy or an editor leaves behind
 REQUIRED = ("workforce", "membership")
 OPTIONAL = ("targets",)
 # A required kind is there when it, or one of its alternatives, has a file.
@@ -37,6 +40,11 @@ class Preflight:
 
     landing: Path
     files: dict[str, list[str]]
+
+    @property
+    def names(self) -> list[str]:
+        """Every file found, all kinds."""
+        return [name for names in self.files.values() for name in names]
 
     def missing(self, kinds: tuple[str, ...]) -> list[str]:
         return [
@@ -77,16 +85,24 @@ class Preflight:
         )
 
 
+def left_behind(name: str) -> bool:
+    """Whether ``name`` is one a copy or an editor leaves behind: never a landing file."""
+    return name.startswith(LEFT_BEHIND)
+
+
+def landing_name(name: str, kind: str) -> bool:
+    """Whether a file named ``name`` in ``kind``'s folder is a landing file of that kind."""
+    return not left_behind(name) and name.lower().endswith(EXTENSIONS[kind])
+
+
 def scan(landing: Path) -> Preflight:
     """The files of each kind in ``landing`` that a run would read."""
     files = {}
-    for kind, extensions in EXTENSIONS.items():
+    for kind in EXTENSIONS:
         folder = landing / kind
         entries = sorted(folder.iterdir()) if folder.is_dir() else []
         files[kind] = [
-            f"{kind}/{p.name}"
-            for p in entries
-            if p.is_file() and p.name.lower().endswith(extensions)
+            f"{kind}/{p.name}" for p in entries if p.is_file() and landing_name(p.name, kind)
         ]
     return Preflight(landing, files)
 

@@ -38,7 +38,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cakupan import ledger, preflight, rejections, runlock
+from cakupan import ledger, preflight, rejections, runlock, settling
 from cakupan.config import Settings
 from pipelines import runs
 
@@ -54,10 +54,10 @@ RETRY_ON_STEP_FAILURE = "dagster/retry_on_asset_or_op_failure"
 RETRY_ONCE = {MAX_RETRIES: "1"}
 INGEST_TAGS = {**RETRY_ONCE, runs.PHASE_TAG: runs.INGEST}
 
-# How often the daemon looks at the landing folder, and how long a file must be left
-# untouched before it counts (a file still being copied is not read half-written).
+# How often the daemon looks at the landing folder. How long a file must be left untouched
+# before it counts is CAKUPAN_SETTLE_SECONDS, read when the sensor is evaluated
+# (Settings.settle, cakupan.settling).
 SENSOR_INTERVAL = int(os.environ.get("CAKUPAN_SENSOR_INTERVAL") or 60)
-SETTLE_SECONDS = float(os.environ.get("CAKUPAN_SENSOR_SETTLE") or 60)
 SNAPSHOTS_INTERVAL = 5  # how soon the snapshots run follows an ingest run (seconds)
 
 
@@ -86,9 +86,12 @@ class LandingState:
         text = "".join(f"{n}\t{s}\t{m}\n" for n, s, m in self.files)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def newest_age(self, now: float) -> float:
-        """Seconds since the most recently modified file was modified."""
-        return now - max(m for _, _, m in self.files) / 1e9
+    def unsettled(self, settle: float, now: float) -> dict[str, float]:
+        """name -> age of the files still being written (``cakupan.settling``'s rule)."""
+        if settle <= 0:
+            return {}
+        ages = {n: settling.age(m, now) for n, _, m in self.files}
+        return {n: a for n, a in ages.items() if a < settle}
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,8 @@ def landing_decision(
 ) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
     """What the landing sensor does: a run request when the extracts differ from the last
     request's (added, changed or removed), else a skip reason; and the new cursor (None:
-    unchanged). Changes younger than ``SETTLE_SECONDS`` wait for the next tick."""
+    unchanged). While a file is still being written (modified less than
+    ``settings.settle`` ago), no run: the change waits for a later tick."""
     landing = settings.landing
     if not landing.is_dir():
         return dg.SkipReason(
@@ -125,12 +129,14 @@ def landing_decision(
         return dg.SkipReason(f"landing folder {landing} has no extracts"), None
     if state.fingerprint == last.fingerprint:
         return dg.SkipReason(f"nothing changed in {landing} since the last run request"), None
-    age = state.newest_age(time.time() if now is None else now)
-    if age < SETTLE_SECONDS:
+    settle = settings.settle
+    late = state.unsettled(settle, time.time() if now is None else now)
+    if late:
+        files = ", ".join(f"{n} (modified {a:.0f} s ago)" for n, a in sorted(late.items()))
         return (
             dg.SkipReason(
-                f"landing files changed {age:.0f} s ago; waiting until none has changed "
-                f"for {SETTLE_SECONDS:.0f} s (a file may still be copying)"
+                f"waiting for files still being written: {files}; a file counts once it has "
+                f"not changed for {settle:g} s (CAKUPAN_SETTLE_SECONDS)"
             ),
             None,
         )
@@ -148,7 +154,11 @@ def nightly_decision(settings: Settings) -> dg.RunRequest | dg.SkipReason:
     and the snapshots run after it checks the latest snapshot (found current, nothing
     rebuilt), which keeps the 26-hour freshness flag meaning "the nightly run failed or
     did not happen" rather than "no file arrived" (the 40-day snapshot-age check says
-    that). ``cakupan run`` skips instead (``cakupan.ledger.nothing_changed``)."""
+    that). ``cakupan run`` skips instead (``cakupan.ledger.nothing_changed``).
+
+    A file still being written at 02:00 does not hold the run back: its ingest leaves that
+    file for a later run (``cakupan.settling``; the rows of its version loaded before stay),
+    and the landing sensor, when on, asks for that run once it has settled."""
     return dg.RunRequest(tags=INGEST_TAGS)
 
 
@@ -297,8 +307,8 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, d
         execution_timezone=TIMEZONE,
         default_status=dg.DefaultScheduleStatus.STOPPED,
         description="Full run every night at 02:00 WIB (Asia/Jakarta) over the files then in "
-        "the landing folder; a failed run is retried once, never one that rejected files. "
-        "Off until turned on.",
+        "the landing folder (a file still being written is left for a later run); a failed "
+        "run is retried once, never one that rejected files. Off until turned on.",
     )
     def nightly(context: dg.ScheduleEvaluationContext):
         return ingest_only(nightly_decision(Settings.from_env()), context.repository_def)
@@ -310,7 +320,8 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, d
         default_status=dg.DefaultSensorStatus.STOPPED,
         description="Asks for a run when extracts were added to, changed in or removed from "
         "the landing folder since its last request (names, sizes, modification times); "
-        f"waits until no file has changed for {SETTLE_SECONDS:.0f} s. Off until turned on.",
+        "waits while a file is still being written (changed within CAKUPAN_SETTLE_SECONDS, "
+        "default 60 s). Off until turned on.",
     )
     def landing(context: dg.SensorEvaluationContext):
         result, cursor = landing_decision(Settings.from_env(), context.cursor)

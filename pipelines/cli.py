@@ -40,6 +40,9 @@ environment:
   CAKUPAN_LANDING_DIR    folder of extracts (default: {landing}, the embedded sample)
   CAKUPAN_OUTPUT_DIR     where cakupan writes (default: {output})
   CAKUPAN_PSEUDONYM_KEY  secret for NIK pseudonyms (default: a key file in ~/.config/cakupan)
+  CAKUPAN_SETTLE_SECONDS  seconds a landing file must be left unchanged before it is read
+                          (default 60; 0: as it is); run and validate wait at most 5 times
+                          as long for it, then leave it for the next run
   see README.md for CAKUPAN_STORAGE_VERSION, CAKUPAN_LOCK_TIMEOUT and DAGSTER_HOME
 """
 
@@ -158,9 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
 
-    from cakupan.config import Settings
+    from cakupan.config import SettingError, Settings
 
-    settings = Settings.from_env(getattr(args, "landing", None), args.output)
+    try:
+        settings = Settings.from_env(getattr(args, "landing", None), args.output)
+    except SettingError as exc:
+        _err(f"cakupan: error: {exc}")
+        return EXIT_FAILED
     if args.command == "brief":
         return _brief(settings, args)
     if args.command == "query":
@@ -212,6 +219,7 @@ def _run(settings, verbose: bool, force: bool = False) -> int:
     run_id = str(uuid.uuid4())
     try:  # one run at a time on this output folder, the report after it included
         with runlock.hold(settings.output, run_id, on_wait=_waiting):
+            _settle(settings)  # files still being written: waited for, or left for later
             # decided from the ingest ledger before Dagster or GX is imported
             unchanged = None if force else ledger.nothing_changed(settings)
             if unchanged:
@@ -270,6 +278,31 @@ def _waiting(message: str) -> None:
     _out(f"cakupan: {message}")
 
 
+def _settle(settings) -> None:
+    """Wait for the landing files still being written (``cakupan.settling``), saying which
+    on stderr, at most ``settling.wait_bound``; warn of each one still being written then:
+    the run leaves it for the next (its previous version's rows, if any, stay)."""
+    from cakupan import preflight, settling
+
+    settle, landing = settings.settle, settings.landing
+    bound = settling.wait_bound(settle)
+
+    def waiting(name: str, age: float) -> None:
+        _err(
+            f"cakupan: waiting for {name} to settle: modified {age:.0f} s ago, less than "
+            f"CAKUPAN_SETTLE_SECONDS={settle:g} (a copy may still be writing it); "
+            f"waiting at most {bound:g} s"
+        )
+
+    late = settling.wait(landing, lambda: preflight.scan(landing).names, settle, waiting)
+    for name, age in sorted(late.items()):
+        _err(
+            f"cakupan: warning: {name} is still being written after {bound:g} s (modified "
+            f"{age:.0f} s ago): left for the next run; the rows of its version loaded "
+            "before, if any, stay"
+        )
+
+
 def _validate(configured, verbose: bool) -> int:
     """Run the ``validate`` job in a scratch output folder, recorded in a Dagster instance
     of its own that ends with it (in memory): the runs' history, the assets'
@@ -285,6 +318,7 @@ def _validate(configured, verbose: bool) -> int:
     except PseudonymKeyConflict as exc:
         _err(f"cakupan: error: {exc}")
         return EXIT_FAILED
+    _settle(configured)
     kept = validate_rejections_path(configured)
     import dagster as dg  # once the landing folder was found usable: it takes seconds
 

@@ -21,8 +21,11 @@ from assets.resources import CakupanSettings, Warehouse
 from cakupan.config import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_OUTPUT_DIR,
+    DEFAULT_SETTLE_SECONDS,
     DEFAULT_STORAGE_VERSION,
     SAMPLE_LANDING_DIR,
+    SETTLE_ALIAS,
+    SETTLE_ENV,
     Settings,
 )
 from pipelines.automation import NO_RETRY_AFTER_REJECTION, build_automation
@@ -51,6 +54,7 @@ ENV_DEFAULTS = {
     "CAKUPAN_MEMORY_LIMIT": DEFAULT_MEMORY_LIMIT,
     "CAKUPAN_SQL_LOG": "",
     "CAKUPAN_DATA_DOCS": "true",
+    SETTLE_ENV: f"{DEFAULT_SETTLE_SECONDS:g}",
 }
 
 
@@ -60,6 +64,8 @@ def resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableReso
     if settings is not None:
         config = CakupanSettings.of(settings)
     else:
+        if os.environ.get(SETTLE_ALIAS, "").strip():  # the settle time's older name
+            os.environ.setdefault(SETTLE_ENV, os.environ[SETTLE_ALIAS])
         for name, value in ENV_DEFAULTS.items():
             os.environ.setdefault(name, value)
         config = CakupanSettings(
@@ -69,6 +75,7 @@ def resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableReso
             memory_limit=dg.EnvVar("CAKUPAN_MEMORY_LIMIT"),
             sql_log=dg.EnvVar("CAKUPAN_SQL_LOG"),
             data_docs=dg.EnvVar("CAKUPAN_DATA_DOCS"),
+            settle_seconds=dg.EnvVar(SETTLE_ENV),
         )
     return {"settings": config, "warehouse": Warehouse(settings=config)}
 

@@ -35,6 +35,7 @@ SLOW_MODULES_FIRST = (
     "test_hostile_values",
     "test_quality_checks",
     "test_ledger",
+    "test_settling",
     "test_extract_formats",
     "test_nightly",
     "test_snapshot_runs",
@@ -164,6 +165,8 @@ def _test_environment(monkeypatch):
     # HTML unless a test asks for it: seconds a run (test_quality_checks, the sample run and
     # test_data_docs_offline build them)
     monkeypatch.setenv("CAKUPAN_DATA_DOCS", "false")
+    # and read the files they have just written as they are (tests/test_settling.py waits)
+    monkeypatch.setenv("CAKUPAN_SETTLE_SECONDS", "0")
 
 
 def nik(n: int, district: str = "617201", birth: str = "010190") -> str:

@@ -25,13 +25,15 @@ TEST_KEY = "test-key-not-secret"  # tests.test_run_lock.environment's
 def cakupan_in_process(*args, key: str = TEST_KEY, **env: str) -> tuple[int, str, str]:
     """``cakupan args`` in this process: exit status, standard output, standard error. The
     environment is the console-script tests' (no ``CAKUPAN_*`` or ``DAGSTER_HOME`` but the
-    pseudonym ``key`` and ``env``), restored afterwards."""
+    pseudonym ``key``, files just written counted as settled and ``env``), restored
+    afterwards."""
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
         for name in list(os.environ):
             if name.startswith("CAKUPAN_") or name == "DAGSTER_HOME":
                 mp.delenv(name)
-        for name, value in {"CAKUPAN_PSEUDONYM_KEY": key, **env}.items():
+        settled = {"CAKUPAN_SETTLE_SECONDS": "0"}
+        for name, value in {"CAKUPAN_PSEUDONYM_KEY": key, **settled, **env}.items():
             mp.setenv(name, value)
         with redirect_stdout(out), redirect_stderr(err):
             status = cli.main([str(a) for a in args])

@@ -138,15 +138,15 @@ def test_sensor_skips_a_missing_or_empty_landing_folder(folder, tmp_path, monkey
     assert gone.cursor is None
 
 
-def test_sensor_waits_for_a_file_still_being_copied(folder):
+def test_sensor_waits_for_a_file_still_being_copied(folder, monkeypatch):
+    monkeypatch.setenv("CAKUPAN_SETTLE_SECONDS", "60")
     now = time.time()
     drop(folder / "membership" / "big.csv", "a\n", mtime=now - 5)
     waiting = tick()
     assert not waiting.run_requests and "waiting" in waiting.skip_message
+    assert "membership/big.csv (modified 5 s ago)" in waiting.skip_message
     assert waiting.cursor is None  # the change is still to be requested
-    request, _ = automation.landing_decision(
-        Settings.from_env(), None, now=now + automation.SETTLE_SECONDS
-    )
+    request, _ = automation.landing_decision(Settings.from_env(), None, now=now + 60)
     assert isinstance(request, dg.RunRequest)
 
 

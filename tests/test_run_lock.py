@@ -58,7 +58,9 @@ def environment(**extra: str) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("CAKUPAN_") and k != "DAGSTER_HOME"
     }
-    return {**env, "CAKUPAN_PSEUDONYM_KEY": "test-key-not-secret", **extra}
+    # files just written count as settled (CAKUPAN_SETTLE_SECONDS, tests/test_settling.py)
+    env |= {"CAKUPAN_PSEUDONYM_KEY": "test-key-not-secret", "CAKUPAN_SETTLE_SECONDS": "0"}
+    return {**env, **extra}
 
 
 def cakupan_run(landing: Path, output: Path) -> list[str]:
