@@ -67,7 +67,7 @@ dev: sync ## start the Dagster UI on http://127.0.0.1:3000 (another port: PORT=3
 	  [ -f "$$home/dagster.yaml" ] || cp pipelines/dagster_home_template/dagster.yaml "$$home/"; \
 	  echo "Dagster UI: http://127.0.0.1:$(PORT)  (DAGSTER_HOME=$$home)"; \
 	  echo "Lineage, every stage open: http://127.0.0.1:$(PORT)/asset-groups?expanded=$(LINEAGE)"; \
-	  DAGSTER_HOME="$$home" exec $(UV) run --no-sync dg dev -h 127.0.0.1 -p $(PORT)
+	  DAGSTER_HOME="$$home" exec .venv/bin/python -m pipelines.dev -h 127.0.0.1 -p $(PORT)
 
 lint: sync ## check style with ruff
 	$(UV) run --no-sync ruff check .

@@ -1,8 +1,8 @@
-"""`dg dev` (what `make dev` runs) serves the code location; an ingest run launched
-through it is followed by the run of its snapshots, which publishes.
+"""`make dev` serves the code location; an ingest run launched through it is followed by
+the run of its snapshots, which publishes; it stops on SIGTERM and on Ctrl-C.
 
-The server runs in its own process group (a bare `&` would leave it deaf to SIGTERM) and
-is stopped with the whole group.
+It is started as a script's background job starts it (a session of its own, SIGINT
+ignored: Dagster's dev server then ignored SIGTERM too) and stopped with the whole group.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -34,8 +33,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def dev_server(tmp_path):
+def _start_make_dev(tmp_path: Path):
+    """`make dev` as a shell script's background job starts it (`setsid make dev &`): in a
+    session of its own, with SIGINT ignored. Returns the process and a GraphQL client once
+    the server answers."""
     port = _free_port()
     env = {
         **os.environ,
@@ -46,43 +47,84 @@ def dev_server(tmp_path):
     (tmp_path / "home").mkdir()
     shutil.copy(ROOT / "pipelines" / "dagster_home_template" / "dagster.yaml", tmp_path / "home")
     log = (tmp_path / "dagster-dev.log").open("w")
+
+    def as_a_background_job():
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `&` in a script does
+
     process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "dg"),
-            "dev",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
+        ["make", "--no-print-directory", "dev", f"PORT={port}"],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        start_new_session=True,
+        preexec_fn=as_a_background_job,
     )
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            client._execute("{ version }")
+            break
+        except Exception:
+            if process.poll() is not None or time.monotonic() > deadline:
+                _stop(process, signal.SIGKILL, tmp_path)
+                raise AssertionError((tmp_path / "dagster-dev.log").read_text()) from None
+            time.sleep(0.25)
+    return process, client, log
+
+
+def _group(pgid: int) -> list[int]:
+    """The processes still alive in process group ``pgid``."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
             try:
-                client._execute("{ version }")
-                break
-            except Exception:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((tmp_path / "dagster-dev.log").read_text()) from None
-                time.sleep(0.25)
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive.append(int(entry.name))
+    return alive
+
+
+def _stop(process, signum: int, tmp_path: Path, timeout: float = 30) -> list[int]:
+    """Send ``signum`` to the whole process group, as `kill -TERM -- -PGID` or Ctrl-C does;
+    the processes still alive after ``timeout`` s (then killed)."""
+    os.killpg(process.pid, signum)
+    deadline = time.monotonic() + timeout
+    while _group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    left = _group(process.pid)
+    if left:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    _stop_strays(str(tmp_path))
+    return left
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    process, client, log = _start_make_dev(tmp_path)
+    try:
         yield client, tmp_path / "output", tmp_path / "home"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        left = _stop(process, signal.SIGTERM, tmp_path)
         log.close()
-        _stop_strays(str(tmp_path))
+    # `kill -TERM -- -PGID` stops every process of `make dev` (they ignored it before)
+    assert not left, f"still running after SIGTERM: {left}"
+
+
+def test_make_dev_stops_on_ctrl_c(tmp_path):
+    """Ctrl-C (SIGINT to the foreground process group) stops every process of `make dev`,
+    also when it was started with SIGINT ignored."""
+    process, _, log = _start_make_dev(tmp_path)
+    try:
+        left = _stop(process, signal.SIGINT, tmp_path)
+    finally:
+        log.close()
+    assert not left, f"still running after Ctrl-C: {left}"
 
 
 def _stop_strays(marker: str) -> None:
