@@ -223,8 +223,14 @@ class Settings:
             return value.encode("utf-8")
         key_file = self.key_path
         _move_old_key(Path(self.output_dir) / KEY_FILE_NAME, key_file)
-        if not key_file.exists():
-            _create_key_file(key_file, (secrets.token_hex(32) + "\n").encode("ascii"))
+        if not key_file.exists() and _create_key_file(
+            key_file, (secrets.token_hex(32) + "\n").encode("ascii")
+        ):
+            _tell(
+                f"created a new pseudonymization key in {key_file} (CAKUPAN_PSEUDONYM_KEY is "
+                "unset). Back it up: the same NIK gets the same pseudonym only with the same "
+                "key, and with another key every membership file is read again."
+            )
         return key_file.read_text(encoding="ascii").strip().encode("ascii")
 
 

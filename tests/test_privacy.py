@@ -595,14 +595,18 @@ def no_key(monkeypatch, tmp_path):
     return Settings(landing_dir=str(tmp_path), output_dir=str(tmp_path / "out"))
 
 
-def test_key_file_is_created_once_in_the_config_home(no_key, tmp_path, monkeypatch):
+def test_key_file_is_created_once_in_the_config_home(no_key, tmp_path, monkeypatch, capsys):
     config = tmp_path / "xdg"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
     first = no_key.pseudonym_key()
     key_file = config / "cakupan" / "pseudonym.key"
     assert key_file.read_text().strip().encode() == first and len(first) == 64
     assert (_mode(key_file), _mode(key_file.parent)) == (0o600, 0o700)
+    told = capsys.readouterr().err  # said once, when created: where, and to back it up
+    assert f"created a new pseudonymization key in {key_file}" in told
+    assert "Back it up" in told and "read again" in told and first.decode() not in told
     assert no_key.pseudonym_key() == first
+    assert capsys.readouterr().err == ""
     assert not (tmp_path / "out" / "pseudonym.key").exists()
     assert [p.name for p in key_file.parent.iterdir()] == ["pseudonym.key"]  # no temp left
 
