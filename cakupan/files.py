@@ -118,6 +118,8 @@ class OutputFolderError(Exception):
         self.errno, self.path, self.what = code, Path(path), what or str(path)
         self.folder = self.path if self.path.is_dir() else self.path.parent
         if code in FULL:
+            if (device := _device(self.folder)) is not None:
+                _full_disks.add(device)
             free = _free_bytes(self.folder)
             shown = "" if free is None else f", {_size(free)} free"
             why = why or f"{FULL[code]} ({os.strerror(code)}{shown})"
@@ -168,7 +170,10 @@ def output_folder_error(
     if code is None and _io_error(exc):  # SQLite says "disk I/O error" on some full disks
         folder = Path(path) if Path(path).is_dir() else Path(path).parent
         free = _free_bytes(folder)
-        code = errno.ENOSPC if free is not None and free < LOW_SPACE else None
+        # low now, or found full earlier in this process: space a failed write held (a
+        # DuckDB WAL rolled back) may be free again by the time SQLite's error is looked at
+        full = (free is not None and free < LOW_SPACE) or _device(folder) in _full_disks
+        code = errno.ENOSPC if full else None
     if code is None:
         return None
     named = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
@@ -246,6 +251,19 @@ def _io_error(exc: BaseException | None) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+_full_disks: set[int] = set()  # devices found full in this process (st_dev)
+
+
+def _device(folder: Path) -> int | None:
+    """The device (``st_dev``) of ``folder`` or of its nearest existing parent."""
+    for candidate in (folder, *folder.parents):
+        try:
+            return os.stat(candidate).st_dev
+        except OSError:
+            continue
+    return None
 
 
 def _free_bytes(folder: Path) -> int | None:

@@ -444,3 +444,26 @@ def test_cakupan_run_as_a_user_who_may_not_write_the_output_folder(previous):
         assert sorted(p.name for p in out.iterdir()) == ["coverage.duckdb"]
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_an_io_error_after_the_disk_filled_is_a_full_disk_once_space_is_free_again(tmpfs):
+    """A run fills the disk (DuckDB's write fails), the failed write's space is freed (its
+    WAL rolled back), then SQLite (the Dagster instance) fails with "disk I/O error": still
+    the full disk, whatever is free by the time it is looked at. The suite's run on a 12 MB
+    disk said something else now and then: the free space had come back in between."""
+    import sqlite3
+
+    full, spare = tmpfs("full", "1m"), tmpfs("spare", "1m")
+    fill(full, 0)
+    with pytest.raises(files.OutputFolderError) as caught:
+        with files.writing(full / "warehouse.duckdb", "the warehouse"):
+            (full / "warehouse.duckdb").write_bytes(b"\0" * 65536)
+    assert caught.value.full
+    (full / "filler").unlink()  # the space comes back
+    (full / "warehouse.duckdb").unlink(missing_ok=True)
+    io_error = sqlite3.OperationalError("disk I/O error")
+    error = files.output_folder_error(io_error, full, "the run's files")
+    assert error is not None and error.full
+    assert f"in {full}: the disk is full (No space left on device" in str(error)
+    # on a disk that never filled, an I/O error is not taken for a full disk
+    assert files.output_folder_error(io_error, spare, "the run's files") is None
