@@ -5,6 +5,7 @@ known figures (Singkawang 61.72: UCJ 22.78%, 16,684 covered of 73,236)."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -433,3 +434,143 @@ def test_pages_of_a_small_landing_with_missing_figures(tmp_path):
     assert p.at("coverage_pct") == "-" and p.at("covered_total") == "7"
     p = page(reports / "index.html")
     assert p.at("coverage_pct", code="61") != "-" and p.at("coverage_pct", code="19") == "-"
+
+
+# --- the charts --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lo, hi, count, ticks, texts",
+    [  # by hand: the step is the smallest of 1, 2, 5 x 10^k at least (hi - lo) / count
+        (0, 0.07, 4, [0, 0.02, 0.04, 0.06, 0.08], ["0,00%", "0,02%", "0,04%", "0,06%", "0,08%"]),
+        (0, 0.3, 4, [0, 0.1, 0.2, 0.3], ["0,0%", "0,1%", "0,2%", "0,3%"]),
+        (0, 0.3, 5, [0, 0.1, 0.2, 0.3], ["0,0%", "0,1%", "0,2%", "0,3%"]),
+        (20, 25, 4, [20, 22, 24, 26], ["20%", "22%", "24%", "26%"]),
+        (20, 25, 5, [20, 21, 22, 23, 24, 25], ["20%", "21%", "22%", "23%", "24%", "25%"]),
+        (0, 100, 5, [0, 20, 40, 60, 80, 100], ["0%", "20%", "40%", "60%", "80%", "100%"]),
+        (0, 22.78, 4, [0, 10, 20, 30], ["0%", "10%", "20%", "30%"]),
+        # a constant series (one point): widened by a tenth of its value, 22.78 +- 2.278
+        (22.78, 22.78, 4, [20, 22, 24, 26], ["20%", "22%", "24%", "26%"]),
+        (
+            0.07,
+            0.07,
+            4,
+            [0.06, 0.065, 0.07, 0.075, 0.08],
+            ["0,060%", "0,065%", "0,070%", "0,075%", "0,080%"],
+        ),
+        (0, 0, 4, [0, 0.5, 1], ["0,0%", "0,5%", "1,0%"]),  # all zero: 0 to 1, not below 0
+    ],
+)
+def test_axis_ticks_are_round_and_distinct(lo, hi, count, ticks, texts):
+    from cakupan.reports.charts import nice_scale
+
+    axis = nice_scale(lo, hi, count)
+    assert axis.ticks == pytest.approx(ticks)
+    assert axis.texts(Formatter("id"), pct=True) == texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=10**8),
+    st.integers(min_value=0, max_value=10**8),
+    st.integers(min_value=2, max_value=8),
+    st.booleans(),
+)
+def test_axis_ticks_cover_the_range_at_a_round_step_with_distinct_labels(a, b, count, integer):
+    """Any range of published values (2 decimals)."""
+    from cakupan.reports.charts import nice_scale
+
+    lo, hi = min(a, b) / 100, max(a, b) / 100
+    axis = nice_scale(lo, hi, count, integer)
+    assert axis.lo <= lo and axis.hi >= hi
+    steps = {round(y - x, 9) for x, y in zip(axis.ticks, axis.ticks[1:], strict=False)}
+    assert len(steps) == 1 and len(axis.ticks) >= 2
+    (step,) = steps
+    mantissa = step / 10 ** math.floor(math.log10(step) + 1e-9)
+    assert round(mantissa, 6) in (1, 2, 5)
+    assert not integer or step >= 1
+    for lang in ("id", "en"):
+        for pct in (True, False):
+            texts = axis.texts(Formatter(lang), pct)
+            assert len(set(texts)) == len(texts), texts
+
+
+def test_counts_axis_has_whole_steps():
+    """Counts of 0 to 3 are not drawn as 0, 0,6, 1,2, ... (nor rounded to 0 0 1 1 2)."""
+    from cakupan.reports.charts import segments
+
+    chart = segments("s", [("PU", 1, 3), ("BPU", 0, 2)], Formatter("id"))
+    assert [t.text for t in chart.ticks] == ["0", "1", "2", "3"]
+
+
+def test_trend_of_small_values_has_distinct_labels():
+    from cakupan.reports.charts import trend
+
+    chart = trend("t", ["a", "b"], [("Indonesia", "national", [0.05, 0.07])], Formatter("id"))
+    texts = [t.text for t in chart.ticks]
+    assert texts == ["0,00%", "0,02%", "0,04%", "0,06%", "0,08%"]
+
+
+def test_trend_lines_that_overlap_stay_readable():
+    """Series on top of each other: each has its own dash and marker, and the names at the
+    ends of the lines are at least a font height apart, within the chart."""
+    from cakupan.reports.charts import FONT_HEIGHT, trend
+
+    series = [
+        ("Kota Singkawang", "city", [21.58, 22.78]),
+        ("Kalimantan Barat", "province", [0.07, 0.07]),
+        ("Indonesia", "national", [0.07, 0.07]),
+        ("Target", "target", [0.0, 0.0]),
+    ]
+    chart = trend("t", ["31 Desember 2024", "30 Juni 2025"], series, Formatter("id"))
+    assert [s.name for s in chart.series] == [name for name, _, _ in series]
+    assert len({(s.dash, s.shape) for s in chart.series}) == 4
+    assert len({s.dash for s in chart.series}) == 4 and len({s.shape for s in chart.series}) == 4
+    ends = sorted(s.end_y for s in chart.series)
+    assert all(b - a >= FONT_HEIGHT for a, b in zip(ends, ends[1:], strict=False)), ends
+    assert chart.y1 <= ends[0] and ends[-1] <= chart.y0
+    city = chart.series[0]
+    assert city.end_y == city.points[-1].y  # a label with room stays at its line's end
+    # two identical series: the second label moves, by at least the font height
+    twins = trend("t", ["a"], [("A", "city", [5.0]), ("B", "province", [5.0])], Formatter("id"))
+    a, b = twins.series
+    assert abs(a.end_y - b.end_y) >= FONT_HEIGHT
+    assert (a.dash, a.shape) != (b.dash, b.shape)
+
+
+def test_spread_keeps_labels_apart_and_in_bounds():
+    from cakupan.reports.charts import spread
+
+    assert spread([100, 100, 100], 13, 0, 200) == [100, 113, 126]
+    assert spread([200, 200, 50], 13, 0, 200) == [187, 200, 50]  # pushed up at the bottom
+    assert spread([10, 190], 13, 0, 200) == [10, 190]  # far apart: left where they are
+
+
+def test_singkawang_trend_chart_is_readable(sample):
+    """On the page: distinct axis labels; the province and nation (both near 0%) have their
+    own dash and marker and end labels a font height apart; a legend names every line."""
+    _, _, reports = sample
+    html = (reports / "kota" / "61.72.html").read_text(encoding="utf-8")
+    svg = re.search(r'<svg class="chart" data-chart="trend".*?</svg>', html, re.S).group(0)
+    axis = re.search(r'<g class="axis">(.*?)</g>', svg, re.S).group(1)
+    ticks = re.findall(r'text-anchor="end">([^<]+)</text>', axis)
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks
+    styles = re.findall(
+        r'<g class="series" data-series="(\w+)" data-dash="([^"]*)" '
+        r'data-marker="(\w+)"',
+        svg,
+    )
+    assert [s for s, _, _ in styles] == ["city", "province", "national", "target"]
+    assert len({(d, m) for _, d, m in styles}) == 4
+    ends = {
+        s: float(y)
+        for y, s in re.findall(
+            r'<text class="end-label" x="[\d.]+" y="([\d.]+)" '
+            r'data-series="(\w+)">',
+            svg,
+        )
+    }
+    assert abs(ends["province"] - ends["national"]) >= 11  # the charts' font: 11 px
+    legend = re.search(r'<g class="legend">(.*?)</g>', svg, re.S).group(1)
+    for name in ("Kota Singkawang", "Kalimantan Barat", "Indonesia", "Target"):
+        assert f">{name}</text>" in legend

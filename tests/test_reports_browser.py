@@ -27,7 +27,7 @@ return Array.from(document.querySelectorAll('[data-field]')).map(e => {
 CHARTS_JS = """
 return Array.from(document.querySelectorAll('svg[data-chart]')).map(svg => {
   const box = svg.getBoundingClientRect();
-  const marks = Array.from(svg.querySelectorAll('g.row rect.bar, g.series circle.dot')).map(m => {
+  const marks = Array.from(svg.querySelectorAll('g.row rect.bar, g.series path.dot')).map(m => {
     const b = m.getBoundingClientRect();
     return {cls: m.getAttribute('class'), value: m.dataset.value, width: b.width,
             height: b.height, code: m.closest('g[data-code]')?.dataset.code ?? null};
