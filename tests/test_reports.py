@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from cakupan.reports.data import PublishedDatabaseError, load
 from cakupan.reports.fmt import Formatter
-from cakupan.reports.pages import write_brief, write_reports
+from cakupan.reports.pages import Renderer, write_brief, write_reports
 from cakupan.reports.swap import rebuilt
 from pipelines.cli import main
 
@@ -221,7 +221,9 @@ def test_city_page_shows_the_published_figures(sample):
     assert p.body["data-run-id"] == run.result.run_id
     assert p.body["data-snapshot"] == "2025-06-30"
     assert 'lang="id"' in html and "30 Juni 2025" in html
-    assert p.at("status") == "PERINGATAN: ada pemeriksaan WARN yang gagal (tidak memblokir)"
+    assert p.at("status") == (
+        "PERINGATAN: ada pemeriksaan yang gagal, tetapi tidak memblokir penerbitan"
+    )
     assert 'data-expectation="no_invalid_nik"' in html
     assert "Tidak ada berkas yang ditolak." in html
     # the charts: inline SVG with one mark per figure
@@ -419,6 +421,8 @@ def test_pages_of_a_small_landing_with_missing_figures(tmp_path):
     )
     assert (p.at("target_pct"), p.at("workers_to_target")) == ("20,00%", "30")  # 80 - 50
     assert (p.at("rank_in_province"), p.at("ranked_in_province")) == ("1", "1")
+    html = (reports / "kota" / "61.72.html").read_text(encoding="utf-8")
+    assert "PU + BPU + JAKON = jumlah tercakup (50): tidak ada orang yang dihitung" in html
 
     html = (reports / "kota" / "19.71.html").read_text(encoding="utf-8")
     p = Fields(html)
@@ -574,3 +578,169 @@ def test_singkawang_trend_chart_is_readable(sample):
     legend = re.search(r'<g class="legend">(.*?)</g>', svg, re.S).group(1)
     for name in ("Kota Singkawang", "Kalimantan Barat", "Indonesia", "Target"):
         assert f">{name}</text>" in legend
+
+
+# --- what the briefs explain -------------------------------------------------------------
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_segments_note_says_why_they_do_not_add_up(sample):
+    """Singkawang: PU 11.104 + BPU 5.290 + JAKON 395 = 16.789, 105 more than the 16.684
+    covered (by hand, from the issue's figures)."""
+    run, _, reports = sample
+    html = (reports / "kota" / "61.72.html").read_text(encoding="utf-8")
+    note = re.search(r'<p class="note" id="segments-note"([^>]*)>(.*?)</p>', html, re.S)
+    assert 'data-sum="16789" data-extra="105"' in note.group(1)
+    assert note.group(2).startswith(
+        "PU + BPU + JAKON = 16.789, 105 lebih banyak dari jumlah tercakup (16.684). "
+        "Orang yang terdaftar di lebih dari satu segmen dihitung sekali dalam jumlah tercakup, "
+        "di wilayah utamanya (wilayah PU-nya;"
+    )
+    section = re.search(r'<section id="segments">.*?</section>', html, re.S).group(0)
+    assert section.index("</table>") < section.index('id="segments-note"')  # beside the table
+    english = Renderer(load(run.settings.published_path), "en").city("61.72", LATEST)
+    assert (
+        "PU + BPU + JAKON = 16,789, 105 more than the covered total (16,684). A person "
+        "registered in more than one segment counts once in the covered total, in their home "
+        "region (their PU region;" in english
+    )
+
+
+@pytest.mark.parametrize(
+    "today, lang, notice",
+    [  # ages by hand from 30 June 2025: 1 year (365 days) to 30 June 2026, + 160 to 7 Dec
+        (date(2026, 12, 7), "id", "Data per 30 Juni 2025, 525 hari yang lalu"),
+        (date(2026, 12, 7), "en", "Data as of 30 June 2025, 525 days ago"),
+        (date(2025, 8, 10), "id", "Data per 30 Juni 2025, 41 hari yang lalu"),  # 31 + 10
+        (date(2025, 8, 9), "id", None),  # 40 days: not yet
+        (date(2025, 7, 1), "en", None),
+    ],
+)
+def test_notice_of_old_data_at_the_top(sample, today, lang, notice):
+    run, _, _ = sample
+    html = Renderer(load(run.settings.published_path), lang, today=today).city("61.72", LATEST)
+    found = re.search(r'<div class="notice" id="data-age"[^>]*><strong>(.*?)\.</strong>', html)
+    if notice is None:
+        assert found is None and 'id="data-age"' not in html
+    else:
+        assert found and found.group(1) == notice
+        assert html.index('id="data-age"') < html.index('id="headline"')  # at the top
+
+
+def test_notice_limit_is_the_freshness_checks():
+    from assets.freshness import MAX_SNAPSHOT_AGE
+    from cakupan.reports.labels import STALE_AFTER_DAYS
+
+    assert STALE_AFTER_DAYS == MAX_SNAPSHOT_AGE.days
+
+
+ENGLISH = [
+    "rows",
+    "row",
+    "invalid",
+    "files",
+    "file",
+    "more than",
+    "latest snapshot",
+    "days",
+    "old",
+    "within",
+    "checks",
+    "failed",
+    "warning",
+    "WARN",
+    "ERROR",
+    "of",
+]
+
+
+def test_indonesian_quality_section_speaks_indonesian(sample):
+    """The sample's failed checks: no English word and no English number, internal names
+    only in code font beside their plain names."""
+    run, _, reports = sample
+    html = (reports / "kota" / "61.72.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="quality">.*?</section>', html, re.S).group(0)
+    text = _text(re.sub(r"<code>[^<]*</code>", " ", section))
+    for word in ENGLISH:
+        assert not re.search(rf"\b{word}\b", text, re.I), (word, text)
+    assert not re.search(r"\d,\d{3}", text), text
+    (failed,) = run.published(
+        "SELECT unexpected_count FROM quality.validation_results "
+        "WHERE expectation = 'no_invalid_nik' AND NOT success"
+    )
+    assert failed["unexpected_count"] == 492  # the sample's, as the issue reports it
+    row = re.search(r'<tr data-expectation="no_invalid_nik".*?</tr>', section, re.S).group(0)
+    assert "<code>raw.membership</code>" in row and "<code>no_invalid_nik</code>" in row
+    assert "NIK terdiri dari 16 digit" in row
+    assert '<td data-field="observed">492 baris dengan NIK tidak valid</td>' in row
+    row = re.search(r'<tr data-expectation="latest_snapshot_age".*?</tr>', section, re.S).group(0)
+    assert "posisi data terakhir 30 Juni 2025: lebih dari 40 hari" in row
+    # the English brief keeps the pipeline's sentence
+    english = Renderer(load(run.settings.published_path), "en").city("61.72", LATEST)
+    assert "492 rows with an invalid NIK in 4 files (0.20% of 246,135 rows)" in english
+
+
+def test_observed_value_of_other_checks_in_indonesian(sample):
+    run, _, _ = sample
+    r = Renderer(load(run.settings.published_path), "id")
+    row = {
+        "table_name": "raw.workforce",
+        "expectation": "potential_change_within_30_pct",
+        "observed_value": "1,234 changes of more than 30%",
+        "unexpected_count": 1234,
+    }
+    assert r.check(row)["observed"] == "1.234 perubahan lebih dari 30% antarputaran"
+    unknown = {
+        "table_name": "raw.other",
+        "expectation": "new_check",
+        "observed_value": "12,345 rows bad",
+        "unexpected_count": 12345,
+    }
+    assert r.check(unknown)["observed"] == "12.345 baris tidak sesuai"
+    assert r.check({**unknown, "unexpected_count": None})["observed"] == "pemeriksaan tidak lolos"
+    errored = {**unknown, "observed_value": "error: Catalog Error: no table"}
+    assert (
+        r.check(errored)["observed"] == "pemeriksaan tidak dapat dijalankan (rinciannya di log run)"
+    )
+    count = {
+        "table_name": "coverage.coverage_by_city",
+        "expectation": "all_514_kabkota",
+        "observed_value": "1028",
+        "unexpected_count": None,
+    }
+    assert r.check(count)["observed"] == "1.028 baris kab/kota (seharusnya 514)"
+
+
+def test_every_check_has_plain_names_in_both_languages(sample):
+    """Every check of expectations/*.json, the published file's checks, latest_snapshot_age,
+    and every check the sample's run recorded."""
+    import json
+
+    from assets.freshness import NAME, TABLE
+    from assets.reporting_checks import check_specs
+    from cakupan.reports.labels import CHECKS, TABLES
+
+    run, _, _ = sample
+    known = {
+        (path.stem, e["meta"]["name"])
+        for path in Path("expectations").glob("*.json")
+        for e in json.loads(path.read_text())["expectations"]
+    }
+    assert len(known) >= 20
+    known |= {(".".join(s.asset_key.path), s.name) for s in check_specs()}
+    known.add((TABLE, NAME))
+    recorded = run.published(
+        "SELECT DISTINCT table_name, expectation FROM quality.validation_results"
+    )
+    known |= {(r["table_name"], r["expectation"]) for r in recorded}
+    for table, expectation in known:
+        labels = CHECKS.get((table, expectation), {})
+        assert labels.get("id") and labels.get("en") and labels.get("observed"), (
+            table,
+            expectation,
+        )
+        assert TABLES[table]["id"] and TABLES[table]["en"], table
+    assert set(CHECKS) == known  # no label of a check that does not exist
