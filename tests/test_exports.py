@@ -199,3 +199,47 @@ def test_exports_rebuilt_whole_from_the_published_file(exported, tmp_path):
         folder / "coverage_by_city.csv"
     ).read_bytes()
     assert date(2025, 6, 30).isoformat() in (target / "coverage_national.csv").read_text()
+
+
+def _widths(sheet) -> dict[int, float]:
+    """Column number -> width in characters (openpyxl groups equal neighbours)."""
+    return {
+        i: d.width
+        for d in sheet.column_dimensions.values()
+        for i in range(d.min, d.max + 1)
+        if d.width
+    }
+
+
+def test_workbook_columns_fit_their_content(exported):
+    """Every column at least as wide as its header and its text (up to 60 characters),
+    never wider than 60; longer text wraps. Widths in characters as Excel reads them
+    (xlsxwriter adds under one character of padding)."""
+    _, folder = exported
+    book = openpyxl.load_workbook(folder / "cakupan.xlsx")
+    for sheet in book:
+        widths = _widths(sheet)
+        header = [c.value for c in sheet[1]]
+        assert sorted(widths) == list(range(1, len(header) + 1)), sheet.title
+        for i, name in enumerate(header, start=1):
+            texts = [
+                str(v)
+                for (v,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i, values_only=True)
+                if isinstance(v, str)
+            ]
+            longest = max(map(len, texts), default=0)
+            assert widths[i] >= len(name) + 1, (sheet.title, name, widths[i])
+            assert widths[i] >= min(longest, 60), (sheet.title, name, widths[i], longest)
+            assert widths[i] <= 61, (sheet.title, name, widths[i])
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                if isinstance(cell.value, str) and len(cell.value) > 60:
+                    assert cell.alignment.wrap_text, (sheet.title, cell.coordinate)
+    # the sheet that explains the columns, by hand: the longest sheet name is
+    # coverage_by_province (20 characters), the longest column regions_with_potential (22),
+    # the longest type VARCHAR (7); the meanings are longer than 60 and wrap
+    columns = book["columns"]
+    widths = [_widths(columns)[i] for i in range(1, 5)]
+    assert 20 <= widths[0] < 22 and 22 <= widths[1] < 24 and 7 <= widths[2] < 10, widths
+    assert 59 <= widths[3] <= 61, widths
+    long = [r[3] for r in columns.iter_rows(min_row=2) if len(r[3].value or "") > 60]
+    assert len(long) > 10 and all(c.alignment.wrap_text for c in long)

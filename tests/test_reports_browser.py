@@ -27,12 +27,20 @@ return Array.from(document.querySelectorAll('[data-field]')).map(e => {
 CHARTS_JS = """
 return Array.from(document.querySelectorAll('svg[data-chart]')).map(svg => {
   const box = svg.getBoundingClientRect();
-  const marks = Array.from(svg.querySelectorAll('g.row rect.bar, g.series circle.dot')).map(m => {
+  const marks = Array.from(svg.querySelectorAll('g.row rect.bar, g.series path.dot')).map(m => {
     const b = m.getBoundingClientRect();
     return {cls: m.getAttribute('class'), value: m.dataset.value, width: b.width,
             height: b.height, code: m.closest('g[data-code]')?.dataset.code ?? null};
   });
   return {name: svg.dataset.chart, width: box.width, height: box.height, marks: marks};
+});
+"""
+
+END_LABELS_JS = """
+return Array.from(document.querySelectorAll('svg[data-chart="trend"] text.end-label')).map(t => {
+  const b = t.getBoundingClientRect();
+  return {series: t.dataset.series, top: b.top, bottom: b.bottom, left: b.left,
+          right: b.right, width: b.width, height: b.height};
 });
 """
 
@@ -167,6 +175,15 @@ def test_singkawang_page(browser, reports):
     trend = charts["trend"]
     assert trend["width"] > 300 and len(trend["marks"]) == 4 * 2  # 4 series x 2 snapshots
     assert {float(m["value"]) for m in trend["marks"]} >= {city["coverage_pct"]}
+    # the names at the ends of the lines, as drawn: none overlaps another (the province's
+    # and the nation's lines lie on top of each other near 0%)
+    boxes = browser.driver.execute_script(END_LABELS_JS)
+    assert [b["series"] for b in boxes] == ["city", "province", "national", "target"]
+    for i, a in enumerate(boxes):
+        assert a["height"] > 5 and a["width"] > 20, a
+        for b in boxes[i + 1 :]:
+            apart = a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+            assert apart or a["right"] <= b["left"] or b["right"] <= a["left"], (a, b)
 
 
 def test_bangka_belitung_province_page(browser, reports):

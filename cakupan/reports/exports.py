@@ -27,6 +27,8 @@ COLUMNS_SHEET = "columns"
 COUNT_FORMAT = "#,##0"
 PCT_FORMAT = '0.00"%"'  # the values are percent points: 22.78 shows as 22.78%
 DATE_FORMAT = "yyyy-mm-dd"
+MAX_WIDTH = 60  # characters; a column of longer text is this wide, its cells wrapped
+FILTER_BUTTON = 3  # characters the header's filter button takes
 
 
 @dataclass(frozen=True)
@@ -102,24 +104,63 @@ def _format(name: str, dtype: pl.DataType) -> str | None:
     return None
 
 
+def _shown(value, num_format: str | None) -> str:
+    """A cell as Excel shows it (near enough to size its column)."""
+    if value is None:
+        return ""
+    if num_format == COUNT_FORMAT:
+        return f"{value:,}"
+    if num_format == PCT_FORMAT:
+        return f"{value:.2f}%"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _fitted(frame: pl.DataFrame, formats: dict[str, str]) -> dict[str, tuple[float, bool]]:
+    """Column -> (width in characters, wrap): wide enough for the header and the longest
+    value, at most ``MAX_WIDTH``; longer values wrap."""
+    fitted = {}
+    for name in frame.columns:
+        longest = max(
+            (len(line) for v in frame[name] for line in _shown(v, formats.get(name)).split("\n")),
+            default=0,
+        )
+        width = max(len(name) + FILTER_BUTTON, longest) + 1
+        fitted[name] = (min(width, MAX_WIDTH), width > MAX_WIDTH)
+    return fitted
+
+
+def _sheet(workbook: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, formats: dict) -> None:
+    """One table on its sheet: frozen header, number formats, fitted widths, long text wrapped."""
+    fitted = _fitted(frame, formats)
+    frame.write_excel(
+        workbook,
+        worksheet=name,
+        column_formats={
+            c: {"num_format": formats[c]} if c in formats else {"text_wrap": True}
+            for c, (_, wrap) in fitted.items()
+            if c in formats or wrap
+        },
+        dtype_formats={pl.Float64: "0.00"},
+        freeze_panes=(1, 0),
+        table_style="Table Style Light 9",
+    )
+    sheet = workbook.get_worksheet_by_name(name)
+    for i, (width, _) in enumerate(fitted.values()):
+        sheet.set_column(i, i, width)
+
+
 def write_workbook(path: Path, tables: list[Table], frames: dict[str, pl.DataFrame]) -> None:
-    """One sheet per table (frozen header, fitted column widths, number formats for counts,
-    percentages and dates) and a sheet of the tables' and columns' COMMENTs."""
+    """One sheet per table (frozen header, columns fitted to their content, number formats
+    for counts, percentages and dates) and a sheet of the tables' and columns' COMMENTs."""
     with xlsxwriter.Workbook(str(path)) as workbook:
         for table in tables:
             frame = frames[table.name]
             formats = {
                 c: f for c, dtype in frame.schema.items() if (f := _format(c, dtype)) is not None
             }
-            frame.write_excel(
-                workbook,
-                worksheet=table.name,
-                column_formats=formats,
-                dtype_formats={pl.Float64: "0.00"},
-                autofit=True,
-                freeze_panes=(1, 0),
-                table_style="Table Style Light 9",
-            )
+            _sheet(workbook, table.name, frame, formats)
         about = pl.DataFrame(
             [
                 row
@@ -130,10 +171,4 @@ def write_workbook(path: Path, tables: list[Table], frames: dict[str, pl.DataFra
             schema=["sheet", "column", "type", "meaning"],
             orient="row",
         )
-        about.write_excel(
-            workbook,
-            worksheet=COLUMNS_SHEET,
-            column_widths={"sheet": 22, "column": 22, "type": 12, "meaning": 110},
-            freeze_panes=(1, 0),
-            table_style="Table Style Light 9",
-        )
+        _sheet(workbook, COLUMNS_SHEET, about, {})

@@ -16,8 +16,9 @@ and the snapshot it shows. The folder is rebuilt beside the old one and swapped 
 from __future__ import annotations
 
 import os
+import string
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
@@ -25,8 +26,8 @@ import jinja2
 from cakupan.landing import redact
 from cakupan.reports import charts
 from cakupan.reports.data import Published, load
-from cakupan.reports.fmt import Formatter
-from cakupan.reports.labels import LABELS
+from cakupan.reports.fmt import JAKARTA, Formatter
+from cakupan.reports.labels import CHECKS, LABELS, STALE_AFTER_DAYS, TABLES
 from cakupan.reports.swap import rebuilt
 
 NATIONAL_PAGE = "index.html"
@@ -64,13 +65,51 @@ class Written:
 
 
 class Renderer:
-    """Renders the pages of one published database in one language."""
+    """Renders the pages of one published database in one language; ``today`` (default:
+    today in Asia/Jakarta) dates the notice of a snapshot more than 40 days old."""
 
-    def __init__(self, data: Published, lang: str = "id"):
+    def __init__(self, data: Published, lang: str = "id", today: date | None = None):
         self.data = data
         self.fmt = Formatter(lang)
         self.t = LABELS[lang]
         self.lang = lang
+        self.today = today or datetime.now(JAKARTA).date()
+
+    def stale(self, snapshot: date) -> str | None:
+        """The notice of a snapshot more than ``STALE_AFTER_DAYS`` old, or None."""
+        days = (self.today - snapshot).days
+        if days <= STALE_AFTER_DAYS:
+            return None
+        return self.t["stale"].format(date=self.fmt.date(snapshot), days=self.fmt.count(days))
+
+    def check(self, row: dict) -> dict:
+        """A failed check as the page shows it: its table's and its own plain names, and
+        what it found (in Indonesian from the structured columns, not the English text)."""
+        key = (row["table_name"], row["expectation"])
+        known = CHECKS.get(key, {})
+        return {
+            **row,
+            "table_label": TABLES.get(row["table_name"], {}).get(self.lang, ""),
+            "label": known.get(self.lang, ""),
+            "observed": self._observed(row, known.get("observed")),
+        }
+
+    def _observed(self, row: dict, template: str | None) -> str:
+        text = row["observed_value"] or ""
+        if self.lang != "id":
+            return redact(text)
+        if text.startswith("error:"):
+            return self.t["check_error"]
+        n = row["unexpected_count"]
+        fields = {
+            "n": None if n is None else self.fmt.count(n),
+            "value": self.fmt.count(int(text)) if text.strip().isdigit() else None,
+            "latest": self.fmt.date(self.data.latest),
+            "limit": self.fmt.count(STALE_AFTER_DAYS),
+        }
+        if template and all(fields[k] is not None for k in _placeholders(template)):
+            return template.format(**fields)
+        return self.t["check_failed"] if n is None else self.t["check_rows"].format(n=fields["n"])
 
     def _render(self, template: str, page: str, snapshot: date, root: str, **values) -> str:
         return _ENV.get_template(template).render(
@@ -79,7 +118,9 @@ class Renderer:
             fmt=self.fmt,
             redact=redact,
             status=self.data.status,
-            failed_checks=self.data.failed_checks,
+            failed_checks=[self.check(c) for c in self.data.failed_checks],
+            stale=self.stale(snapshot),
+            stale_after=STALE_AFTER_DAYS,
             rejected=self.data.rejected,
             snapshot=snapshot,
             page=page,
@@ -115,12 +156,15 @@ class Renderer:
             ("PU", city["covered_pu"], city["potential_pu"]),
             ("BPU", city["covered_bpu"], city["potential_bpu"]),
         ]
+        # each person once in covered_total, in each segment in its row (counting rules 5-6)
+        in_segments = city["covered_pu"] + city["covered_bpu"] + city["covered_jakon"]
         return self._render(
             "city.html.j2",
             f"city:{code}",
             snapshot,
             root,
             city=city,
+            in_segments=in_segments,
             province=data.provinces[(snapshot, province_code)],
             ranked_in_province=data.ranked(snapshot, province_code),
             ranked_national=data.ranked(snapshot),
@@ -265,6 +309,10 @@ def write_brief(
     dest.parent.mkdir(parents=True, exist_ok=True)
     _write(dest, html)
     return dest
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def _write(path: Path, html: str) -> None:
