@@ -37,8 +37,9 @@ class OldLayoutConflict(Exception):
 
 
 def secure(folder: Path) -> None:
-    """Make ``folder`` and the folders under it 0700, its files 0600 (symbolic links are
-    left alone; files another user owns, or removed meanwhile, are skipped)."""
+    """Make ``folder`` and the folders under it 0700, its files 0600. Symbolic links are
+    left alone; what cannot be changed (another user's file, one removed meanwhile, a file
+    system made read-only) is skipped: the folder's 0700 still keeps others out."""
     for root, dirs, names in os.walk(folder):
         for name in [".", *dirs, *names]:
             path = os.path.join(root, name)
@@ -52,7 +53,7 @@ def secure(folder: Path) -> None:
                     continue
                 if stat.S_IMODE(mode) != wanted:
                     os.chmod(path, wanted)
-            except (FileNotFoundError, PermissionError):
+            except OSError:
                 pass
 
 
