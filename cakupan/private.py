@@ -58,8 +58,18 @@ def secure(folder: Path) -> None:
 
 
 def old_layout(settings: Settings) -> list[str]:
-    """The names of the previous layout still at the top of the output folder."""
-    return [n for n in (*OLD_NAMES, OLD_LOCK) if os.path.lexists(settings.output / n)]
+    """The names of the previous layout still at the top of the output folder, but for a
+    ``dagster_home`` that ``DAGSTER_HOME`` names (the user chose it: it stays)."""
+    return [
+        n
+        for n in (*OLD_NAMES, OLD_LOCK)
+        if os.path.lexists(settings.output / n) and not _chosen(settings.output / n)
+    ]
+
+
+def _chosen(path: Path) -> bool:
+    home = os.environ.get("DAGSTER_HOME")
+    return path.name == "dagster_home" and bool(home) and Path(home).resolve() == path.resolve()
 
 
 def move_old_layout(
@@ -84,11 +94,9 @@ def move_old_layout(
         runlock.hold(settings.lock_path, run_id, on_wait, timeout),
         runlock.hold(settings.output / OLD_LOCK, run_id, on_wait, timeout),
     ):
-        in_use = os.environ.get("DAGSTER_HOME")
         kept = settings.output / "dagster_home"
-        keep = bool(in_use) and Path(in_use).resolve() == kept.resolve()
+        keep = _chosen(kept)
         names = [n for n in old_layout(settings) if n != OLD_LOCK]
-        names = [n for n in names if not (keep and n == "dagster_home")]
         both = [n for n in names if os.path.lexists(private / n)]
         if both:
             listed = ", ".join(f"{settings.output / n} and {private / n}" for n in both)

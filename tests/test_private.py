@@ -215,6 +215,8 @@ def test_a_dagster_home_set_to_the_previous_place_stays(tmp_path, monkeypatch, c
         f"DAGSTER_HOME is {output / 'dagster_home'}, in the folder that may be shared: move it "
         f"to {settings.dagster_home}" in capsys.readouterr().err
     )
+    assert private.move_old_layout(settings, timeout=0) == []  # nothing more, no message
+    assert capsys.readouterr().err == ""
 
 
 def test_make_dev_gets_its_dagster_home_from_the_settings(tmp_path):

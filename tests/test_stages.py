@@ -26,7 +26,7 @@ VALIDATION_RESULTS = dg.AssetKey(["quality", "validation_results"])
 
 
 def warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
-    settings.ensure_output()
+    settings.ensure_private()
     return duckdb.connect(str(settings.warehouse_path))
 
 
