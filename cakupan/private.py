@@ -90,15 +90,19 @@ def move_old_layout(
     if not old_layout(settings):
         return []
     private = settings.ensure_private()
+    old_lock = settings.output / OLD_LOCK
+    had_lock = os.path.lexists(old_lock)  # holding it below creates it
     with (
         runlock.hold(settings.lock_path, run_id, on_wait, timeout),
-        runlock.hold(settings.output / OLD_LOCK, run_id, on_wait, timeout),
+        runlock.hold(old_lock, run_id, on_wait, timeout),
     ):
         kept = settings.output / "dagster_home"
         keep = _chosen(kept)
         names = [n for n in old_layout(settings) if n != OLD_LOCK]
         both = [n for n in names if os.path.lexists(private / n)]
         if both:
+            if not had_lock:
+                old_lock.unlink(missing_ok=True)
             listed = ", ".join(f"{settings.output / n} and {private / n}" for n in both)
             raise OldLayoutConflict(
                 f"both {listed} exist: cakupan replaces neither. Keep the one you need in "
@@ -107,16 +111,17 @@ def move_old_layout(
             )
         for name in names:
             os.rename(settings.output / name, private / name)
-        (settings.output / OLD_LOCK).unlink(missing_ok=True)
+        old_lock.unlink(missing_ok=True)
         fsync_dir(private)
         fsync_dir(settings.output)
         secure(private)
     shown = ", ".join(n + "/" if (private / n).is_dir() else n for n in names)
-    moved = f"moved {shown} from {settings.output} to {private}; " if names else ""
+    told = [f"moved {shown} from {settings.output} to {private}"] if names else []
+    if had_lock:
+        told.append(f"the run lock is now {settings.lock_path} (was {old_lock})")
     tell(
-        f"{moved}the run lock is now {settings.lock_path} (was {settings.output / OLD_LOCK}): "
-        f"pseudonyms, run logs and run state are kept in {private} (0700), the rest of "
-        f"{settings.output} may be shared"
+        f"{'; '.join(told)}: pseudonyms, run logs and run state are kept in {private} "
+        f"(0700), the rest of {settings.output} may be shared"
     )
     if keep:
         tell(

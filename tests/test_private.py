@@ -201,6 +201,7 @@ def test_a_name_in_both_places_is_never_replaced(tmp_path):
     assert settings.warehouse_path.read_bytes() == b"another warehouse"
     assert (output / "warehouse.duckdb").read_bytes() == b"the previous layout's warehouse"
     assert (output / "logs").is_dir() and not settings.logs_dir.exists()  # nothing moved
+    assert not (output / ".cakupan.lock").exists()  # none was there, none is left
 
 
 def test_a_dagster_home_set_to_the_previous_place_stays(tmp_path, monkeypatch, capsys):
