@@ -63,7 +63,8 @@ space := $(subst ,, )
 LINEAGE := $(subst $(space),$(comma),$(addprefix global@global:,$(LINEAGE_GROUPS)))
 
 dev: sync ## start the Dagster UI on http://127.0.0.1:3000 (another port: PORT=3001 make dev)
-	@home=$${DAGSTER_HOME:-$(abspath $(OUTPUT))/dagster_home}; mkdir -p "$$home"; \
+	@default=$$(CAKUPAN_OUTPUT_DIR="$(abspath $(OUTPUT))" $(UV) run --no-sync python -m cakupan.private) \
+	  || exit 1; home=$${DAGSTER_HOME:-$$default}; mkdir -p -m 700 "$$home"; \
 	  [ -f "$$home/dagster.yaml" ] || cp pipelines/dagster_home_template/dagster.yaml "$$home/"; \
 	  echo "Dagster UI: http://127.0.0.1:$(PORT)  (DAGSTER_HOME=$$home)"; \
 	  echo "Lineage, every stage open: http://127.0.0.1:$(PORT)/asset-groups?expanded=$(LINEAGE)"; \

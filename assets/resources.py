@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cakupan import files, runlock
+from cakupan import files, private, runlock
 from cakupan.config import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_STORAGE_VERSION,
@@ -69,15 +69,17 @@ class CakupanSettings(dg.ConfigurableResource):
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The pipeline's working DuckDB database, ``$CAKUPAN_OUTPUT_DIR/warehouse.duckdb``.
+    """The pipeline's working DuckDB database, ``$CAKUPAN_OUTPUT_DIR/private/warehouse.duckdb``.
 
     A run that uses it holds the run lock of the output folder from its first step to its
     last (``cakupan.runlock``): one run at a time, whether started by ``cakupan run``, the
-    schedule, the UI or ``dagster job execute``. Connections are always closed, also when
-    the block raises.
+    schedule, the UI or ``dagster job execute``. Under the lock, an output folder of the
+    previous layout is moved into ``private/`` first, and the modes of what ``private/``
+    holds are set when the run starts and ends (``cakupan.private``). Connections are
+    always closed, also when the block raises.
 
     DuckDB keeps to ``memory_limit`` (``CAKUPAN_MEMORY_LIMIT``, default 4GB) and spills the
-    rest to ``$CAKUPAN_OUTPUT_DIR/duckdb_spill``: a private folder (0700), emptied when a run starts
+    rest to ``$CAKUPAN_OUTPUT_DIR/private/duckdb_spill`` (0700), emptied when a run starts
     (under the run lock, so never under another run). Ingest pseudonymizes each NIK in the
     query that reads it, before any operator that can spill, so the folder holds
     pseudonyms, never a NIK (docs/scaling.md).
@@ -92,15 +94,23 @@ class Warehouse(dg.ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
         log, run_id = context.log, context.run.run_id if context.run else None
+        settings = self.settings.get()
+        on_wait = log.warning if log else None
         with ExitStack() as stack:
-            with output_failures(self.settings.get().output, "the run lock (.cakupan.lock)"):
-                output = self.settings.get().ensure_output()
-                lock = runlock.hold(output, run_id, on_wait=log.warning if log else None)
-                held = stack.enter_context(lock)
-            with output_failures(
-                self.settings.get().temp_dir, "DuckDB's spill folder (duckdb_spill)"
-            ):
-                temp_dir(self.settings.get(), empty=True)  # spill files of a killed run
+            with output_failures(settings.output, "the run lock (.cakupan.lock)"):
+                settings.ensure_private()
+                held = stack.enter_context(runlock.hold(settings.lock_path, run_id, on_wait))
+            stack.callback(private.secure, settings.private_dir)  # when the run ends
+            with output_failures(settings.output, "the private folder (private)"):
+                try:
+                    moved = private.move_old_layout(settings, run_id, on_wait)
+                except private.OldLayoutConflict as exc:
+                    raise dg.Failure(description=str(exc)) from exc
+                if moved and log:
+                    log.warning(f"moved {', '.join(moved)} into {settings.private_dir}")
+                private.secure(settings.private_dir)
+            with output_failures(settings.temp_dir, "DuckDB's spill folder (duckdb_spill)"):
+                temp_dir(settings, empty=True)  # spill files of a killed run
             if context.instance is not None:
                 abandoned = _fail_abandoned_run(context.instance, held.previous)
                 if abandoned and log:
@@ -144,7 +154,7 @@ def output_failures(path, what: str) -> Iterator[None]:
 
 
 def temp_dir(settings: Settings, empty: bool = False) -> Path:
-    """DuckDB's spill folder ``<output>/duckdb_spill``, private (0700); emptied first when
+    """DuckDB's spill folder ``<output>/private/duckdb_spill`` (0700); emptied first when
     ``empty``."""
     path = settings.temp_dir
     if empty:

@@ -715,6 +715,13 @@ def read_national(path: Path) -> dict[str, dict[str, int]]:
     return {r[0]: dict(zip(COUNTS, r[1:], strict=True)) for r in rows}
 
 
+def warehouse_of(output: Path) -> Path:
+    """The working warehouse of the output folder ``output`` (``Settings.warehouse_path``)."""
+    from cakupan.config import Settings
+
+    return Settings(landing_dir="", output_dir=str(output)).warehouse_path
+
+
 def read_ledger(warehouse: Path) -> dict[str, str]:
     """File -> what the latest run did with it (``ops.ingest_ledger``: loaded, unchanged, ...)."""
     import duckdb
@@ -771,7 +778,7 @@ def run_incremental(
     add["expected"] = _national(floor_new)
     if add["status"] == "ok":
         add["published"] = read_national(published)
-        add["ledger"] = read_ledger(rundir / "output" / "warehouse.duckdb")
+        add["ledger"] = read_ledger(warehouse_of(rundir / "output"))
         old = add["published"].get(make_extract.SNAPSHOT.isoformat())
         add["snapshots_ok"] = sorted(add["published"]) == sorted(
             (make_extract.SNAPSHOT.isoformat(), ADDED_SNAPSHOT.isoformat())

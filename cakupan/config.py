@@ -3,7 +3,9 @@
 Configured through environment variables (documented in the README):
 
 - ``CAKUPAN_LANDING_DIR``: folder of extracts (default: the embedded sample).
-- ``CAKUPAN_OUTPUT_DIR``: where the pipeline writes (default ``data/output``).
+- ``CAKUPAN_OUTPUT_DIR``: where the pipeline writes (default ``data/output``): what may be
+  shared at its top, and in ``private/`` (0700, files 0600) everything that holds pseudonyms,
+  run logs or run state (:attr:`Settings.private_dir`).
 - ``CAKUPAN_PSEUDONYM_KEY``: secret for NIK pseudonymization. When unset, a random key is
   created once as ``$XDG_CONFIG_HOME/cakupan/pseudonym.key`` (``~/.config/...`` when unset;
   file 0600, folder 0700) and reused. It is kept out of the output folder, which holds the
@@ -11,8 +13,8 @@ Configured through environment variables (documented in the README):
 - ``CAKUPAN_STORAGE_VERSION``: DuckDB storage format of ``coverage.duckdb`` (default
   ``v1.1.0``: DuckDB 1.1 and later clients open it).
 - ``CAKUPAN_MEMORY_LIMIT``: memory DuckDB may use (``memory_limit``; default ``4GB``), in the
-  warehouse and in validation; beyond it DuckDB spills to ``<output>/duckdb_spill`` (private, 0700,
-  emptied when a run starts; it never holds a NIK, see docs/scaling.md).
+  warehouse and in validation; beyond it DuckDB spills to ``<output>/private/duckdb_spill`` (emptied
+  when a run starts; it never holds a NIK, see docs/scaling.md).
 - ``CAKUPAN_DATA_DOCS``: ``false`` (or ``0``, ``no``, ``off``) skips rebuilding GX's Data Docs
   HTML after each suite (a few seconds per run); the results are recorded as always.
 - ``CAKUPAN_SQL_LOG``: a folder where DuckDB logs every SQL statement the warehouse runs,
@@ -47,6 +49,7 @@ DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's memory_limit (CAKUPAN_MEMORY_LIMIT)
 KEY_FILE_NAME = "pseudonym.key"
 SETTLE_ENV, SETTLE_ALIAS = "CAKUPAN_SETTLE_SECONDS", "CAKUPAN_SENSOR_SETTLE"
 DEFAULT_SETTLE_SECONDS = 60.0
+PRIVATE_DIR_NAME = "private"  # in the output folder: never shared (Settings.private_dir)
 
 
 def switched_on(value: str) -> bool:
@@ -184,14 +187,43 @@ class Settings:
         return check_writable(self.output, needed=landing_bytes(self.landing) if room else 0)
 
     @property
+    def private_dir(self) -> Path:
+        """``<output>/private``: everything that holds pseudonyms, run logs or run state
+        (folder 0700, files 0600; ``cakupan.private``). The rest of the output may be shared."""
+        return self.output / PRIVATE_DIR_NAME
+
+    def ensure_private(self) -> Path:
+        """The private folder, created when missing and made 0700 (also one made otherwise)."""
+        with writing(self.output, "the private folder"):
+            self.ensure_output()
+            self.private_dir.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(self.private_dir, 0o700)
+        return self.private_dir
+
+    @property
     def warehouse_path(self) -> Path:
         """The pipeline's working DuckDB database: never open it while the pipeline runs."""
-        return self.output / "warehouse.duckdb"
+        return self.private_dir / "warehouse.duckdb"
 
     @property
     def temp_dir(self) -> Path:
-        """DuckDB's spill folder (``temp_directory``): private, emptied when a run starts."""
-        return self.output / "duckdb_spill"  # a name of its own: it is emptied at each start
+        """DuckDB's spill folder (``temp_directory``): emptied when a run starts."""
+        return self.private_dir / "duckdb_spill"  # a name of its own: emptied at each start
+
+    @property
+    def logs_dir(self) -> Path:
+        """The full logs of ``cakupan`` runs."""
+        return self.private_dir / "logs"
+
+    @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance of ``cakupan run`` and ``make dev`` (``DAGSTER_HOME`` unset)."""
+        return self.private_dir / "dagster_home"
+
+    @property
+    def lock_path(self) -> Path:
+        """The run lock (``cakupan.runlock``)."""
+        return self.private_dir / ".cakupan.lock"
 
     @property
     def published_path(self) -> Path:
@@ -226,7 +258,7 @@ class Settings:
         if not key_file.exists() and _create_key_file(
             key_file, (secrets.token_hex(32) + "\n").encode("ascii")
         ):
-            _tell(
+            tell(
                 f"created a new pseudonymization key in {key_file} (CAKUPAN_PSEUDONYM_KEY is "
                 "unset). Back it up: the same NIK gets the same pseudonym only with the same "
                 "key, and with another key every membership file is read again."
@@ -262,15 +294,16 @@ def _move_old_key(old: Path, new: Path) -> None:
         )
     old.unlink()
     if moved:
-        _tell(
+        tell(
             f"moved the pseudonymization key {old} to {new} (it must not sit beside the "
             "pseudonyms it makes)"
         )
     else:
-        _tell(f"removed {old}: the same pseudonymization key is in {new}")
+        tell(f"removed {old}: the same pseudonymization key is in {new}")
 
 
-def _tell(message: str) -> None:
+def tell(message: str) -> None:
+    """A ``cakupan: ...`` line on standard error."""
     print(f"cakupan: {message}", file=sys.stderr, flush=True)
 
 

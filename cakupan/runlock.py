@@ -1,10 +1,11 @@
 """One cakupan run at a time per output folder, whichever way it was started.
 
-A run holds an exclusive ``flock`` on ``$CAKUPAN_OUTPUT_DIR/.cakupan.lock`` from its first
-step to its last (the ``warehouse`` resource takes it; ``cakupan run`` takes it before the
-run so that its report after the run is covered too). The file names the holder (run id
-and pid) so that a second run can say what it waits for. The operating system releases
-the lock when the holder's process ends, killed with SIGKILL included.
+A run holds an exclusive ``flock`` on the lock file of its output folder
+(``Settings.lock_path``, ``$CAKUPAN_OUTPUT_DIR/private/.cakupan.lock``; file 0600) from
+its first step to its last (the ``warehouse`` resource takes it; ``cakupan run`` takes it
+before the run so that its report after the run is covered too). The file names the
+holder (run id and pid) so that a second run can say what it waits for. The operating
+system releases the lock when the holder's process ends, killed with SIGKILL included.
 
 A second run waits at most ``CAKUPAN_LOCK_TIMEOUT`` seconds (default 600), then fails.
 Holding is re-entrant within one process: the CLI and the resource of the run it starts
@@ -23,7 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-LOCK_NAME = ".cakupan.lock"
 TIMEOUT_ENV = "CAKUPAN_LOCK_TIMEOUT"
 DEFAULT_TIMEOUT = 600.0
 POLL_SECONDS = 0.2
@@ -59,10 +59,6 @@ _held: dict[Path, Held] = {}
 _registry = threading.Lock()
 
 
-def lock_path(output_dir: str | os.PathLike) -> Path:
-    return Path(output_dir).resolve() / LOCK_NAME
-
-
 def timeout_from_env() -> float:
     text = os.environ.get(TIMEOUT_ENV, "").strip()
     if not text:
@@ -78,21 +74,22 @@ def timeout_from_env() -> float:
 
 @contextmanager
 def hold(
-    output_dir: str | os.PathLike,
+    lock_file: str | os.PathLike,
     run_id: str | None,
     on_wait: Callable[[str], object] | None = None,
     timeout: float | None = None,
 ) -> Iterator[Held]:
-    """Hold the run lock of ``output_dir`` for the block, waiting for another holder at most
-    ``timeout`` seconds (default: ``$CAKUPAN_LOCK_TIMEOUT``); ``on_wait`` is told, once per
-    holder, which run it waits for. Raises ``RunLockError`` when it gives up."""
-    path = lock_path(output_dir)
+    """Hold the run lock ``lock_file`` (``Settings.lock_path``) for the block, waiting for
+    another holder at most ``timeout`` seconds (default: ``$CAKUPAN_LOCK_TIMEOUT``);
+    ``on_wait`` is told, once per holder, which run it waits for. Raises ``RunLockError``
+    when it gives up."""
+    path = Path(lock_file).resolve()
     with _registry:
         held = _held.get(path)
         if held is not None:
             held.depth += 1
     if held is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         held = _acquire(path, run_id, on_wait, timeout_from_env() if timeout is None else timeout)
         with _registry:
             _held[path] = held
@@ -125,7 +122,7 @@ def read_holder(path: Path, fd: int | None = None) -> Holder | None:
 
 
 def _acquire(path: Path, run_id, on_wait, timeout: float) -> Held:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         deadline = time.monotonic() + timeout
         known: Holder | None = None

@@ -212,13 +212,16 @@ def _stdout_to_devnull() -> None:
 
 
 def _run(settings, verbose: bool, force: bool = False) -> int:
-    from cakupan import ledger, runlock
+    from cakupan import ledger, private, runlock
 
     if not _preflight(settings) or not _output_ready(settings, room=False):
         return EXIT_FAILED
     run_id = str(uuid.uuid4())
     try:  # one run at a time on this output folder, the report after it included
-        with runlock.hold(settings.output, run_id, on_wait=_waiting):
+        settings.ensure_private()
+        with runlock.hold(settings.lock_path, run_id, on_wait=_waiting):
+            # an output folder of the previous layout (its lock too) moves into private/
+            private.move_old_layout(settings, run_id, on_wait=_waiting)
             _settle(settings)  # files still being written: waited for, or left for later
             # decided from the ingest ledger before Dagster or GX is imported
             unchanged = None if force else ledger.nothing_changed(settings)
@@ -235,7 +238,7 @@ def _run(settings, verbose: bool, force: bool = False) -> int:
             _print_checks(settings.published_path, failures_only=True)
             _summary(settings, before)
             return EXIT_OK
-    except runlock.RunLockError as exc:
+    except (runlock.RunLockError, private.OldLayoutConflict) as exc:
         _err(f"cakupan: error: {exc}")
         return EXIT_FAILED
     except Exception as exc:  # the lock file, logs, Dagster instance: a full disk, read-only
@@ -307,15 +310,19 @@ def _validate(configured, verbose: bool) -> int:
     """Run the ``validate`` job in a scratch output folder, recorded in a Dagster instance
     of its own that ends with it (in memory): the runs' history, the assets'
     materializations and their freshness stay the real runs'. The full log is kept in
-    ``$CAKUPAN_OUTPUT_DIR/logs/``, the rejections, if any, in
+    ``$CAKUPAN_OUTPUT_DIR/private/logs/``, the rejections, if any, in
     ``$CAKUPAN_OUTPUT_DIR/validate/rejected_files.csv``."""
+    from cakupan import private, runlock
     from cakupan.config import PseudonymKeyConflict
 
     if not _preflight(configured):
         return EXIT_FAILED
     try:  # the key of the real runs (moved out of the output folder first, if there)
         configured.pseudonym_key()
-    except PseudonymKeyConflict as exc:
+        # its log and run history go to private/: an output folder of the previous layout
+        # is moved first (then no run of the previous layout can hold it)
+        private.move_old_layout(configured, on_wait=_waiting)
+    except (PseudonymKeyConflict, private.OldLayoutConflict, runlock.RunLockError) as exc:
         _err(f"cakupan: error: {exc}")
         return EXIT_FAILED
     _settle(configured)
@@ -327,9 +334,7 @@ def _validate(configured, verbose: bool) -> int:
         dg.DagsterInstance.ephemeral() as instance,
     ):
         settings = configured.with_output(scratch)
-        result = _execute(
-            "validate", settings, verbose, log_dir=configured.output, instance=instance
-        )
+        result = _execute("validate", settings, verbose, kept=configured, instance=instance)
         kept.unlink(missing_ok=True)  # the previous validation's
         if result.success:
             _print_checks(settings.warehouse_path, False, run_ids=_run_ids(result))
@@ -365,7 +370,7 @@ def _execute(
     settings,
     verbose: bool,
     run_id=None,
-    log_dir: Path | None = None,
+    kept=None,
     tags=None,
     instance=None,
 ):
@@ -373,55 +378,61 @@ def _execute(
     (``pipelines/runs.py``), and return their results.
 
     One line per step and warning is printed as the run goes (all of Dagster's log with
-    ``verbose``); the full log is kept in ``$CAKUPAN_OUTPUT_DIR/logs/`` and the run in
-    ``instance``, by default the persistent Dagster instance (``_instance``), so the UI's
-    run history shows it.
+    ``verbose``); the full log is kept in the logs folder of ``kept`` (default:
+    ``settings``; ``$CAKUPAN_OUTPUT_DIR/private/logs/``) and the run in ``instance``, by
+    default the persistent Dagster instance (``_instance``), so the UI's run history shows
+    it.
     """
     from contextlib import nullcontext
 
     import dagster as dg
 
+    from cakupan import private
     from pipelines import progress, runs
     from pipelines.definitions import build_definitions
 
     run_id = run_id or str(uuid.uuid4())
-    log_dir = log_dir or settings.output
-    log_file = progress.log_path(log_dir.resolve() / "logs", run_id)
+    kept = kept or settings
+    log_file = progress.log_path(kept.logs_dir.resolve(), run_id)
     loggers = {progress.LOGGER_NAME: {}}
     if verbose:
         loggers["console"] = {"config": {"log_level": "INFO"}}
     _out(f"cakupan: running job {job_name!r} on {settings.landing_dir}")
-    with (
-        progress.run_loggers(log_file) as run_loggers,
-        nullcontext(instance) if instance is not None else _instance(log_dir) as instance,
-    ):
-        defs = build_definitions(
-            settings, loggers={"console": dg.colored_console_logger, **run_loggers}
-        )
-        result = runs.execute(
-            defs.resolve_job_def(job_name),
-            instance,
-            settings.warehouse_path,
-            run_id=run_id,
-            tags=tags,
-            run_config={"loggers": loggers},
-            on_plan=lambda plan: _out(f"cakupan: {plan.describe()}"),
-        )
+    kept.ensure_private()
+    try:
+        with (
+            progress.run_loggers(log_file) as run_loggers,
+            nullcontext(instance) if instance is not None else _instance(kept) as instance,
+        ):
+            defs = build_definitions(
+                settings, loggers={"console": dg.colored_console_logger, **run_loggers}
+            )
+            result = runs.execute(
+                defs.resolve_job_def(job_name),
+                instance,
+                settings.warehouse_path,
+                run_id=run_id,
+                tags=tags,
+                run_config={"loggers": loggers},
+                on_plan=lambda plan: _out(f"cakupan: {plan.describe()}"),
+            )
+    finally:  # the log, the instance's files: 0600 once written (whatever the umask)
+        private.secure(kept.private_dir)
     names = ("ingest", "snapshots")
     done = " and ".join(f"{i} ({n})" for i, n in zip(result.run_ids, names, strict=False))
     _out(f"cakupan: run {done}; full log: {log_file}")
     return result
 
 
-def _instance(output: Path):
+def _instance(settings):
     """The persistent Dagster instance of ``$DAGSTER_HOME``, else of
-    ``$CAKUPAN_OUTPUT_DIR/dagster_home`` (the one ``make dev`` uses), created like
+    ``$CAKUPAN_OUTPUT_DIR/private/dagster_home`` (the one ``make dev`` uses), created like
     ``make dev`` creates it."""
     import dagster as dg
 
     from cakupan.config import PROJECT_ROOT
 
-    home = Path(os.environ.get("DAGSTER_HOME") or output / "dagster_home")
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():

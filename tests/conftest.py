@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def both_segments(period: str, code: str, pu: int | str, bpu: int | str) -> list
 def sample_run(tmp_path_factory) -> tuple[Run, dg.DagsterInstance]:
     """One real run of the job over the embedded sample, with its Dagster instance kept
     so tests can read the event log; DuckDB's statement log (CAKUPAN_SQL_LOG) is beside the
-    output folder."""
+    output folder. Under umask 022, whatever the test process's (tests/test_private.py)."""
     from cakupan.config import SAMPLE_LANDING_DIR
 
     output = tmp_path_factory.mktemp("sample") / "output"
@@ -191,12 +192,14 @@ def sample_run(tmp_path_factory) -> tuple[Run, dg.DagsterInstance]:
     instance = dg.DagsterInstance.ephemeral()
     mp = pytest.MonkeyPatch()
     mp.setenv("CAKUPAN_PSEUDONYM_KEY", "sample-test-key")
+    umask = os.umask(0o022)
     try:
         settings = Settings(
             landing_dir=str(SAMPLE_LANDING_DIR), output_dir=str(output), sql_log=str(sql_log)
         )
         result = execute(settings, instance)
     finally:
+        os.umask(umask)
         mp.undo()
     run = Run(result, settings)
     assert run.success

@@ -407,7 +407,8 @@ def test_incremental_no_op_and_added_snapshot(harness):
     assert "Nothing changed since run" in (rundir / "cakupan-noop.log").read_text()
     import duckdb
 
-    with duckdb.connect(str(rundir / "output" / "warehouse.duckdb"), read_only=True) as con:
+    warehouse = bench_scale.warehouse_of(rundir / "output")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         runs = con.execute("SELECT count(DISTINCT run_id) FROM ops.ingest_ledger").fetchone()[0]
     assert runs == 2
 

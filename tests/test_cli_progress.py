@@ -1,5 +1,5 @@
 """``cakupan run`` tells what it does as it goes, keeps each run's full log under
-``$CAKUPAN_OUTPUT_DIR/logs/`` and records the run in a persistent Dagster instance."""
+``$CAKUPAN_OUTPUT_DIR/private/logs/`` and records the run in a persistent Dagster instance."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import subprocess
 
 import dagster as dg
 
+from cakupan.config import Settings
 from tests.conftest import Landing, both_segments, nik
+from tests.test_private import private_modes, unreadable_shared
 from tests.test_run_lock import BIN, ROOT, environment
 
 BAD_NIK = "61720101019000X1"
@@ -48,6 +50,7 @@ def test_run_prints_steps_and_warnings_and_keeps_its_log(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        umask=0o002,  # private/ still 0700 with files 0600 (tests/test_private.py)
     )
     lines, running_at_first_step = [], None
     for line in proc.stdout:
@@ -86,7 +89,8 @@ def test_run_prints_steps_and_warnings_and_keeps_its_log(tmp_path):
 
     ran = r"cakupan: run (\S+) \(ingest\) and (\S+) \(snapshots\); full log: (\S+)"
     run_id, snapshots_run_id, _ = re.search(ran, out).groups()
-    (log,) = (output / "logs").iterdir()
+    settings = Settings(landing_dir=str(landing.root), output_dir=str(output))
+    (log,) = settings.logs_dir.iterdir()
     assert re.fullmatch(rf"\d{{8}}T\d{{6}}_{run_id}\.log", log.name)
     assert out.count(str(log)) == 1
     text = log.read_text(encoding="utf-8")
@@ -94,13 +98,16 @@ def test_run_prints_steps_and_warnings_and_keeps_its_log(tmp_path):
     assert "WARNING" in text and "1 row(s) with an invalid NIK not counted (lines 42)" in text
     assert "Materialized value raw membership. (100 rows)" in text
     assert BAD_NIK not in text
+    # the log and the warehouse are private whatever the umask; the rest may be shared
+    assert private_modes(settings) == {} and settings.warehouse_path.is_file()
+    assert unreadable_shared(settings, 0o002) == {}
 
     # The run is in the instance of $DAGSTER_HOME (created like `make dev` creates it), so
     # the UI's run history shows it.
     assert (home / "dagster.yaml").read_text() == (
         ROOT / "pipelines" / "dagster_home_template" / "dagster.yaml"
     ).read_text()
-    assert not (output / "dagster_home").exists()
+    assert not settings.dagster_home.exists()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert {(r.run_id, r.job_name, r.status) for r in instance.get_runs()} == {
             (run_id, "cakupan", dg.DagsterRunStatus.SUCCESS),

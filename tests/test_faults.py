@@ -214,7 +214,8 @@ def test_a_run_as_the_ui_starts_it_fails_with_a_clear_failure(tmpfs):
     failure = failures["raw__membership"].step_failure_data  # the first to fill the disk
     assert failure.user_failure_data is not None  # a dg.Failure, not a crash
     assert failure.user_failure_data.description.startswith(
-        f"cannot write the warehouse (warehouse.duckdb) in {out}: the disk is full"
+        f"cannot write the warehouse (warehouse.duckdb) in {run.settings.private_dir}: the disk "
+        "is full"
     )
     assert not (out / "coverage.duckdb").exists()
 
@@ -341,7 +342,7 @@ def during_ingest(run: Run) -> None:
 def half_written(run: Run, step: str) -> None:
     """``step`` has written rows (the warehouse file or its WAL has grown by 100 kB since
     it started) and has not ended: nothing of it is committed or in place yet."""
-    warehouse = run.output / "warehouse.duckdb"
+    warehouse = Settings(str(SAMPLE_LANDING_DIR), str(run.output)).warehouse_path
     wal = Path(f"{warehouse}.wal")
     run.wait_for_start(step)
     at_start = size(warehouse) + max(size(wal), 0)
@@ -383,7 +384,8 @@ def test_a_run_killed_at_any_moment(moment, previous, uninterrupted, tmp_path):
 
     assert published.read_bytes() == before  # as it was, byte for byte
     assert not Path(f"{published}.wal").exists()
-    with duckdb.connect(str(output / "warehouse.duckdb"), read_only=True) as con:
+    warehouse = Settings(str(SAMPLE_LANDING_DIR), str(output)).warehouse_path
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM reference.regencies").fetchone() == (514,)
 
     status, out, err = cakupan_in_process(

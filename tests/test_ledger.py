@@ -33,7 +33,7 @@ STATUS = "SELECT file, status FROM ops.ingest_ledger WHERE run_id = ? ORDER BY f
 @pytest.fixture
 def settings(tmp_path, reference_warehouse) -> Settings:
     settings = settings_for(tmp_path)
-    settings.ensure_output()
+    settings.ensure_private()
     shutil.copy(reference_warehouse, settings.warehouse_path)
     return settings
 
@@ -342,7 +342,7 @@ def test_run_with_nothing_changed_says_so_and_rewrites_nothing(tmp_path, monkeyp
     args = ["run", "--landing", str(landing.root), "--output", str(output)]
     assert cli.main(args) == cli.EXIT_OK
     database = output / "coverage.duckdb"
-    before = sha256(database), sha256(output / "warehouse.duckdb")
+    before = sha256(database), sha256(Settings(str(landing.root), str(output)).warehouse_path)
     results = query(
         Settings(str(landing.root), str(output)), "SELECT count(*) FROM quality.validation_results"
     )
@@ -364,7 +364,10 @@ def test_run_with_nothing_changed_says_so_and_rewrites_nothing(tmp_path, monkeyp
     assert line.startswith(f"cakupan: Nothing changed since run {run_id[0][0]} at "), line
     assert line.endswith(": 4 files unchanged; published database left as it was.")
     assert imported == "imported: neither"  # decided before Dagster, GX, any step
-    assert (sha256(database), sha256(output / "warehouse.duckdb")) == before
+    assert (
+        sha256(database),
+        sha256(Settings(str(landing.root), str(output)).warehouse_path),
+    ) == before
     assert (
         query(
             Settings(str(landing.root), str(output)),

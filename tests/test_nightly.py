@@ -212,7 +212,7 @@ def test_snapshot_age_by_hand():
 def run_snapshot_check(tmp_path: Path, snapshots: list[dt.date] | None):
     """The check in a real Dagster run on a warehouse holding ``snapshots``."""
     settings = Settings(landing_dir=str(tmp_path / "landing"), output_dir=str(tmp_path / "o"))
-    settings.ensure_output()
+    settings.ensure_private()
     with duckdb.connect(str(settings.warehouse_path)) as con:
         if snapshots is not None:
             con.execute("CREATE SCHEMA coverage")

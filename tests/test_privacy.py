@@ -207,14 +207,15 @@ def _leaks_in_tables(con, secrets: Secrets, pseudonyms: bool) -> dict:
 def leaks_in_output(output: Path, secrets: Secrets) -> tuple[dict, list[str]]:
     """Leaks in every file under the output folder, and the files scanned.
 
-    Pseudonyms are allowed only in ``warehouse.duckdb`` (where the pipeline needs them).
+    Pseudonyms are allowed only in ``private/warehouse.duckdb`` (where the pipeline needs
+    them).
     """
     leaks, scanned = {}, []
     for path in sorted(p for p in output.rglob("*") if p.is_file()):
         name = path.relative_to(output).as_posix()
         scanned.append(name)
         if path.suffix == ".duckdb":
-            found = leaks_in_database(path, secrets, pseudonyms=name != "warehouse.duckdb")
+            found = leaks_in_database(path, secrets, pseudonyms=name != "private/warehouse.duckdb")
         elif path.suffix == ".parquet":
             with duckdb.connect() as con:
                 con.execute("CREATE TABLE parquet AS FROM read_parquet(?)", [str(path)])
@@ -368,9 +369,11 @@ def test_nothing_the_sample_run_writes_holds_a_nik_pseudonym_or_the_key(sample_r
     leaks, scanned = leaks_in_output(run.settings.output, secrets)
     assert leaks == {}
     # the scan really covered the databases, the results and the Data Docs
-    assert {"warehouse.duckdb", "coverage.duckdb", "quality/validation_results.parquet"} <= set(
-        scanned
-    )
+    assert {
+        "private/warehouse.duckdb",
+        "coverage.duckdb",
+        "quality/validation_results.parquet",
+    } <= set(scanned)
     assert "quality/data_docs/index.html" in scanned
     assert any(n.startswith("quality/data_docs/_gx_store/validations/") for n in scanned)
     log = "\n".join(event_log_text(instance, r.run_id) for r in run.result.results)  # 2 phases

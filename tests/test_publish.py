@@ -250,6 +250,7 @@ def test_storage_version_setting_is_honoured(sample_run, published, tmp_path, mo
     monkeypatch.setenv("CAKUPAN_OUTPUT_DIR", str(tmp_path))
     monkeypatch.setenv("CAKUPAN_STORAGE_VERSION", "v1.2.0")
     settings = Settings.from_env()
+    settings.ensure_private()
     shutil.copy(sample_run[0].settings.warehouse_path, settings.warehouse_path)
     # the code location's own resources: dg.EnvVar read when the run starts
     result = dg.materialize([reporting.published_coverage], resources=resources())

@@ -20,6 +20,7 @@ import dagster as dg
 import pytest
 
 from cakupan import runlock
+from cakupan.config import Settings
 from pipelines import cli
 from tests.helpers_cli import cakupan_in_process, small_landing
 from tests.test_dev_server import dev_server  # noqa: F401 - the fixture
@@ -63,13 +64,19 @@ def environment(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def private(output: Path) -> Settings:
+    """The settings whose private paths (lock, warehouse, logs, instance) are ``output``'s."""
+    return Settings(landing_dir="", output_dir=str(output))
+
+
 def cakupan_run(landing: Path, output: Path) -> list[str]:
     return [str(BIN / "cakupan"), "run", "--landing", str(landing), "--output", str(output)]
 
 
-def hold_in_another_process(start, output: Path, run_id: str) -> subprocess.Popen:
+def hold_in_another_process(start, output: Path, run_id: str, lock=None) -> subprocess.Popen:
+    """A process holding the run lock of ``output`` (or the lock file ``lock``)."""
     holder = start(
-        [sys.executable, "-c", HOLDER, str(output), run_id],
+        [sys.executable, "-c", HOLDER, str(lock or private(output).lock_path), run_id],
         stdout=subprocess.PIPE,
         text=True,
         env=environment(),
@@ -99,7 +106,7 @@ def kill(proc: subprocess.Popen) -> None:
 
 
 def instance_of(output: Path) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_config(str(output / "dagster_home"))
+    return dg.DagsterInstance.from_config(str(private(output).dagster_home))
 
 
 def test_second_run_waits_then_gives_up(processes, tmp_path):
@@ -116,7 +123,7 @@ def test_second_run_waits_then_gives_up(processes, tmp_path):
     )
     assert done.returncode == cli.EXIT_FAILED, done.stdout + done.stderr
     assert time.monotonic() - started >= 2
-    lock = output / ".cakupan.lock"
+    lock = private(output).lock_path
     assert f"waiting for run holder-run (pid {holder.pid}) to finish: it holds {lock}" in (
         done.stdout
     )
@@ -125,7 +132,7 @@ def test_second_run_waits_then_gives_up(processes, tmp_path):
         "gave up after 2 s" in done.stderr
     )
     assert not (output / "coverage.duckdb").exists()
-    assert not (output / "warehouse.duckdb").exists()
+    assert not private(output).warehouse_path.exists()
     assert holder.poll() is None  # the holder was left alone
 
 
@@ -133,11 +140,12 @@ def test_a_run_killed_with_sigkill_does_not_block_the_next(processes, tmp_path):
     landing, output = small_landing(tmp_path / "landing"), tmp_path / "output"
     first = processes(cakupan_run(landing, output), env=environment(), stdout=subprocess.DEVNULL)
     holder = wait_for(
-        lambda: (h := runlock.read_holder(output / ".cakupan.lock")) and h.pid == first.pid and h,
+        lambda: (h := runlock.read_holder(private(output).lock_path)) and h.pid == first.pid and h,
         "the first run to take the lock",
         first,
     )
-    log = wait_for(lambda: next((output / "logs").glob(f"*_{holder.run_id}.log"), None), "log")
+    logs = private(output).logs_dir
+    log = wait_for(lambda: next(logs.glob(f"*_{holder.run_id}.log"), None), "log")
     wait_for(lambda: "STEP_START" in log.read_text(), "the first run's first step", first)
     kill(first)
 
@@ -156,7 +164,10 @@ def test_a_run_killed_with_sigkill_does_not_block_the_next(processes, tmp_path):
         assert [r.status for r in runs if r.run_id != holder.run_id] == [
             dg.DagsterRunStatus.SUCCESS  # the ingest run and the snapshots run
         ] * 2
-    assert runlock.read_holder(output / ".cakupan.lock") is None  # released cleanly
+    assert runlock.read_holder(private(output).lock_path) is None  # released cleanly
+    from tests.test_private import private_modes  # (which imports this module)
+
+    assert private_modes(private(output)) == {}  # the instance's files too
 
 
 def test_waiting_runs_go_one_after_the_other(processes, tmp_path):
@@ -226,7 +237,7 @@ def dagster_job_execute(start, landing: Path, output: Path, home: Path, **env: s
 
 def test_a_run_not_started_by_the_cli_holds_the_lock(processes, tmp_path, dagster_home):
     landing, output = small_landing(tmp_path / "landing"), tmp_path / "output"
-    lock = output / ".cakupan.lock"
+    lock = private(output).lock_path
     run = dagster_job_execute(processes, landing, output, dagster_home)
     holder = wait_for(
         lambda: (h := runlock.read_holder(lock)) and h.pid == run.pid and h,
@@ -234,13 +245,13 @@ def test_a_run_not_started_by_the_cli_holds_the_lock(processes, tmp_path, dagste
         run,
     )
     with pytest.raises(runlock.RunLockError, match=f"run {holder.run_id}, pid {run.pid}"):
-        with runlock.hold(output, "probe", timeout=0.5):
+        with runlock.hold(lock, "probe", timeout=0.5):
             pass
     out, _ = run.communicate(timeout=600)
     assert run.returncode == 0, out
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         assert instance.get_run_by_id(holder.run_id).status == dg.DagsterRunStatus.SUCCESS
-    with runlock.hold(output, "probe", timeout=0):  # released when the run ended
+    with runlock.hold(lock, "probe", timeout=0):  # released when the run ended
         assert runlock.read_holder(lock).run_id == "probe"
 
 
@@ -252,7 +263,7 @@ def test_a_run_not_started_by_the_cli_waits_then_fails(processes, tmp_path, dags
     assert run.returncode != 0, out
     assert f"waiting for run holder-run (pid {holder.pid}) to finish" in out
     assert f"another cakupan run (run holder-run, pid {holder.pid}) holds" in out
-    assert not (output / "warehouse.duckdb").exists()
+    assert not private(output).warehouse_path.exists()
 
 
 def test_bad_timeout_setting_is_an_error(tmp_path, monkeypatch, capsys):
@@ -269,11 +280,12 @@ def test_bad_timeout_setting_is_an_error(tmp_path, monkeypatch, capsys):
 
 def test_the_lock_is_reentrant_within_a_process_only(processes, tmp_path):
     output = tmp_path / "output"
-    with runlock.hold(output, "outer") as outer, runlock.hold(output, "inner") as inner:
+    lock = private(output).lock_path
+    with runlock.hold(lock, "outer") as outer, runlock.hold(lock, "inner") as inner:
         assert inner is outer
-        assert runlock.read_holder(output / ".cakupan.lock").run_id == "outer"
+        assert runlock.read_holder(private(output).lock_path).run_id == "outer"
         probe = subprocess.run(
-            [sys.executable, "-c", HOLDER, str(output), "other"],
+            [sys.executable, "-c", HOLDER, str(lock), "other"],
             cwd=ROOT,
             env=environment(CAKUPAN_LOCK_TIMEOUT="0"),
             capture_output=True,
@@ -282,7 +294,7 @@ def test_the_lock_is_reentrant_within_a_process_only(processes, tmp_path):
         )
         assert probe.returncode != 0
         assert f"another cakupan run (run outer, pid {os.getpid()})" in probe.stderr
-    assert runlock.read_holder(output / ".cakupan.lock") is None
+    assert runlock.read_holder(private(output).lock_path) is None
 
 
 @pytest.fixture
@@ -309,7 +321,7 @@ def test_a_run_launched_from_the_ui_waits_then_fails(
         logged = "\n".join(map(_text, instance.all_logs(run_id)))
     assert f"waiting for run holder-run (pid {holder.pid}) to finish" in logged
     assert f"another cakupan run (run holder-run, pid {holder.pid}) holds" in logged
-    assert not (output / "warehouse.duckdb").exists()
+    assert not private(output).warehouse_path.exists()
 
 
 def _text(entry) -> str:

@@ -26,7 +26,7 @@ VALIDATION_RESULTS = dg.AssetKey(["quality", "validation_results"])
 
 
 def warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
-    settings.ensure_output()
+    settings.ensure_private()
     return duckdb.connect(str(settings.warehouse_path))
 
 
@@ -87,7 +87,7 @@ def test_rejected_files_are_reported_when_the_raw_step_fails_and_when_it_succeed
     tmp_path, reference_warehouse
 ):
     settings = settings_for(tmp_path)
-    settings.ensure_output()
+    settings.ensure_private()
     shutil.copy(reference_warehouse, settings.warehouse_path)
     landing = Landing(settings.landing)
     landing.targets([["2025", "61.72", "abc"], ["2025", "31.71", "50"]], name="bad.csv")
@@ -121,7 +121,7 @@ def test_validation_results_are_reported_when_a_blocking_check_fails(tmp_path, r
     """Only the checks of raw/targets run, on a hand-made raw.targets: one row of an
     unknown kab/kota (ERROR) and one (year, kab/kota) twice in a file (WARN)."""
     settings = settings_for(tmp_path)
-    settings.ensure_output()
+    settings.ensure_private()
     shutil.copy(reference_warehouse, settings.warehouse_path)
     with warehouse(settings) as con:
         run_sql(con, "raw/targets.sql")

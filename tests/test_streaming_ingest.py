@@ -178,11 +178,11 @@ def test_every_hash_table_is_built_on_reference_data(warehouse, landing, tmp_pat
 
 def test_the_warehouse_spills_to_a_private_folder_emptied_at_each_run(tmp_path, monkeypatch):
     monkeypatch.setenv("CAKUPAN_MEMORY_LIMIT", "512MB")  # read by Settings.from_env
-    output = tmp_path / "out"
-    stale = output / "duckdb_spill" / "duckdb_temp_storage-0.tmp"
+    config = Settings.from_env(str(tmp_path), str(tmp_path / "out"))
+    stale = config.temp_dir / "duckdb_temp_storage-0.tmp"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"left by a killed run")
-    settings = CakupanSettings.of(Settings.from_env(str(tmp_path), str(output)))
+    settings = CakupanSettings.of(config)
     warehouse = Warehouse(settings=settings)
     with warehouse.yield_for_execution(dg.build_init_resource_context()) as resource:
         assert not stale.exists()
@@ -191,7 +191,7 @@ def test_the_warehouse_spills_to_a_private_folder_emptied_at_each_run(tmp_path, 
                 "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
             ).fetchall()[0]
     assert limit == "488.2 MiB"  # 512 MB
-    assert temp == str(output / "duckdb_spill")
+    assert temp == str(config.temp_dir)
     assert stat.S_IMODE(os.stat(temp).st_mode) == 0o700
 
 
