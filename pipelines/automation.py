@@ -265,11 +265,11 @@ def snapshots_decision(
         return dg.SkipReason(f"run {ingest.run_id} was not an ingest run")
     force = ingest.tags.get(ledger.FORCE_TAG) == "true"
     try:
-        with runlock.hold(settings.output, f"{SNAPSHOTS_SENSOR} sensor", timeout=0):
+        with runlock.hold(settings.lock_path, f"{SNAPSHOTS_SENSOR} sensor", timeout=0):
             plan = runs.snapshot_plan(settings.warehouse_path, instance, force=force)
     except (runlock.RunLockError, duckdb.IOException) as exc:
         if isinstance(exc, runlock.RunLockError):
-            holder = runlock.read_holder(runlock.lock_path(settings.output))
+            holder = runlock.read_holder(settings.lock_path)
             busy = f"{holder or 'another run'} holds the run lock"
         else:
             busy = str(exc)
