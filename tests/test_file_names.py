@@ -101,7 +101,7 @@ def loaded(request, tmp_path_factory, reference_warehouse):
     settings = Settings(
         landing_dir=str(root / "landing"), output_dir=str(root / "output"), data_docs=False
     )
-    settings.ensure_output()
+    settings.ensure_private()
     shutil.copy(reference_warehouse, settings.warehouse_path)
     with open(REFERENCE_DIR / "regencies.csv", encoding="utf-8") as handle:
         codes = [r["code"] for r in csv.DictReader(handle)]

@@ -181,7 +181,7 @@ def test_the_raw_asset_checks_dates_against_the_runs_day(tmp_path, reference_war
     import shutil
 
     config = settings_for(tmp_path)
-    config.ensure_output()
+    config.ensure_private()
     shutil.copy(reference_warehouse, config.warehouse_path)
     landing = Landing(config.landing)
     yesterday = (jakarta_today() - timedelta(days=1)).isoformat()

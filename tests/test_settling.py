@@ -192,7 +192,7 @@ def settings(tmp_path, reference_warehouse) -> Settings:
     settings = Settings(
         str(tmp_path / "landing"), str(tmp_path / "out"), data_docs=False, settle_seconds=1.5
     )
-    settings.ensure_output()
+    settings.ensure_private()
     shutil.copy(reference_warehouse, settings.warehouse_path)
     return settings
 
