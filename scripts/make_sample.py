@@ -24,9 +24,11 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
     kecamatan in kota, then into PU and BPU (kota have more PU).
 
 ``membership/``
+    Participant rows of PARTICIPANT_REGIONS only: the figure regions 61.72 and 19.71 and
+    the six kab/kota their persons also have rows in (full-size, drawn like the counts).
     ``members_2024-12-31.csv.gz``: one gzip CSV, messy on purpose.
-    ``members_2025-06-30_{sumatera,jawa,timur}.parquet``: the latest snapshot,
-    split over three files by province group (all columns are strings).
+    ``members_2025-06-30_{sumatera,timur}.parquet``: the latest snapshot, split over two
+    files by province (19, 61; all columns are strings).
 
 ``targets/targets_2025.csv``
     ``;``-delimited, decimal comma (``35,00``), years 2024 and 2025.
@@ -35,9 +37,14 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
     BPS status table of Gorontalo (75), wide, with titles, BPS codes, labels, a total
     row and notes: the only source of its 2024-08 potentials (null in workforce/).
 
-``membership_counts/counts_2025-06-30.csv``
-    Seruyan (62.07, BPS code 6208) as counts on 2025-06-30: its participant rows (and
-    those of the persons with a row there) are left out of the timur Parquet file.
+``membership_counts/counts_2024-12-31.xlsx`` and ``counts_2025-06-30.csv``
+    Every other kab/kota (506) as counts per segment, drawn (``make_counts``) so that
+    national UCJ is about 36%: kota above kabupaten, Papua lowest, industrial areas
+    highest, PU far above BPU. BPS codes in the Excel file; dotted codes in the CSV but for
+    Kalimantan Tengah (Seruyan 62.07 is 6208).
+
+``cakupan-sample.json``
+    At the root: says the folder is a sample (cakupan.sample), so every output says so.
 
 Traps planted in the data (the README lists the same, with expected figures):
 
@@ -57,17 +64,17 @@ Traps planted in the data (the README lists the same, with expected figures):
     BPU in another), BPU+JAKON, PU+JAKON, PU+PMI;
   - a person with covered PU rows in two regions: the latest registered_on
     wins (``moved_in``/``moved_out``), a blank registered_on loses
-    (``blank_date``), equal dates go to the smaller code (``tie``: 35.15 over
-    35.78, 61.71 over 61.72), and one such person has rows in two Parquet
-    files (31.74 then 64.72);
+    (``blank_date``), equal dates go to the smaller code (``tie``: 19.01 over
+    19.04, 61.71 over 61.72), and one such person has rows in two Parquet
+    files (19.02 then 61.71);
   - JAKON-only persons (in covered_total) and PMI-only persons (never in
     covered_total);
   - invalid NIKs (15 digits, 17 digits, letters, blank and, in Parquet, one
     null) on rows that otherwise look covered, about 0.2% of every file;
   - valid NIKs with surrounding spaces.
-* ``members_2024-12-31.csv.gz`` only: Aceh (11) and Kalimantan Barat (61)
-  rows carry BPS codes, as do about 10% of other non-Papua rows (Papua rows
-  and the planted multi-region persons keep dotted codes); status in
+* ``members_2024-12-31.csv.gz`` only: Kalimantan Barat (61) rows carry BPS
+  codes, as do about 10% of the other rows (the planted multi-region persons
+  keep dotted codes); status in
   any case (``aktif``, ``Aktif``); programs in any case, order and spacing
   (``" jkk , JKM,jht"``); programs is a quoted comma list in a comma CSV.
   Rows registered after the snapshot date are absent, and some rows have a
@@ -104,8 +111,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cakupan.extracts import EXTRACTS
-from cakupan.sample import MANIFEST
 from cakupan.sakernas import CATEGORIES
+from cakupan.sample import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "data" / "reference"
@@ -204,7 +211,7 @@ PROVINCE_TOTALS_2023_BPS = ("11", "19", "61", "94")  # BPS province codes (94 = 
 PROVINCE_TOTALS_2024 = {"barat": "19", "timur": "61"}
 
 # Provinces whose rows use 4-digit BPS codes in the 2024-12-31 membership extract.
-BPS_CODED_PROVINCES_2024_12 = ("11", "61")
+BPS_CODED_PROVINCES_2024_12 = ("61",)
 
 # Province whose 2024-08 potentials come only from a Sakernas status table (sakernas/), as
 # BPS publishes it: its regions' 2024-08 rows in workforce/ are null (missing).
@@ -218,10 +225,9 @@ NO_FARM_LABOURERS = "75.71"  # Kota Gorontalo: category 5 written '-' (counts as
 # Fixed timestamp of the workbook's properties and zip entries (no clock).
 XLSX_TIME = (2024, 11, 5, 0, 0, 0)
 
-# Every kab/kota without participant rows comes as counts (membership_counts/). Seruyan
-# 62.07 is written with its BPS code 6208 (BPS 6207 is Lamandau, Kemendagri 62.09).
-SERUYAN = "62.07"
-# Province whose 2025-06-30 counts use BPS codes (the other counts of that date are dotted).
+# Every kab/kota without participant rows comes as counts (membership_counts/). Province
+# whose 2025-06-30 counts use BPS codes (the others of that date are dotted): Seruyan 62.07
+# is written 6208 (BPS 6207 is Lamandau, Kemendagri 62.09).
 BPS_CODED_COUNTS_PROVINCE = "62"
 
 # Coverage of the counts regions (and the size of the participant regions around the two
