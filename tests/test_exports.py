@@ -142,7 +142,9 @@ def test_workbook(exported):
     run, folder = exported
     path = folder / "cakupan.xlsx"
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == [*TABLES, "columns"]
+    # the sample's figures are not real: the workbook opens on a sheet that says so
+    assert book.sheetnames == ["SAMPLE DATA", *TABLES, "columns"]
+    assert book["SAMPLE DATA"]["A1"].value.startswith("SAMPLE DATA / DATA CONTOH")
     for table in TABLES:
         sheet = book[table]
         columns = _columns(run, table)
