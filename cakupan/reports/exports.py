@@ -117,7 +117,9 @@ def write_workbook(
     SAMPLE_SHEET saying so when ``sample``."""
     with xlsxwriter.Workbook(str(path)) as workbook:
         if sample:
-            workbook.add_worksheet(SAMPLE_SHEET).write(0, 0, SAMPLE_NOTE)
+            note = workbook.add_worksheet(SAMPLE_SHEET)
+            note.set_column(0, 0, len(SAMPLE_NOTE))
+            note.write(0, 0, SAMPLE_NOTE, workbook.add_format({"bold": True}))
         for table in tables:
             frame = frames[table.name]
             formats = {
