@@ -84,7 +84,7 @@ def published_coverage(
                 metadata={"failed checks": dg.MetadataValue.json(failed)},
             )
         # reports: every check of the run, its status and rejected files, with the figures
-        record_run_status(con, run_id, run_started_at(context))
+        record_run_status(con, run_id, run_started_at(context), config.landing_dir)
         add(con, tmp, {**results, **STATUS_TABLES})
         replace(tmp, target)
         for dest, source in tables.items():

@@ -560,6 +560,7 @@ class Figures:
     latest: date | None
     cities: dict[str, tuple] = field(default_factory=dict)  # code -> (name, %, covered, pot.)
     ranked: list[tuple] = field(default_factory=list)  # (code, name, %, covered, potential)
+    sample: bool = False  # ops.run_status.sample: the landing folder is a sample
 
     @classmethod
     def read(cls, path: Path) -> Figures | None:
@@ -590,6 +591,10 @@ class Figures:
                     "SELECT region_code, region_name, coverage_pct, covered_total, "
                     f"potential_total FROM ({query}) ORDER BY place"
                 ).fetchall()
+                try:  # a file published before ops.run_status had the column: not a sample
+                    sample = con.execute("SELECT bool_or(sample) FROM ops.run_status").fetchone()
+                except duckdb.Error:
+                    sample = (False,)
         except duckdb.Error:
             return None
         return cls(
@@ -597,13 +602,22 @@ class Figures:
             latest=latest,
             cities={row[0]: row[1:] for row in cities},
             ranked=ranked,
+            sample=bool(sample[0]),
         )
+
+
+SAMPLE_LINE = (
+    "SAMPLE DATA: these figures come from a sample landing folder (cakupan-sample.json), "
+    "not real extracts"
+)
 
 
 def _summary(settings, before: Figures | None) -> None:
     path = settings.published_path
     now = Figures.read(path)
     lines = [f"Published: {path}"]
+    if now is not None and now.sample:
+        lines.insert(0, SAMPLE_LINE)
     if now is None or now.latest is None:
         _out(*lines, "  (no snapshot)")
         return

@@ -24,9 +24,11 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
     kecamatan in kota, then into PU and BPU (kota have more PU).
 
 ``membership/``
+    Participant rows of PARTICIPANT_REGIONS only: the figure regions 61.72 and 19.71 and
+    the six kab/kota their persons also have rows in (full-size, drawn like the counts).
     ``members_2024-12-31.csv.gz``: one gzip CSV, messy on purpose.
-    ``members_2025-06-30_{sumatera,jawa,timur}.parquet``: the latest snapshot,
-    split over three files by province group (all columns are strings).
+    ``members_2025-06-30_{sumatera,timur}.parquet``: the latest snapshot, split over two
+    files by province (19, 61; all columns are strings).
 
 ``targets/targets_2025.csv``
     ``;``-delimited, decimal comma (``35,00``), years 2024 and 2025.
@@ -35,9 +37,14 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
     BPS status table of Gorontalo (75), wide, with titles, BPS codes, labels, a total
     row and notes: the only source of its 2024-08 potentials (null in workforce/).
 
-``membership_counts/counts_2025-06-30.csv``
-    Seruyan (62.07, BPS code 6208) as counts on 2025-06-30: its participant rows (and
-    those of the persons with a row there) are left out of the timur Parquet file.
+``membership_counts/counts_2024-12-31.xlsx`` and ``counts_2025-06-30.csv``
+    Every other kab/kota (506) as counts per segment, drawn (``make_counts``) so that
+    national UCJ is about 36%: kota above kabupaten, Papua lowest, industrial areas
+    highest, PU far above BPU. BPS codes in the Excel file; dotted codes in the CSV but for
+    Kalimantan Tengah (Seruyan 62.07 is 6208).
+
+``cakupan-sample.json``
+    At the root: says the folder is a sample (cakupan.sample), so every output says so.
 
 Traps planted in the data (the README lists the same, with expected figures):
 
@@ -57,17 +64,17 @@ Traps planted in the data (the README lists the same, with expected figures):
     BPU in another), BPU+JAKON, PU+JAKON, PU+PMI;
   - a person with covered PU rows in two regions: the latest registered_on
     wins (``moved_in``/``moved_out``), a blank registered_on loses
-    (``blank_date``), equal dates go to the smaller code (``tie``: 35.15 over
-    35.78, 61.71 over 61.72), and one such person has rows in two Parquet
-    files (31.74 then 64.72);
+    (``blank_date``), equal dates go to the smaller code (``tie``: 19.01 over
+    19.04, 61.71 over 61.72), and one such person has rows in two Parquet
+    files (19.02 then 61.71);
   - JAKON-only persons (in covered_total) and PMI-only persons (never in
     covered_total);
   - invalid NIKs (15 digits, 17 digits, letters, blank and, in Parquet, one
     null) on rows that otherwise look covered, about 0.2% of every file;
   - valid NIKs with surrounding spaces.
-* ``members_2024-12-31.csv.gz`` only: Aceh (11) and Kalimantan Barat (61)
-  rows carry BPS codes, as do about 10% of other non-Papua rows (Papua rows
-  and the planted multi-region persons keep dotted codes); status in
+* ``members_2024-12-31.csv.gz`` only: Kalimantan Barat (61) rows carry BPS
+  codes, as do about 10% of the other rows (the planted multi-region persons
+  keep dotted codes); status in
   any case (``aktif``, ``Aktif``); programs in any case, order and spacing
   (``" jkk , JKM,jht"``); programs is a quoted comma list in a comma CSV.
   Rows registered after the snapshot date are absent, and some rows have a
@@ -105,6 +112,7 @@ import pyarrow.parquet as pq
 
 from cakupan.extracts import EXTRACTS
 from cakupan.sakernas import CATEGORIES
+from cakupan.sample import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "data" / "reference"
@@ -203,7 +211,7 @@ PROVINCE_TOTALS_2023_BPS = ("11", "19", "61", "94")  # BPS province codes (94 = 
 PROVINCE_TOTALS_2024 = {"barat": "19", "timur": "61"}
 
 # Provinces whose rows use 4-digit BPS codes in the 2024-12-31 membership extract.
-BPS_CODED_PROVINCES_2024_12 = ("11", "61")
+BPS_CODED_PROVINCES_2024_12 = ("61",)
 
 # Province whose 2024-08 potentials come only from a Sakernas status table (sakernas/), as
 # BPS publishes it: its regions' 2024-08 rows in workforce/ are null (missing).
@@ -217,10 +225,53 @@ NO_FARM_LABOURERS = "75.71"  # Kota Gorontalo: category 5 written '-' (counts as
 # Fixed timestamp of the workbook's properties and zip entries (no clock).
 XLSX_TIME = (2024, 11, 5, 0, 0, 0)
 
-# Region whose 2025-06-30 membership comes as counts (membership_counts/) instead of rows:
-# Seruyan, written with its BPS code 6208 (BPS 6207 is Lamandau, Kemendagri 62.09).
-COUNTS_REGION = "62.07"
-COUNTS_FILE = f"counts_{SNAPSHOT_LATEST}.csv"
+# Every kab/kota without participant rows comes as counts (membership_counts/). Province
+# whose 2025-06-30 counts use BPS codes (the others of that date are dotted): Seruyan 62.07
+# is written 6208 (BPS 6207 is Lamandau, Kemendagri 62.09).
+BPS_CODED_COUNTS_PROVINCE = "62"
+
+# Coverage of the counts regions (and the size of the participant regions around the two
+# figure regions), drawn per kab/kota: covered / potential, uniform in these ranges, on
+# 2025-06-30. Kota cover more than kabupaten, Papua least; PU far more than BPU.
+PU_COVERAGE = {
+    "main city": (0.80, 1.05),
+    "kota": (0.62, 0.95),
+    "kabupaten": (0.42, 0.78),
+    "kabupaten in Papua": (0.12, 0.40),
+}
+BPU_COVERAGE = {
+    "main city": (0.18, 0.34),
+    "kota": (0.12, 0.28),
+    "kabupaten": (0.06, 0.22),
+    "kabupaten in Papua": (0.01, 0.05),
+}
+# Industrial areas: both rates times a factor drawn from this range.
+INDUSTRIAL = {
+    "21.71": "Kota Batam",
+    "32.15": "Kabupaten Karawang",
+    "32.16": "Kabupaten Bekasi",
+    "32.75": "Kota Bekasi",
+    "35.14": "Kabupaten Pasuruan",
+    "35.15": "Kabupaten Sidoarjo",
+    "35.25": "Kabupaten Gresik",
+    "36.03": "Kabupaten Tangerang",
+    "36.71": "Kota Tangerang",
+    "36.72": "Kota Cilegon",
+    "64.02": "Kabupaten Kutai Kartanegara",
+    "64.71": "Kota Balikpapan",
+    "64.74": "Kota Bontang",
+    "72.06": "Kabupaten Morowali",
+    "94.04": "Kabupaten Mimika",
+}
+INDUSTRIAL_FACTOR = (1.2, 1.4)
+# JAKON-only and PMI persons as a share of the region's potential PU + BPU; PMI more in
+# the provinces most migrant workers come from.
+JAKON_SHARE = (0.003, 0.012)
+PMI_SHARE = (0.0005, 0.003)
+PMI_PROVINCES = {"32", "33", "35", "52", "53"}
+PMI_FACTOR = 3
+# The 2024-12-31 counts: each 2025-06-30 count times a factor drawn from this range.
+EARLY_FACTOR = (0.93, 0.99)
 
 
 # --------------------------------------------------------------------------- reference
@@ -677,26 +728,27 @@ class PersonBuilder:
         return person
 
 
-# Share of each kind among the persons of an ordinary region.
-ORDINARY_MIX = {
-    "pu": 500,
-    "bpu": 200,
-    "pu_bpu": 20,
-    "pu_bpu_split": 10,
-    "bpu_jakon": 10,
-    "bpu_jakon_split": 5,
-    "pu_jakon": 10,
-    "jakon": 40,
-    "pmi": 30,
-    "pu_pmi": 10,
-    "nonaktif": 80,
-    "no_jkm": 40,
-    "moved_in": 8,
-    "moved_out": 5,
-    "blank_date": 5,
-    "stale_nonaktif": 5,
-    "stale_no_jkm": 5,
-    "padded": 5,
+# Persons of a participant region other than the figure regions, as shares of its covered
+# PU persons (n_pu), covered BPU persons (n_bpu), potential (P) or a fixed number.
+PARTICIPANT_MIX = {
+    "pu": ("n_pu", 0.95),
+    "pu_bpu": ("n_pu", 0.01),
+    "pu_jakon": ("n_pu", 0.01),
+    "pu_pmi": ("n_pu", 0.01),
+    "bpu": ("n_bpu", 0.94),
+    "bpu_jakon": ("n_bpu", 0.02),
+    "bpu_jakon_split": ("n_bpu", 0.01),
+    "pu_bpu_split": ("n_bpu", 0.01),
+    "jakon": ("jakon", 1.0),
+    "pmi": ("pmi", 1.0),
+    "nonaktif": ("n", 0.08),
+    "no_jkm": ("n", 0.04),
+    "moved_in": ("fixed", 5),
+    "moved_out": ("fixed", 5),
+    "blank_date": ("fixed", 5),
+    "stale_nonaktif": ("fixed", 5),
+    "stale_no_jkm": ("fixed", 5),
+    "padded": ("fixed", 5),
 }
 
 # Exact persons for the two figure regions; "pu" (and "bpu" for Pangkalpinang)
@@ -736,10 +788,17 @@ PANGKALPINANG_KINDS = {
     "stale_no_jkm": (3, "19.04"),
     "padded": (8, None),
 }
-# Traps planted outside the figure regions: (kind, here, partner, count).
+FIGURE_REGIONS = (SINGKAWANG, PANGKALPINANG)
+# The regions the figure regions' persons also have rows in: they have participant rows
+# too (counts are only for regions without them), full-size, drawn like the counts.
+PARTNER_REGIONS = tuple(
+    sorted({p for kinds in (SINGKAWANG_KINDS, PANGKALPINANG_KINDS) for _, p in kinds.values() if p})
+)
+PARTICIPANT_REGIONS = FIGURE_REGIONS + PARTNER_REGIONS
+# Traps planted between the partner regions: (kind, here, partner, count).
 PLANTED_ELSEWHERE = [
-    ("tie", "35.78", "35.15", 3),  # same date: 35.15 wins
-    ("moved_out", "31.74", "64.72", 2),  # rows in two Parquet files: 64.72 (later) wins
+    ("tie", "19.04", "19.01", 3),  # same date: 19.01 wins
+    ("moved_out", "19.02", "61.71", 2),  # rows in two Parquet files: 61.71 (later) wins
 ]
 PLANTED_KINDS = {
     "moved_in",
@@ -749,31 +808,50 @@ PLANTED_KINDS = {
     "stale_no_jkm",
     "tie",
 }
-FIGURE_REGIONS = (SINGKAWANG, PANGKALPINANG)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Drawn 2025-06-30 coverage of a kab/kota: rates of its potentials, shares of P."""
+
+    pu: float
+    bpu: float
+    jakon: float
+    pmi: float
+
+
+def draw_coverage(region: Region, kind: str, rng: random.Random) -> Coverage:
+    """PU and BPU rates by kind (INDUSTRIAL areas higher), JAKON and PMI as shares."""
+    factor = rng.uniform(*INDUSTRIAL_FACTOR) if region.code in INDUSTRIAL else 1.0
+    pu = rng.uniform(*PU_COVERAGE[kind]) * factor
+    bpu = rng.uniform(*BPU_COVERAGE[kind]) * factor
+    jakon = rng.uniform(*JAKON_SHARE)
+    pmi = rng.uniform(*PMI_SHARE) * (PMI_FACTOR if region.province in PMI_PROVINCES else 1)
+    return Coverage(pu, bpu, jakon, pmi)
 
 
 def make_people(
-    regions: list[Region], potentials: dict[str, dict], rng: random.Random
+    regions: list[Region], potentials: dict[str, dict], kinds: dict[str, str], rng: random.Random
 ) -> list[Person]:
     builder = PersonBuilder(rng, NikFactory(rng, load_districts()))
-    by_province = defaultdict(list)
-    for region in regions:
-        if region.code not in FIGURE_REGIONS:
-            by_province[region.province].append(region.code)
-    kinds, weights = zip(*ORDINARY_MIX.items(), strict=True)
+    by_code = {r.code: r for r in regions}
 
     # The figure regions come first, so their persons (and the 2024-12-31 snapshot's
     # random status flips, drawn in this order) do not depend on the other regions.
     people = figure_region(builder, SINGKAWANG, SINGKAWANG_KINDS)
     people.extend(figure_region(builder, PANGKALPINANG, PANGKALPINANG_KINDS))
-    for region in regions:
-        if region.code in FIGURE_REGIONS:
-            continue
-        potential = sum(potentials[region.code][ROUND_NEW].values())
-        count = min(400, max(60, round(potential / 2_000)))
-        partners = [code for code in by_province[region.province] if code != region.code]
-        for kind in rng.choices(kinds, weights, k=count):
-            people.append(builder.build(kind, region.code, rng.choice(partners)))
+    for code in PARTNER_REGIONS:
+        region = by_code[code]
+        partners = [c for c in PARTNER_REGIONS if c[:2] == code[:2] and c != code]
+        potential = potentials[code][ROUND_NEW]
+        drawn = draw_coverage(region, kinds[code], rng)
+        total = potential["PU"] + potential["BPU"]
+        base = {"n_pu": potential["PU"] * drawn.pu, "n_bpu": potential["BPU"] * drawn.bpu}
+        base |= {"n": base["n_pu"] + base["n_bpu"], "jakon": total * drawn.jakon}
+        base |= {"pmi": total * drawn.pmi, "fixed": 1}
+        for kind, (of, share) in PARTICIPANT_MIX.items():
+            for _ in range(round(base[of] * share)):
+                people.append(builder.build(kind, code, rng.choice(partners)))
 
     for kind, here, partner, count in PLANTED_ELSEWHERE:
         people.extend(builder.build(kind, here, partner) for _ in range(count))
@@ -950,14 +1028,9 @@ MEMBERSHIP_HEADER = list(EXTRACTS["membership"].columns)
 
 
 def write_membership(
-    people: list[Person],
-    regions: list[Region],
-    rng: random.Random,
-    landing: Path,
-    as_counts: set[str],
+    people: list[Person], regions: list[Region], rng: random.Random, landing: Path
 ) -> None:
-    """The membership files; in the latest snapshot, the rows of the persons ``as_counts``
-    (NIKs) and every row of COUNTS_REGION are left out (that region comes as counts)."""
+    """The membership files (participant rows: only PARTICIPANT_REGIONS have any)."""
     by_code = {r.code: r for r in regions}
     folder = landing / "membership"
 
@@ -973,18 +1046,11 @@ def write_membership(
     latest = format_rows(
         snapshot_rows(people, SNAPSHOT_LATEST, None), SNAPSHOT_LATEST, by_code, rng, messy=False
     )
-    parts = {"sumatera": [], "jawa": [], "timur": []}
+    parts = {"sumatera": [], "timur": []}
     for row in latest:
-        province = row[3][:2]
-        part = "sumatera" if province < "30" else "jawa" if province < "50" else "timur"
-        parts[part].append(row)
+        parts["sumatera" if row[3][:2] < "30" else "timur"].append(row)
     for name, rows in parts.items():
         rows = finish_file(rows, rng, null_nik=True)
-        rows = [
-            row
-            for row in rows
-            if row[3] != COUNTS_REGION and (row[1] or "").strip() not in as_counts
-        ]
         columns = list(zip(*rows, strict=True))
         table = pa.table(
             {
@@ -995,16 +1061,60 @@ def write_membership(
         write_parquet(table, folder / f"members_{SNAPSHOT_LATEST}_{name}.parquet")
 
 
-def write_counts(figures: Counter, region: Region, landing: Path) -> None:
-    """COUNTS_REGION's covered persons per segment, as counts (BPS code)."""
-    rows = [
-        [SNAPSHOT_LATEST.isoformat(), region.bps_code, segment, figures[segment]]
-        for segment in ("PU", "BPU", "JAKON", "PMI")
-    ]
-    write_text(
-        landing / "membership_counts" / COUNTS_FILE,
-        csv_text(list(EXTRACTS["membership_counts"].columns), rows),
-    )
+SEGMENTS = ("PU", "BPU", "JAKON", "PMI")
+
+
+def make_counts(
+    regions: list[Region], potentials: dict[str, dict], kinds: dict[str, str], rng: random.Random
+) -> dict[date, dict[str, dict[str, int]]]:
+    """Covered persons per snapshot, counts region and segment, drawn (draw_coverage)."""
+    counts: dict[date, dict[str, dict[str, int]]] = {SNAPSHOT_EARLY: {}, SNAPSHOT_LATEST: {}}
+    for region in regions:
+        if region.code in PARTICIPANT_REGIONS:
+            continue
+        potential = potentials[region.code][ROUND_NEW]
+        total = potential["PU"] + potential["BPU"]
+        drawn = draw_coverage(region, kinds[region.code], rng)
+        latest = {
+            "PU": round(potential["PU"] * drawn.pu),
+            "BPU": round(potential["BPU"] * drawn.bpu),
+            "JAKON": round(total * drawn.jakon),
+            "PMI": round(total * drawn.pmi),
+        }
+        counts[SNAPSHOT_LATEST][region.code] = latest
+        counts[SNAPSHOT_EARLY][region.code] = {
+            segment: round(value * rng.uniform(*EARLY_FACTOR)) for segment, value in latest.items()
+        }
+    return counts
+
+
+def write_counts(
+    counts: dict[date, dict[str, dict[str, int]]], regions: list[Region], landing: Path
+) -> None:
+    """2024-12-31 as Excel, under BPS codes (Papua: Kemendagri codes, header ``kode_wilayah``);
+    2025-06-30 as CSV, dotted codes except BPS_CODED_COUNTS_PROVINCE (Seruyan is 6208)."""
+    from openpyxl import Workbook
+
+    by_code = {r.code: r for r in regions}
+    folder = landing / "membership_counts"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "counts"
+    sheet.append(["snapshot_date", "kode_wilayah", "segment", "covered"])
+    for code, values in counts[SNAPSHOT_EARLY].items():
+        region = by_code[code]
+        written = code if region.is_papua else region.bps_code
+        for segment in SEGMENTS:
+            sheet.append([SNAPSHOT_EARLY.isoformat(), written, segment, values[segment]])
+    write_xlsx(book, folder / f"counts_{SNAPSHOT_EARLY}.xlsx")
+
+    rows = []
+    for code, values in counts[SNAPSHOT_LATEST].items():
+        region = by_code[code]
+        written = region.bps_code if region.province == BPS_CODED_COUNTS_PROVINCE else code
+        rows.extend([SNAPSHOT_LATEST.isoformat(), written, s, values[s]] for s in SEGMENTS)
+    header = list(EXTRACTS["membership_counts"].columns)
+    write_text(folder / f"counts_{SNAPSHOT_LATEST}.csv", csv_text(header, rows))
 
 
 # --------------------------------------------------------------------------- targets
@@ -1029,6 +1139,19 @@ def write_targets(regions: list[Region], rng: random.Random, landing: Path) -> N
 
 
 # --------------------------------------------------------------------------- io
+
+
+def write_manifest(landing: Path) -> None:
+    """The file that says this landing folder is a sample (cakupan.sample)."""
+    text = (
+        "{\n"
+        '  "name": "embedded sample (synthetic)",\n'
+        '  "description": "Fake extracts made by scripts/make_sample.py: invented members, '
+        "counts and targets, potentials sized from approximate BPS totals. Not real figures; "
+        'see data/sample/README.md."\n'
+        "}\n"
+    )
+    write_text(landing / MANIFEST, text)
 
 
 def csv_text(header: list[str], rows: list[list], delimiter: str = ",") -> str:
@@ -1081,24 +1204,30 @@ def main(landing: Path = LANDING) -> None:
     potentials = make_potentials(regions, kecamatan, random.Random(f"{SEED}-workforce"))
     write_workforce(regions, potentials, load_province_names(), load_bps_province_names(), landing)
     sakernas = write_sakernas(regions, potentials, random.Random(f"{SEED}-sakernas"), landing)
-    people = make_people(regions, potentials, random.Random(f"{SEED}-people"))
+    kinds = {}
+    for _, group in groupby(regions, key=lambda r: r.province):
+        kinds |= region_kinds(list(group), kecamatan)
+    people = make_people(regions, potentials, kinds, random.Random(f"{SEED}-people"))
     latest = snapshot_rows(people, SNAPSHOT_LATEST, None)
-    as_counts = {p.nik for p, member in latest if member.region == COUNTS_REGION}
-    write_membership(people, regions, random.Random(f"{SEED}-membership"), landing, as_counts)
+    write_membership(people, regions, random.Random(f"{SEED}-membership"), landing)
     write_targets(regions, random.Random(f"{SEED}-targets"), landing)
+    write_manifest(landing)
+    counts = make_counts(regions, potentials, kinds, random.Random(f"{SEED}-counts"))
+    write_counts(counts, regions, landing)
 
     # The published figures, by construction (the rows written are these plus
     # duplicates and invalid NIKs, which must not change them).
     figures = tally(latest)
-    write_counts(
-        figures[COUNTS_REGION], next(r for r in regions if r.code == COUNTS_REGION), landing
-    )
-    # Leaving out the persons of the counts region changes no other region, and its
-    # covered_total is the sum of its counts (no one there is covered in two segments).
-    rest = tally([(p, m) for p, m in latest if p.nik not in as_counts])
-    assert rest == {code: f for code, f in figures.items() if code != COUNTS_REGION}
-    counts = figures[COUNTS_REGION]
-    assert counts["total"] == counts["PU"] + counts["BPU"] + counts["JAKON"]
+    assert set(figures) == set(PARTICIPANT_REGIONS)  # participant rows nowhere else
+    assert not set(figures) & set(counts[SNAPSHOT_LATEST])
+    assert len(figures) + len(counts[SNAPSHOT_LATEST]) == 514
+    national = {}
+    for snapshot in (SNAPSHOT_EARLY, SNAPSHOT_LATEST):
+        covered = sum(f["total"] for f in tally(snapshot_rows(people, snapshot, None)).values())
+        covered += sum(c["PU"] + c["BPU"] + c["JAKON"] for c in counts[snapshot].values())
+        potential = sum(sum(p[ROUND_NEW].values()) for p in potentials.values())
+        national[snapshot] = 100 * covered / potential
+    assert 34 < national[SNAPSHOT_EARLY] < national[SNAPSHOT_LATEST] < 38, national
     # The status table gives back the province's potentials through the status mapping.
     for code, cells in sakernas.items():
         pu = cells["4"] - cells["ASN"]
@@ -1114,6 +1243,7 @@ def main(landing: Path = LANDING) -> None:
             print(f"{path.stat().st_size:>10,}  {path.relative_to(landing.parent)}")
     for code in FIGURE_REGIONS:
         print(code, dict(sorted(figures[code].items())))
+    print("national coverage", {str(k): round(v, 2) for k, v in national.items()})
 
 
 if __name__ == "__main__":

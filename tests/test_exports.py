@@ -142,7 +142,9 @@ def test_workbook(exported):
     run, folder = exported
     path = folder / "cakupan.xlsx"
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == [*TABLES, "columns"]
+    # the sample's figures are not real: the workbook opens on a sheet that says so
+    assert book.sheetnames == ["SAMPLE DATA", *TABLES, "columns"]
+    assert book["SAMPLE DATA"]["A1"].value.startswith("SAMPLE DATA / DATA CONTOH")
     for table in TABLES:
         sheet = book[table]
         columns = _columns(run, table)
@@ -174,8 +176,11 @@ def test_workbook(exported):
     # frozen panes as Excel reads them, from the sheet XML
     with zipfile.ZipFile(path) as archive:
         sheets = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
-        assert len(sheets) == len(TABLES) + 1
-        for name in sheets:
+        assert len(sheets) == 1 + len(TABLES) + 1  # SAMPLE DATA, the tables, columns
+        assert "SAMPLE DATA" in archive.read(sheets[0]).decode("utf-8") or b"SAMPLE DATA" in (
+            archive.read("xl/sharedStrings.xml")
+        )
+        for name in sheets[1:]:  # the sample note has no header to freeze
             xml = archive.read(name).decode("utf-8")
             assert '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' in (
                 xml

@@ -133,15 +133,15 @@ def test_atomic_write_on_a_full_disk_names_the_file_and_keeps_the_old_one(tmpfs)
 
 def test_the_check_before_a_run_names_the_folder(tmpfs):
     landing = SAMPLE_LANDING_DIR
-    full = tmpfs("full", "1m")  # less than the sample landing's 3.6 MB
+    full = tmpfs("full", "1m")  # less than the sample landing's 13.1 MiB
     output = full / "output"
-    expected = rf"a run's output in {output}: not enough free space \(1.0 MiB free, 3.5 MiB needed"
+    expected = rf"a run's output in {output}: not enough free space \(1.0 MiB free, 13.1 MiB needed"
     with pytest.raises(files.OutputFolderError, match=expected):
         Settings(str(landing), str(full / "output")).check_output()
     read_only = tmpfs("ro", "1m", read_only=True)
     with pytest.raises(files.OutputFolderError, match=f"output folder in {read_only}: it is on"):
         Settings(str(landing), str(read_only / "output")).check_output()
-    roomy = tmpfs("roomy", "8m")
+    roomy = tmpfs("roomy", "16m")
     assert Settings(str(landing), str(roomy)).check_output() == roomy
     assert list(roomy.iterdir()) == []  # the probe file is gone
 
@@ -182,7 +182,7 @@ def test_cakupan_run_on_a_read_only_output_folder(tmpfs, previous):
 
 
 def test_cakupan_run_on_a_disk_too_small_for_the_landing(tmpfs, previous):
-    out = tmpfs("out", "3m")  # the sample landing takes 3.6 MB
+    out = tmpfs("out", "3m")  # the sample landing takes 13.1 MiB
     shutil.copy(previous / "coverage.duckdb", out)
     before = (out / "coverage.duckdb").read_bytes()
     done = run_cli(out)
@@ -195,7 +195,7 @@ def test_cakupan_run_on_a_disk_too_small_for_the_landing(tmpfs, previous):
 
 
 def test_cakupan_run_when_the_disk_fills_up_during_the_run(tmpfs, previous):
-    out = tmpfs("out", "12m")  # passes the check; the warehouse outgrows it
+    out = tmpfs("out", "16m")  # passes the check; the warehouse outgrows it
     shutil.copy(previous / "coverage.duckdb", out)
     before = (out / "coverage.duckdb").read_bytes()
     done = run_cli(out)

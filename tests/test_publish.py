@@ -53,7 +53,7 @@ NOT_NULL = {
     "validation_results": ["run_id", "table_name", "expectation", "severity", "success"],
     "run_status": [
         *["run_id", "published_at", "status", "checks", "checks_failed_warn"],
-        *["checks_failed_error", "rejected_files", "snapshots"],
+        *["checks_failed_error", "rejected_files", "snapshots", "sample"],
     ],
 }
 

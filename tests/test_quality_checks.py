@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from cakupan.config import EXPECTATIONS_DIR, Settings
+from cakupan.config import EXPECTATIONS_DIR, SAMPLE_LANDING_DIR, Settings
 from pipelines import cli
 from pipelines.definitions import build_definitions
 from tests.conftest import Landing, both_segments, nik, run_job
@@ -302,12 +302,25 @@ def test_sample_trips_only_the_warnings_it_plants(sample_run):
         ("coverage/coverage_by_city", "latest_snapshot_age", "WARN"),
     }
     results = run.published("SELECT * FROM quality.validation_results")
-    # counted from the landing files by hand (NIK not 16 digits after trimming)
+    # counted from the landing files (NIK not 16 digits after trimming), by DuckDB here
     (nik,) = [r for r in results if r["expectation"] == "no_invalid_nik"]
     assert (nik["observed_value"], nik["unexpected_count"]) == (
-        "492 rows with an invalid NIK in 4 files (0.20% of 246,135 rows)",
-        492,
+        "2,213 rows with an invalid NIK in 3 files (0.20% of 1,108,704 rows)",
+        2213,
     )
+    folder = SAMPLE_LANDING_DIR / "membership"
+    invalid = "coalesce(NOT regexp_full_match(trim(nik), '[0-9]{16}'), true)"
+    with duckdb.connect() as con:
+        counted = [
+            con.execute(
+                f"SELECT count(*) FILTER (WHERE {invalid}), count(*) FROM {reader}"
+            ).fetchone()
+            for reader in (
+                f"read_csv('{folder}/*.csv.gz', all_varchar = true)",
+                f"read_parquet('{folder}/*.parquet')",
+            )
+        ]
+    assert [sum(c) for c in zip(*counted, strict=True)] == [2213, 1_108_704]
     assert {r["run_id"] for r in results} == {r.run_id for r in run.result.results}  # 2 phases
     assert {r["table_name"] for r in results} == {
         "raw.workforce",

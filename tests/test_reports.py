@@ -155,6 +155,8 @@ def test_run_status_is_published(sample):
     assert status["latest_snapshot"] == LATEST
     assert status["started_at"] is not None
     assert status["started_at"] <= status["published_at"]
+    # the embedded sample declares itself (data/sample/landing/cakupan-sample.json)
+    assert (status["sample"], status["landing_label"]) == (True, "embedded sample (synthetic)")
     assert run.published("SELECT * FROM ops.rejected_files") == []
     comments = run.published(
         "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'ops'"
@@ -298,7 +300,7 @@ def test_national_page_ranks_and_links_the_provinces(sample):
     )
     rows = [dict(c)["data-code"] for c, n, _ in p.fields if n == "rank"]
     assert rows == [r["province_code"] for r in provinces]
-    assert rows[0] == "19"  # Bangka Belitung, with Pangkalpinang full-size
+    assert rows[0] == "31"  # DKI Jakarta: its five kota are all main cities in the sample
     for r in provinces:
         assert p.at("rank", code=r["province_code"]) == id_count(r["rank"])
         assert p.at("coverage_pct", code=r["province_code"]) == id_pct(r["coverage_pct"])
@@ -317,8 +319,14 @@ def test_briefs_asset_links_the_pages_and_previews_the_city_table(sample):
     assert metadata["published by run"].value == run.result.run_id
     assert metadata["city pages"].value == 514
     preview = metadata["top 25 kab/kota (2025-06-30)"].value
-    rank = run.city("61.72", "2025-06-30")["rank_national"]
-    assert f"| {rank} | 61.72 | Kota Singkawang | Kalimantan Barat | 22.78 |" in preview
+    (first,) = run.published(
+        "SELECT region_code, region_name, province_name, coverage_pct "
+        "FROM reporting.coverage_by_city WHERE snapshot_date = '2025-06-30' "
+        "AND rank_national = 1"
+    )
+    assert first["region_code"] == "36.71"  # Kota Tangerang, industrial: 84.98%
+    line = f"| 1 | 36.71 | {first['region_name']} | {first['province_name']} | 84.98 |"
+    assert first["coverage_pct"] == 84.98 and line in preview
 
 
 def test_cli_brief_english_and_other_snapshot(sample, capsys):

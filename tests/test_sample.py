@@ -88,9 +88,13 @@ GORONTALO = {
     "7505": "75.05",  # Gorontalo Utara
     "7571": "75.71",  # Kota Gorontalo
 }
-# Seruyan's 2025-06-30 membership comes as counts, under its BPS code 6208.
-COUNTS = SAMPLE_LANDING_DIR / "membership_counts" / "counts_2025-06-30.csv"
-SERUYAN = "62.07"
+# Every kab/kota but these comes as counts (membership_counts/): the two figure regions and
+# the six their persons also have rows in (data/sample/README.md).
+PARTICIPANT_REGIONS = {"61.72", "19.71", "61.71", "61.01", "19.01", "19.02", "19.03", "19.04"}
+COUNTS_FOLDER = SAMPLE_LANDING_DIR / "membership_counts"
+COUNTS = COUNTS_FOLDER / "counts_2025-06-30.csv"
+COUNTS_EARLY = COUNTS_FOLDER / "counts_2024-12-31.xlsx"
+SERUYAN = "62.07"  # under its BPS code 6208 on 2025-06-30 (BPS 6207 is Lamandau)
 
 
 @pytest.fixture(scope="module")
@@ -337,9 +341,36 @@ def test_gorontalo_potentials_come_from_the_sakernas_table(run):
     assert {r["workforce_period"] for r in rows} == {"2024-08"}
 
 
+def _counts_in_files() -> dict[tuple[str, str], dict[str, int]]:
+    """(snapshot, Kemendagri code) -> {segment: covered}, read from the counts files, the
+    codes mapped through the BPS bridges by hand (Papua rows are written dotted)."""
+    bridge = {
+        r["kode_bps"]: f"{r['kode_dagri'][:2]}.{r['kode_dagri'][2:]}"
+        for r in pl.read_csv(
+            PROJECT_ROOT / "data" / "reference" / "bps_kemendagri_kabkota_2020.csv",
+            infer_schema=False,
+        ).rows(named=True)
+    }
+    rows = []
+    with COUNTS.open(newline="", encoding="utf-8") as handle:
+        rows += [
+            (r["snapshot_date"], r["region_code"], r["segment"], r["covered"])
+            for r in csv.DictReader(handle)
+        ]
+    sheet = load_workbook(COUNTS_EARLY, read_only=True).active
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    assert header == ("snapshot_date", "kode_wilayah", "segment", "covered")
+    rows += cells
+    result: dict[tuple[str, str], dict[str, int]] = {}
+    for snapshot, code, segment, covered in rows:
+        region = code if "." in code else bridge[code]
+        result.setdefault((snapshot, region), {})[segment] = int(covered)
+    return result
+
+
 def test_seruyan_membership_comes_from_the_counts_file(run):
     with COUNTS.open(newline="", encoding="utf-8") as handle:
-        lines = list(csv.DictReader(handle))
+        lines = [r for r in csv.DictReader(handle) if r["region_code"] in ("6208", "62.07")]
     assert {(r["snapshot_date"], r["region_code"]) for r in lines} == {(LATEST, "6208")}
     covered = {r["segment"]: int(r["covered"]) for r in lines}
     row = run.city(SERUYAN, LATEST)
@@ -350,11 +381,43 @@ def test_seruyan_membership_comes_from_the_counts_file(run):
         covered["JAKON"],
         covered["PMI"],
     )
-    assert row["covered_total"] == covered["PU"] + covered["BPU"] + covered["JAKON"] == 50
-    # Its earlier snapshot still has participant rows; every other region has them too.
-    assert run.city(SERUYAN, "2024-12-31")["source"] == "participants"
-    others = run.published(
-        "SELECT DISTINCT source FROM reporting.coverage_by_city WHERE region_code <> ?",
-        [SERUYAN],
+    assert row["covered_total"] == covered["PU"] + covered["BPU"] + covered["JAKON"]
+
+
+def test_counts_regions_publish_the_counts_of_the_files(run):
+    """Every kab/kota but the participant regions, in both snapshots, is the counts files'
+    (covered_total = PU + BPU + JAKON); the participant regions come from membership/."""
+    expected = _counts_in_files()
+    assert len(expected) == 2 * (514 - len(PARTICIPANT_REGIONS))
+    rows = run.published("FROM reporting.coverage_by_city")
+    for row in rows:
+        key = (str(row["snapshot_date"]), row["region_code"])
+        if row["region_code"] in PARTICIPANT_REGIONS:
+            assert row["source"] == "participants", key
+            continue
+        counts = expected.pop(key)
+        assert row["source"] == "counts", key
+        published = [row[f"covered_{s.lower()}"] for s in ("PU", "BPU", "JAKON", "PMI")]
+        assert published == [counts[s] for s in ("PU", "BPU", "JAKON", "PMI")], key
+        assert row["covered_total"] == counts["PU"] + counts["BPU"] + counts["JAKON"], key
+    assert expected == {}
+
+
+def test_sample_looks_like_indonesia(run):
+    """National UCJ about 36% (real: 35.68% in April 2025), a little higher six months on;
+    PU far better covered than BPU; regions from under 10% to over 80%."""
+    national = run.published("FROM reporting.coverage_national ORDER BY snapshot_date")
+    early, latest = (100 * r["covered_total"] / r["potential_total"] for r in national)
+    assert 34 < early < latest < 38
+    for row in national:
+        assert row["pu_coverage_pct"] > 3 * row["bpu_coverage_pct"]
+    cities = run.published(
+        "SELECT region_name, coverage_pct FROM reporting.coverage_by_city "
+        "WHERE snapshot_date = CAST(? AS DATE)",
+        [LATEST],
     )
-    assert [r["source"] for r in others] == ["participants"]
+    pct = {r["region_name"]: r["coverage_pct"] for r in cities}
+    assert min(pct.values()) < 10 < 80 < max(pct.values())
+    kota = [v for name, v in pct.items() if name.startswith("Kota")]
+    kabupaten = [v for name, v in pct.items() if name.startswith("Kabupaten")]
+    assert sum(kota) / len(kota) > sum(kabupaten) / len(kabupaten)

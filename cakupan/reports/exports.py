@@ -6,6 +6,7 @@ table, in ``$CAKUPAN_OUTPUT_DIR/exports/``::
     coverage_by_city.csv          international: `,` delimiter, decimal point, UTF-8
     id/coverage_by_city.csv       Indonesian Excel: `;` delimiter, decimal comma, UTF-8 BOM
     cakupan.xlsx                  one sheet per table, plus `columns`: what each column means
+                                  (first a `SAMPLE DATA` sheet when the figures are a sample's)
 
 No thousands separator in any CSV. The folder is rebuilt beside the old one and swapped in.
 """
@@ -24,6 +25,11 @@ from cakupan.reports.swap import rebuilt
 WORKBOOK = "cakupan.xlsx"
 INDONESIAN = "id"
 COLUMNS_SHEET = "columns"
+SAMPLE_SHEET = "SAMPLE DATA"
+SAMPLE_NOTE = (
+    "SAMPLE DATA / DATA CONTOH: these figures come from a sample landing folder "
+    "(cakupan-sample.json), not real extracts (ops.run_status.sample)."
+)
 COUNT_FORMAT = "#,##0"
 PCT_FORMAT = '0.00"%"'  # the values are percent points: 22.78 shows as 22.78%
 DATE_FORMAT = "yyyy-mm-dd"
@@ -76,6 +82,7 @@ def write_exports(published: Path, folder: Path) -> list[Path]:
     with duckdb.connect(str(published), read_only=True) as con:
         tables = exported_tables(con)
         frames = {t.name: con.sql(f"FROM {t.qualified}").pl() for t in tables}
+        (sample,) = con.execute("SELECT bool_or(sample) FROM ops.run_status").fetchone()
     written = []
     with rebuilt(folder) as tmp:
         (tmp / INDONESIAN).mkdir()
@@ -89,7 +96,7 @@ def write_exports(published: Path, folder: Path) -> list[Path]:
                 include_bom=True,
             )
             written += [f"{name}.parquet", f"{name}.csv", f"{INDONESIAN}/{name}.csv"]
-        write_workbook(tmp / WORKBOOK, tables, frames)
+        write_workbook(tmp / WORKBOOK, tables, frames, sample=bool(sample))
         written.append(WORKBOOK)
     return [Path(p) for p in written]
 
@@ -151,10 +158,17 @@ def _sheet(workbook: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, format
         sheet.set_column(i, i, width)
 
 
-def write_workbook(path: Path, tables: list[Table], frames: dict[str, pl.DataFrame]) -> None:
-    """One sheet per table (frozen header, columns fitted to their content, number formats
-    for counts, percentages and dates) and a sheet of the tables' and columns' COMMENTs."""
+def write_workbook(
+    path: Path, tables: list[Table], frames: dict[str, pl.DataFrame], sample: bool = False
+) -> None:
+    """One sheet per table (frozen header, fitted column widths, number formats for counts,
+    percentages and dates) and a sheet of the tables' and columns' COMMENTs; first a
+    SAMPLE_SHEET saying so when ``sample``."""
     with xlsxwriter.Workbook(str(path)) as workbook:
+        if sample:
+            note = workbook.add_worksheet(SAMPLE_SHEET)
+            note.set_column(0, 0, len(SAMPLE_NOTE))
+            note.write(0, 0, SAMPLE_NOTE, workbook.add_format({"bold": True}))
         for table in tables:
             frame = frames[table.name]
             formats = {

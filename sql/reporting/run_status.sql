@@ -1,7 +1,8 @@
 -- The run that publishes: ops.run_status, one row, written into the warehouse just before
 -- publishing and published with the figures (with ops.rejected_files), so that reports
 -- read the run's status from coverage.duckdb alone. Set first (SET VARIABLE):
--- cakupan_run_id (VARCHAR), cakupan_run_started_at (TIMESTAMPTZ or NULL).
+-- cakupan_run_id (VARCHAR), cakupan_run_started_at (TIMESTAMPTZ or NULL), cakupan_sample
+-- (BOOLEAN) and cakupan_landing_label (VARCHAR or NULL), read from the landing folder.
 CREATE SCHEMA IF NOT EXISTS ops;
 
 CREATE OR REPLACE TABLE ops.run_status (
@@ -14,7 +15,9 @@ CREATE OR REPLACE TABLE ops.run_status (
     checks_failed_error BIGINT NOT NULL,
     rejected_files BIGINT NOT NULL,
     snapshots DATE[] NOT NULL,
-    latest_snapshot DATE
+    latest_snapshot DATE,
+    sample BOOLEAN NOT NULL,
+    landing_label VARCHAR
 );
 COMMENT ON TABLE ops.run_status IS 'The Dagster run that published these figures: one row.';
 COMMENT ON COLUMN ops.run_status.run_id IS 'Dagster run id (the run history of the UI shows it).';
@@ -27,6 +30,8 @@ COMMENT ON COLUMN ops.run_status.checks_failed_error IS 'Failed ERROR checks (0 
 COMMENT ON COLUMN ops.run_status.rejected_files IS 'Landing files the run rejected (ops.rejected_files; 0 in a published database: a rejection blocks publishing).';
 COMMENT ON COLUMN ops.run_status.snapshots IS 'Membership snapshots in the published tables, oldest first.';
 COMMENT ON COLUMN ops.run_status.latest_snapshot IS 'The latest snapshot: the one reports show by default.';
+COMMENT ON COLUMN ops.run_status.sample IS 'True when the landing folder declares itself sample data (a cakupan-sample.json at its root, as the embedded sample has): the figures are not real.';
+COMMENT ON COLUMN ops.run_status.landing_label IS 'The name in the landing folder''s cakupan-sample.json; NULL without one.';
 
 INSERT INTO ops.run_status
 WITH
@@ -54,7 +59,9 @@ SELECT
          WHEN c.failed_warn > 0 THEN 'WARN'
          ELSE 'OK' END,
     c.checks, c.failed_warn, c.failed_error, r.files,
-    coalesce(s.snapshots, []), s.latest
+    coalesce(s.snapshots, []), s.latest,
+    CAST(getvariable('cakupan_sample') AS BOOLEAN),
+    CAST(getvariable('cakupan_landing_label') AS VARCHAR)
 FROM checks AS c, rejected AS r, snapshots AS s;
 
 -- ops.rejected_files (cakupan/rejections.py) is published too: describe it.
