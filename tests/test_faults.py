@@ -331,22 +331,26 @@ class Run:
         assert self.proc.returncode == -signal.SIGKILL
 
 
-def size(path: Path) -> int:
-    return path.stat().st_size if path.exists() else -1
-
-
 def during_ingest(run: Run) -> None:
     run.wait_for_start("raw/workforce")
 
 
 def half_written(run: Run, step: str) -> None:
-    """``step`` has written rows (the warehouse file or its WAL has grown by 100 kB since
-    it started) and has not ended: nothing of it is committed or in place yet."""
+    """``step`` has written to the warehouse (its file or its WAL was written since the step
+    started: DuckDB may write rows into free blocks of the file, which then does not grow)
+    and has not ended: nothing of it is committed or in place yet."""
     warehouse = Settings(str(SAMPLE_LANDING_DIR), str(run.output)).warehouse_path
     wal = Path(f"{warehouse}.wal")
+
+    def written() -> tuple:
+        return tuple(
+            (p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else None
+            for p in (warehouse, wal)
+        )
+
     run.wait_for_start(step)
-    at_start = size(warehouse) + max(size(wal), 0)
-    run.wait_for(lambda: size(warehouse) + max(size(wal), 0) > at_start + 100_000, "rows written")
+    at_start = written()
+    run.wait_for(lambda: written() != at_start, "rows written")
     assert not any(f"] done  {step} " in line for line in run.lines), f"{step} ended already"
 
 
