@@ -468,7 +468,8 @@ def invoke_cakupan(
     ``steps``, ``DAGSTER_HOME`` is ``rundir/dagster_home`` (made on first use, then kept, as a
     user's is) and the steps of the latest run it recorded are profiled."""
     output = rundir / "output"
-    env = dict(os.environ, CAKUPAN_PSEUDONYM_KEY=PSEUDONYM_KEY)
+    # the generated extracts are whole when written: no wait for them to settle (timed)
+    env = dict(os.environ, CAKUPAN_PSEUDONYM_KEY=PSEUDONYM_KEY, CAKUPAN_SETTLE_SECONDS="0")
     env.pop("CAKUPAN_LANDING_DIR", None)
     env.pop("CAKUPAN_OUTPUT_DIR", None)
     home = rundir / "dagster_home"

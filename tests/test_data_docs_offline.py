@@ -96,9 +96,17 @@ def test_page_shows_the_published_results_offline(browser, warned):
     assert browser.driver.find_element(By.ID, "run-id").text == run.result.run_id
 
     published = run.published("SELECT * FROM quality.validation_results")
-    # one row per expectation of every suite (one snapshot in this landing)
+    # one row per expectation of every suite (one snapshot in this landing), the
+    # snapshot-age check and the published file's checks: every check of the run
     suites = [json.loads(p.read_text()) for p in (PROJECT / "expectations").glob("*.json")]
-    assert len(published) == sum(len(s["expectations"]) for s in suites)
+    suite_tables = {s["meta"]["table"] for s in suites}
+    by_suites = [
+        r
+        for r in published
+        if r["table_name"] in suite_tables and r["expectation"] != "latest_snapshot_age"
+    ]
+    assert len(by_suites) == sum(len(s["expectations"]) for s in suites)
+    assert len(published) == len(by_suites) + 1 + 8  # rows_per_snapshot, unique_key x 3, sums x 2
     assert _page_rows(browser) == _expected(published)
     # one row named outright: the invalid NIK, a WARN failure with its count
     nik_row = next(r for r in published if r["expectation"] == "no_invalid_nik")

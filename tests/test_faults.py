@@ -200,7 +200,8 @@ def test_cakupan_run_when_the_disk_fills_up_during_the_run(tmpfs, previous):
     before = (out / "coverage.duckdb").read_bytes()
     done = run_cli(out)
     assert done.returncode == cli.EXIT_FAILED, done.stdout + done.stderr
-    assert f"in {out}: the disk is full (No space left on device" in done.stderr, done.stderr
+    private = Settings(str(SAMPLE_LANDING_DIR), str(out)).private_dir  # where it writes
+    assert f"in {private}: the disk is full (No space left on device" in done.stderr, done.stderr
     assert "nothing new was published" in done.stderr or "stays as it was" in done.stderr
     assert "Traceback" not in done.stderr
     assert (out / "coverage.duckdb").read_bytes() == before

@@ -254,6 +254,8 @@ def test_published_checks_pass_on_consistent_tables(tmp_path):
     assert set(found) == ALL_CHECKS
     assert failing(found) == set()
     assert found[("coverage_by_city", "rows_per_snapshot")][1] == {
+        "observed value": "4 rows in each of 2 snapshots",
+        "unexpected count": 0,
         "snapshots": 2,
         "expected rows per snapshot": 4,
         "snapshots with other counts": 0,
@@ -273,7 +275,11 @@ def test_published_checks_find_a_province_that_is_not_the_sum_of_its_cities(tmp_
         )
     found = verdicts(tmp_path / "p.duckdb")
     assert failing(found) == {("coverage_by_province", "sums_of_cities")}
-    assert found[("coverage_by_province", "sums_of_cities")][1] == {"rows that are not the sums": 2}
+    assert found[("coverage_by_province", "sums_of_cities")][1] == {
+        "observed value": "2 rows that are not the sums",
+        "unexpected count": 2,
+        "rows that are not the sums": 2,
+    }
     sample = next(
         r.metadata["rows that are not the sums (sample)"].value
         for r in published_checks(tmp_path / "p.duckdb", SMALL)
@@ -291,11 +297,24 @@ def test_published_checks_find_duplicate_keys_and_missing_rows(tmp_path):
         )
         con.execute("DELETE FROM reporting.coverage_national WHERE snapshot_date = '2025-02-28'")
     found = verdicts(tmp_path / "p.duckdb")
-    assert found[("coverage_by_city", "unique_key")] == (False, {"duplicate or NULL keys": 1})
+    assert found[("coverage_by_city", "unique_key")] == (
+        False,
+        {
+            "observed value": "1 duplicate or NULL keys",
+            "unexpected count": 1,
+            "duplicate or NULL keys": 1,
+        },
+    )
     assert found[("coverage_by_city", "rows_per_snapshot")][1]["snapshots with other counts"] == 1
     assert found[("coverage_national", "rows_per_snapshot")] == (
         False,
-        {"snapshots": 2, "expected rows per snapshot": 1, "snapshots with other counts": 1},
+        {
+            "observed value": "1 of 2 snapshots without 1 rows",
+            "unexpected count": 1,
+            "snapshots": 2,
+            "expected rows per snapshot": 1,
+            "snapshots with other counts": 1,
+        },
     )
     # The duplicated kab/kota is counted twice in its province and the nation, and the
     # national rollup of February is missing.
@@ -306,7 +325,11 @@ def test_published_checks_find_duplicate_keys_and_missing_rows(tmp_path):
         ("coverage_national", "rows_per_snapshot"),
         ("coverage_national", "sums_of_cities"),
     }
-    assert found[("coverage_national", "sums_of_cities")][1] == {"rows that are not the sums": 2}
+    assert found[("coverage_national", "sums_of_cities")][1] == {
+        "observed value": "2 rows that are not the sums",
+        "unexpected count": 2,
+        "rows that are not the sums": 2,
+    }
 
 
 def full_warehouse(settings: Settings, break_province: bool) -> None:

@@ -26,9 +26,10 @@ WORKBOOK = "cakupan.xlsx"
 INDONESIAN = "id"
 COLUMNS_SHEET = "columns"
 SAMPLE_SHEET = "SAMPLE DATA"
+SAMPLE_TITLE = "SAMPLE DATA / DATA CONTOH"
 SAMPLE_NOTE = (
-    "SAMPLE DATA / DATA CONTOH: these figures come from a sample landing folder "
-    "(cakupan-sample.json), not real extracts (ops.run_status.sample)."
+    "These figures come from a sample landing folder (cakupan-sample.json), not real "
+    "extracts (ops.run_status.sample). Angka ini berasal dari data contoh, bukan ekstrak asli."
 )
 COUNT_FORMAT = "#,##0"
 PCT_FORMAT = '0.00"%"'  # the values are percent points: 22.78 shows as 22.78%
@@ -167,8 +168,9 @@ def write_workbook(
     with xlsxwriter.Workbook(str(path)) as workbook:
         if sample:
             note = workbook.add_worksheet(SAMPLE_SHEET)
-            note.set_column(0, 0, len(SAMPLE_NOTE))
-            note.write(0, 0, SAMPLE_NOTE, workbook.add_format({"bold": True}))
+            note.set_column(0, 0, MAX_WIDTH)
+            note.write(0, 0, SAMPLE_TITLE, workbook.add_format({"bold": True}))
+            note.write(1, 0, SAMPLE_NOTE, workbook.add_format({"text_wrap": True}))
         for table in tables:
             frame = frames[table.name]
             formats = {
