@@ -691,12 +691,12 @@ def test_indonesian_quality_section_speaks_indonesian(sample):
     row = re.search(r'<tr data-expectation="no_invalid_nik".*?</tr>', section, re.S).group(0)
     assert "<code>raw.membership</code>" in row and "<code>no_invalid_nik</code>" in row
     assert "NIK terdiri dari 16 digit" in row
-    assert '<td class="observed">492 baris dengan NIK tidak valid</td>' in row
+    assert '<td class="observed">2.213 baris dengan NIK tidak valid</td>' in row
     row = re.search(r'<tr data-expectation="latest_snapshot_age".*?</tr>', section, re.S).group(0)
     assert "posisi data terakhir 30 Juni 2025: lebih dari 40 hari" in row
     # the English brief keeps the pipeline's sentence
     english = Renderer(load(run.settings.published_path), "en").city("61.72", LATEST)
-    assert "492 rows with an invalid NIK in 4 files (0.20% of 246,135 rows)" in english
+    assert "2,213 rows with an invalid NIK in 3 files (0.20% of 1,108,704 rows)" in english
 
 
 def test_observed_value_of_other_checks_in_indonesian(sample):
