@@ -37,6 +37,8 @@ SLOW_MODULES_FIRST = (
     "test_quality_checks",
     "test_ledger",
     "test_settling",
+    "test_private",
+    "test_sample_label",
     "test_extract_formats",
     "test_nightly",
     "test_snapshot_runs",
