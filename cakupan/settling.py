@@ -38,16 +38,25 @@ def unsettled(
     less than ``settle`` seconds ago. A file gone since it was listed is left out."""
     if settle <= 0:
         return {}
-    now = time.time() if now is None else now
-    found = {}
+    mtimes = {}
     for name in names:
         try:
-            seconds = age((landing / name).stat().st_mtime_ns, now)
+            mtimes[name] = (landing / name).stat().st_mtime_ns
         except FileNotFoundError:
             continue
-        if seconds < settle:
-            found[name] = seconds
-    return found
+    return still_written(mtimes, settle, now)
+
+
+def still_written(
+    mtimes: dict[str, int], settle: float, now: float | None = None
+) -> dict[str, float]:
+    """The rule itself: name -> age (seconds) of the files whose modification time
+    (``mtimes``, ns) is less than ``settle`` seconds old; none when ``settle`` is 0."""
+    if settle <= 0:
+        return {}
+    now = time.time() if now is None else now
+    ages = {name: age(mtime, now) for name, mtime in mtimes.items()}
+    return {name: seconds for name, seconds in ages.items() if seconds < settle}
 
 
 def wait_bound(settle: float) -> float:

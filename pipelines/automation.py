@@ -88,10 +88,7 @@ class LandingState:
 
     def unsettled(self, settle: float, now: float) -> dict[str, float]:
         """name -> age of the files still being written (``cakupan.settling``'s rule)."""
-        if settle <= 0:
-            return {}
-        ages = {n: settling.age(m, now) for n, _, m in self.files}
-        return {n: a for n, a in ages.items() if a < settle}
+        return settling.still_written({n: m for n, _, m in self.files}, settle, now)
 
 
 @dataclass(frozen=True)

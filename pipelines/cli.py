@@ -454,15 +454,11 @@ def _print_checks(
     run did not reach keep an earlier run's results). Nothing when it cannot be read."""
     import duckdb
 
-    query = (
-        "SELECT replace(table_name, '.', '/'), expectation, severity, success, "
-        "CAST(snapshot_date AS VARCHAR), observed_value FROM quality.validation_results "
-        "WHERE CAST($runs AS VARCHAR[]) IS NULL OR list_contains(CAST($runs AS VARCHAR[]), run_id) "
-        "ORDER BY ALL"
-    )
+    from cakupan.sqlfiles import sql
+
     try:
         with duckdb.connect(str(database), read_only=True) as con:
-            rows = con.execute(query, {"runs": run_ids}).fetchall()
+            rows = con.execute(sql("quality/checks_of_runs.sql"), {"runs": run_ids}).fetchall()
     except duckdb.Error:  # no record to read (a run that failed early, a full disk)
         return
     if not rows:

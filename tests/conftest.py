@@ -231,6 +231,15 @@ def settings_for(root: Path) -> Settings:
     )
 
 
+@pytest.fixture
+def warehouse():
+    """An in-memory DuckDB holding the shipped reference tables (``reference_connection``),
+    for tests of ingest without Dagster."""
+    con = reference_connection()
+    yield con
+    con.close()
+
+
 @pytest.fixture(scope="module")
 def reference_warehouse(tmp_path_factory) -> Path:
     """A warehouse holding only the reference stage, materialized on its own (copy it)."""

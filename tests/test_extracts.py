@@ -17,16 +17,9 @@ from cakupan.extracts import EXTRACTS
 from cakupan.ingest import ingest
 from cakupan.rejections import FileRejected, Rejection
 from cakupan.sqlfiles import columns
-from tests.conftest import Landing, both_segments, nik, reference_connection
+from tests.conftest import Landing, both_segments, nik
 
 LOG = logging.getLogger("test_extracts")
-
-
-@pytest.fixture
-def warehouse():
-    con = reference_connection()
-    yield con
-    con.close()
 
 
 def settings(landing: Landing, tmp_path) -> Settings:

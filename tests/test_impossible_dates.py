@@ -27,6 +27,12 @@ from pipelines.definitions import resources
 from tests.conftest import Landing, both_segments, nik, reference_connection, settings_for
 
 LOG = logging.getLogger("test_impossible_dates")
+
+
+def settings(landing: Landing, tmp_path) -> Settings:
+    return Settings(landing_dir=str(landing.root), output_dir=str(tmp_path / "out"))
+
+
 TODAY = date(2025, 7, 15)  # the run's day in these tests: tomorrow is 2025-07-16
 FUTURE = "date in the future (after 2025-07-16, tomorrow in Asia/Jakarta)"
 BEFORE = "date before 2014-01-01 (BPJS Ketenagakerjaan began then)"
@@ -41,17 +47,6 @@ def write_csv(path, rows: list[list]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
-
-
-@pytest.fixture
-def warehouse():
-    con = reference_connection()
-    yield con
-    con.close()
-
-
-def settings(landing: Landing, tmp_path) -> Settings:
-    return Settings(landing_dir=str(landing.root), output_dir=str(tmp_path / "out"))
 
 
 def rejected(con, landing, tmp_path, kind, today=TODAY) -> list[Rejection]:

@@ -25,17 +25,10 @@ from cakupan.ingest import ingest, reference_joins
 from cakupan.landing import list_files, relation
 from cakupan.rejections import FileRejected
 from cakupan.sqlfiles import run_sql
-from tests.conftest import MEMBERSHIP_HEADER, WORKFORCE_HEADER, Landing, nik, reference_connection
+from tests.conftest import MEMBERSHIP_HEADER, WORKFORCE_HEADER, Landing, nik
 
 LOG = logging.getLogger("test_streaming_ingest")
 SNAP = "2025-06-30"
-
-
-@pytest.fixture
-def warehouse():
-    con = reference_connection()
-    yield con
-    con.close()
 
 
 def run(con, landing: Landing, tmp_path, kind: str):
