@@ -12,10 +12,10 @@ OUTPUT ?= $(or $(CAKUPAN_OUTPUT_DIR),data/output)
 PORT ?= 3000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help sync run test dev lint format sample bench validate browser clean
+.PHONY: help sync run test test-e2e dev lint format sample bench validate browser clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(BOOTSTRAP)/bin/uv:
 	$(PYTHON) -m venv $(BOOTSTRAP)
@@ -48,11 +48,17 @@ bench-validation: sync ## benchmark: GX validation vs one DuckDB query on 5M gen
 
 # Two pytest workers (pytest-xdist): each test module stays on one worker, so its
 # module-scoped fixtures (one real run each) are built once; the slowest modules start first
-# (tests/conftest.py, SLOW_MODULES_FIRST). TEST_WORKERS=0 runs serially.
+# (tests/conftest.py, SLOW_MODULES_FIRST). TEST_WORKERS=0 runs serially. `make test` leaves
+# out the process-level scenarios (marked e2e: kill -9, the run lock, the dev server, the
+# daemon, the browser, the benchmark harness); `make test-e2e` runs them; .ci/run runs both.
 TEST_WORKERS ?= 2
-test: sync ## run the test suite (TEST_WORKERS=2 processes)
-	$(UV) run --no-sync pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope \
-	  --no-loadscope-reorder) --durations=25
+PYTEST = $(UV) run --no-sync pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) \
+  --dist loadscope --no-loadscope-reorder) --durations=25
+test: sync ## run the test suite, without the process-level scenarios (TEST_WORKERS=2 processes)
+	$(PYTEST) -m "not e2e"
+
+test-e2e: sync ## run the process-level scenarios (kill -9, run lock, dev server, daemon, browser)
+	$(PYTEST) -m e2e
 
 # The asset groups (one per stage and side table), as the lineage page's `expanded` parameter:
 # Dagster opens it with every group collapsed otherwise (tests/test_definitions.py keeps

@@ -25,6 +25,8 @@ sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 import bench_scale  # noqa: E402
 import make_extract  # noqa: E402
 
+pytestmark = pytest.mark.e2e  # a process-level scenario: make test-e2e
+
 ROWS = 20_000
 REFERENCE = PROJECT_ROOT / "data" / "reference"
 SEGMENTS = ("PU", "BPU", "JAKON", "PMI")

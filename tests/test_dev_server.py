@@ -24,6 +24,8 @@ from assets.partitions import SNAPSHOTS
 from pipelines import runs
 from tests.helpers_cli import small_landing
 
+pytestmark = pytest.mark.e2e  # a process-level scenario: make test-e2e
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -30,6 +30,8 @@ from tests.conftest import run_job
 from tests.helpers_cli import cakupan_in_process
 from tests.test_run_lock import BIN, cakupan_run, environment, small_landing
 
+pytestmark = pytest.mark.e2e  # a process-level scenario: make test-e2e
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -331,6 +331,7 @@ def wait_for(what: str, found, timeout: float, daemon: subprocess.Popen):
     raise AssertionError(f"no {what} within {timeout:.0f} s")
 
 
+@pytest.mark.e2e  # a process-level scenario: make test-e2e
 def test_the_daemon_asks_for_a_run_when_a_file_is_dropped(tmp_path):
     landing, home = tmp_path / "landing", tmp_path / "dagster_home"
     (landing / "membership").mkdir(parents=True)

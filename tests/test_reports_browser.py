@@ -10,6 +10,8 @@ from datetime import date
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # a process-level scenario: make test-e2e
+
 pytest_plugins = ["tests.browser"]
 
 LATEST = date(2025, 6, 30)

@@ -27,6 +27,8 @@ from tests.test_dev_server import dev_server  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
+pytestmark = pytest.mark.e2e  # a process-level scenario: make test-e2e
+
 HOLDER = """
 import sys, time
 from cakupan import runlock
