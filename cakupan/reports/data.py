@@ -4,7 +4,7 @@ its data-quality results and rejected files."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from pathlib import Path
@@ -31,11 +31,15 @@ class Published:
     failed_checks: list[dict]
     rejected: list[dict]
     _by_province: dict[tuple[date, str], list[dict]] = field(default_factory=dict)
+    _ranked_count: Counter = field(default_factory=Counter)
 
     def __post_init__(self):
         grouped = defaultdict(list)
         for (snapshot, _), row in sorted(self.cities.items()):
             grouped[(snapshot, row["province_code"])].append(row)
+            if row["rank_national"] is not None:
+                self._ranked_count[(snapshot, None)] += 1
+                self._ranked_count[(snapshot, row["province_code"])] += 1
         self._by_province = {key: _ranked(rows) for key, rows in grouped.items()}
 
     @property
@@ -77,11 +81,7 @@ class Published:
 
     def ranked(self, snapshot: date, province_code: str | None = None) -> int:
         """How many kab/kota have a rank (a potential above 0), in a province or all."""
-        return sum(
-            row["rank_national"] is not None
-            for (s, _), row in self.cities.items()
-            if s == snapshot and province_code in (None, row["province_code"])
-        )
+        return self._ranked_count[(snapshot, province_code)]
 
 
 def _pct_order(row: dict) -> tuple:
