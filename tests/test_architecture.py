@@ -19,15 +19,22 @@ FORBIDDEN = {
 }
 
 
-def _imports(path: Path) -> set[str]:
-    """Top-level names of every module ``path`` imports (also inside functions)."""
+def _modules(path: Path) -> set[str]:
+    """Dotted names of every module ``path`` imports, also ``cakupan.x`` for ``from cakupan
+    import x`` (inside functions too)."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
     return names
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level names of every module ``path`` imports (also inside functions)."""
+    return {name.split(".")[0] for name in _modules(path)}
 
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
@@ -125,19 +132,6 @@ WAREHOUSE_MODULES = {
         "sqlfiles",
     )
 }
-
-
-def _modules(path: Path) -> set[str]:
-    """Dotted names of every module ``path`` imports, also ``cakupan.x`` for ``from cakupan
-    import x`` (inside functions too)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
-            names |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
 
 
 def _within(names: set[str], modules: set[str]) -> list[str]:
