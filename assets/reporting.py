@@ -2,6 +2,7 @@
 read. Its tables are written together to a new file, checked there, and only then does the
 file replace the previous one: a failed check keeps the last good ``coverage.duckdb``."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -9,12 +10,17 @@ import dagster as dg
 from assets import quality, reporting_checks
 from assets.materialize import OWNERS, table_metadata, whole_run_id
 from assets.reporting_checks import check_specs, published_checks
-from assets.reports import run_started_at
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import snapshots
-from cakupan.publish import add, remove_stale_temporaries, replace, write
+from cakupan.publish import (
+    STATUS_TABLES,
+    add,
+    record_run_status,
+    remove_stale_temporaries,
+    replace,
+    write,
+)
 from cakupan.quality.results import record
-from cakupan.reports.status import STATUS_TABLES, record_run_status
 from cakupan.sqlfiles import run_sql
 
 GROUP = "reporting"
@@ -24,6 +30,13 @@ PUBLISHED_TABLES = {
     "coverage_by_province": "UCJ per snapshot and province.",
     "coverage_national": "UCJ per snapshot for all Indonesia.",
 }
+
+
+def run_started_at(context: dg.AssetExecutionContext) -> datetime | None:
+    """When the whole run started (from the instance's run record), for ops.run_status."""
+    run = context.instance.get_run_record_by_id(whole_run_id(context))
+    start = run.start_time if run else None
+    return datetime.fromtimestamp(start, UTC) if start else None
 
 
 @dg.multi_asset(

@@ -5,30 +5,20 @@ from the published ``coverage.duckdb`` alone, after it is published: the briefs
 In their own ``reports`` group, which the ``validate`` job (which publishes nothing) leaves
 out too."""
 
-from datetime import UTC, datetime
-
 import dagster as dg
 import duckdb
 
-from assets.materialize import OWNERS, whole_run_id
+from assets.materialize import OWNERS
+from assets.reporting import PUBLISHED_TABLES
 from assets.resources import CakupanSettings, Warehouse, output_failures
 from cakupan.reports.exports import WORKBOOK, write_exports
 from cakupan.reports.pages import write_reports
 from cakupan.sqlfiles import markdown_table
 
 GROUP = "reports"
-PUBLISHED = [
-    dg.AssetKey(["reporting", t])
-    for t in ("coverage_by_city", "coverage_by_province", "coverage_national")
-]
+# the published tables (assets/reporting.py): reports run after coverage.duckdb is replaced
+PUBLISHED = [dg.AssetKey(["reporting", t]) for t in PUBLISHED_TABLES]
 PREVIEW_ROWS = 25
-
-
-def run_started_at(context: dg.AssetExecutionContext) -> datetime | None:
-    """When the whole run started (from the instance's run record), for ops.run_status."""
-    record = context.instance.get_run_record_by_id(whole_run_id(context))
-    start = record.start_time if record else None
-    return datetime.fromtimestamp(start, UTC) if start else None
 
 
 @dg.asset(

@@ -7,17 +7,28 @@ The file is written in an older storage format (``CAKUPAN_STORAGE_VERSION``, def
 
 A full disk or an output folder that is not writable fails with
 :class:`cakupan.files.OutputFolderError` naming the folder; the previous file stays.
+
+The run that publishes is published with the figures (:func:`record_run_status`), so that
+reports need only ``coverage.duckdb``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from cakupan import files
+from cakupan import files, rejections
 from cakupan.config import DEFAULT_STORAGE_VERSION
-from cakupan.sqlfiles import columns, literal
+from cakupan.sample import read_label
+from cakupan.sqlfiles import columns, literal, run_sql
+
+# The run that publishes, as tables of the published database: ``ops.run_status`` (one
+# row: run id, start and publish time, status, data-quality counts, snapshots, whether the
+# landing folder is a sample) and ``ops.rejected_files`` (the run's rejections).
+# published table -> warehouse table, to add to what the publish step copies
+STATUS_TABLES = {"ops.run_status": "ops.run_status", "ops.rejected_files": "ops.rejected_files"}
 
 
 def publish(
@@ -38,6 +49,23 @@ def publish(
     write(con, tmp, tables, storage_version)
     replace(tmp, target)
     return stale
+
+
+def record_run_status(
+    con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime | None, landing: Path | str
+) -> None:
+    """(Re)build ``ops.run_status`` (and ``ops.rejected_files``) in the warehouse for
+    ``run_id`` (after its checks ran), just before the publish step copies them
+    (:data:`STATUS_TABLES`); ``landing`` is the run's landing folder (is it a sample?
+    :mod:`cakupan.sample`)."""
+    run_sql(con, "quality/validation_results.sql")  # exists even if no check ran
+    rejections.for_run(con, run_id)  # ops.rejected_files exists even if nothing was ingested
+    con.execute("SET VARIABLE cakupan_run_id = ?", [run_id])
+    con.execute("SET VARIABLE cakupan_run_started_at = CAST(? AS TIMESTAMPTZ)", [started_at])
+    label = read_label(landing)
+    con.execute("SET VARIABLE cakupan_sample = CAST(? AS BOOLEAN)", [label.sample])
+    con.execute("SET VARIABLE cakupan_landing_label = CAST(? AS VARCHAR)", [label.label])
+    run_sql(con, "reporting/run_status.sql")
 
 
 def remove_stale_temporaries(target: Path) -> list[Path]:

@@ -19,15 +19,22 @@ FORBIDDEN = {
 }
 
 
-def _imports(path: Path) -> set[str]:
-    """Top-level names of every module ``path`` imports (also inside functions)."""
+def _modules(path: Path) -> set[str]:
+    """Dotted names of every module ``path`` imports, also ``cakupan.x`` for ``from cakupan
+    import x`` (inside functions too)."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
     return names
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level names of every module ``path`` imports (also inside functions)."""
+    return {name.split(".")[0] for name in _modules(path)}
 
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
@@ -94,3 +101,94 @@ def test_partition_range_tags_are_dagsters():
 
     assert runs.PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
     assert runs.PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG
+
+
+# --- reports are a downstream consumer of the published coverage.duckdb ---------------------
+
+REPORTS = ROOT / "cakupan" / "reports"
+# What cakupan/reports may not import: the code that reads the landing folder, writes the
+# warehouse or its private folder, or publishes (the run status included); the settings,
+# which know where the warehouse is (reports are given the published file's path).
+WAREHOUSE_MODULES = {
+    f"cakupan.{name}"
+    for name in (
+        "config",
+        "extracts",
+        "files",
+        "ingest",
+        "landing",
+        "ledger",
+        "preflight",
+        "private",
+        "pseudonym",
+        "publish",
+        "rejections",
+        "runlock",
+        "sakernas",
+        "sample",
+        "settling",
+        "sheets",
+        "snapshots",
+        "sqlfiles",
+    )
+}
+
+
+def _within(names: set[str], modules: set[str]) -> list[str]:
+    return sorted(n for n in names if any(n == m or n.startswith(f"{m}.") for m in modules))
+
+
+def test_reports_import_no_ingest_landing_ledger_or_warehouse_code():
+    files = sorted(REPORTS.rglob("*.py"))
+    assert files
+    wrong = {str(f.relative_to(ROOT)): _within(_modules(f), WAREHOUSE_MODULES) for f in files}
+    assert {f: names for f, names in wrong.items() if names} == {}
+
+
+def test_the_module_scanner_sees_both_forms(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("from cakupan import ledger\ndef f():\n    import cakupan.landing.x\n")
+    assert _within(_modules(module), WAREHOUSE_MODULES) == ["cakupan.landing.x", "cakupan.ledger"]
+
+
+def test_reports_open_only_the_published_file_read_only():
+    """No report names the warehouse or the private folder, and each DuckDB connection it
+    opens is read-only (the published coverage.duckdb, whose path it is given)."""
+    sources = sorted(p for p in REPORTS.rglob("*") if p.suffix in (".py", ".j2"))
+    assert sources
+    named = {
+        str(p.relative_to(ROOT))
+        for p in sources
+        for word in ("warehouse", "private", "lock_path")
+        if word in p.read_text(encoding="utf-8").lower()
+    }
+    assert named == set()
+    connects = [
+        (str(p.relative_to(ROOT)), node)
+        for p in sources
+        if p.suffix == ".py"
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "connect"
+    ]
+    assert connects
+    writable = [
+        f"{path}:{node.lineno}"
+        for path, node in connects
+        if not any(
+            k.arg == "read_only" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in node.keywords
+        )
+    ]
+    assert writable == []
+
+
+def test_report_assets_run_after_the_published_file():
+    """The briefs and the exports depend on every table of the published file (written
+    whole by one asset), so they read the coverage.duckdb of their run."""
+    from assets.reporting import published_coverage
+    from assets.reports import briefs, exports
+
+    for report in (briefs, exports):
+        assert report.asset_deps[report.key] == set(published_coverage.keys)

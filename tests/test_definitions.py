@@ -1,19 +1,19 @@
 """The Dagster definitions load, in process and through Dagster's own CLIs, and match the
-committed snapshot ``tests/snapshots/definitions.json``: every asset with its deps, group,
-kinds, owners, tags, hooks and whether it has a code version; every check with its
-severity and whether it blocks; the jobs with what they select; the schedule.
+committed snapshot (syrupy's JSON extension:
+``tests/__snapshots__/test_definitions/test_definitions_match_the_snapshot.json``): every
+asset with its deps, group, kinds, owners, tags, hooks and whether it has a code version;
+every check with its severity and whether it blocks; the jobs with what they select; the
+schedule.
 
 A change to the graph fails ``test_definitions_match_the_snapshot`` with a diff. When the
 change is meant, update the snapshot and commit it with the change::
 
-    UPDATE_SNAPSHOTS=1 uv run --no-sync pytest tests/test_definitions.py
+    uv run --no-sync pytest tests/test_definitions.py --snapshot-update
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from syrupy.extensions.json import JSONSnapshotExtension
 
 from pipelines.definitions import build_definitions, defs
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SNAPSHOT = ROOT / "tests" / "snapshots" / "definitions.json"
 
 
 def test_definitions_load_with_the_expected_assets():
@@ -153,25 +153,10 @@ def describe(definitions: dg.Definitions) -> dict:
     return {"assets": assets, "checks": checks, "jobs": jobs, "schedules": schedules}
 
 
-def test_definitions_match_the_snapshot():
-    current = json.dumps(describe(defs), indent=2, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOT.parent.mkdir(exist_ok=True)
-        SNAPSHOT.write_text(current, encoding="utf-8")
-    committed = SNAPSHOT.read_text(encoding="utf-8") if SNAPSHOT.exists() else ""
-    diff = "".join(
-        difflib.unified_diff(
-            committed.splitlines(keepends=True),
-            current.splitlines(keepends=True),
-            "tests/snapshots/definitions.json (committed)",
-            "the definitions now",
-        )
-    )
-    assert not diff, (
-        "the Dagster definitions changed; if that is meant, run "
-        "`UPDATE_SNAPSHOTS=1 uv run --no-sync pytest tests/test_definitions.py` and commit "
-        "the snapshot:\n" + diff
-    )
+def test_definitions_match_the_snapshot(snapshot):
+    """If the graph changed on purpose: `pytest tests/test_definitions.py --snapshot-update`,
+    then commit the snapshot with the change."""
+    assert describe(defs) == snapshot(extension_class=JSONSnapshotExtension)
 
 
 # The files each SQL-backed asset runs, read off its code (macros first), and hashed here

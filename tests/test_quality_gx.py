@@ -375,6 +375,10 @@ def test_database_is_released_after_run(membership_db: Path) -> None:
     # Any GX connection still open would make this fail ("different configuration").
     with duckdb.connect(str(membership_db)) as con:
         con.execute("INSERT INTO staging.membership (id) VALUES (99)")
+    # The write went through, and is in the file for the next reader.
+    with duckdb.connect(str(membership_db), read_only=True) as con:
+        rows = con.execute("SELECT count(*), count(*) FILTER (id = 99) FROM staging.membership")
+        assert rows.fetchone() == (21, 1)
 
 
 def test_open_connection_in_same_process_is_refused(membership_db: Path) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jinja2
 
-from cakupan.landing import redact
+from cakupan.privacy import redact
 from cakupan.reports import charts
 from cakupan.reports.data import Published, load
 from cakupan.reports.fmt import JAKARTA, Formatter
@@ -56,12 +56,6 @@ class Written:
     @property
     def national_page(self) -> Path:
         return self.folder / NATIONAL_PAGE
-
-    def city_page(self, code: str) -> Path:
-        return self.folder / CITY_DIR / f"{code}.html"
-
-    def province_page(self, code: str) -> Path:
-        return self.folder / PROVINCE_DIR / f"{code}.html"
 
 
 class Renderer:
