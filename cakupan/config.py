@@ -134,12 +134,12 @@ def setting(name: str, environ: Mapping[str, str] = os.environ) -> Any:
     return _BY_NAME[name].read(environ)
 
 
-def field_variables(environ: MutableMapping[str, str] | None = None) -> list[str]:
-    """The names the :class:`Settings` fields are read from, older names too; with
-    ``environ``, each one unset there is set empty, which reads as its default (the
-    ``settings`` resource reads them with dg.EnvVar, which fails on an unset variable)."""
+def field_variables(environ: MutableMapping[str, str]) -> list[str]:
+    """The names the :class:`Settings` fields are read from (older names too), each set
+    empty in ``environ`` when unset there: empty reads as the default, and the ``settings``
+    resource's dg.EnvVar fails on an unset variable."""
     names = [n for v in VARIABLES if v.field for n in (v.name, *v.aliases)]
-    for name in names if environ is not None else ():
+    for name in names:
         environ.setdefault(name, "")
     return names
 
