@@ -1,8 +1,9 @@
 """Dagster resources of cakupan: its settings and its working DuckDB warehouse.
 
-Both are configured by the code location (``pipelines/definitions.py``), from
-``dg.EnvVar("CAKUPAN_...")`` so that values are read when a run starts, or with explicit
-values by ``cakupan run`` and the tests.
+Both are configured by the code location (``pipelines/definitions.py``): from
+``dg.EnvVar`` of each ``CAKUPAN_`` variable (``cakupan.config.VARIABLES``), read when a run
+starts or a sensor or the schedule is evaluated, or with explicit values by ``cakupan run``
+and the tests.
 """
 
 from __future__ import annotations
@@ -18,54 +19,30 @@ import dagster as dg
 import duckdb
 
 from cakupan import files, private, runlock
-from cakupan.config import (
-    DEFAULT_MEMORY_LIMIT,
-    DEFAULT_STORAGE_VERSION,
-    Settings,
-    parse_settle,
-    switched_on,
-)
+from cakupan.config import Settings, field_variables
 
 
 class CakupanSettings(dg.ConfigurableResource):
-    """Landing and output folders of a cakupan deployment (``CAKUPAN_LANDING_DIR``,
-    ``CAKUPAN_OUTPUT_DIR``, ``CAKUPAN_STORAGE_VERSION``), DuckDB's memory limit
-    (``CAKUPAN_MEMORY_LIMIT``) and statement log (``CAKUPAN_SQL_LOG``), whether GX's
-    Data Docs are rebuilt (``CAKUPAN_DATA_DOCS``) and when a landing file has settled
-    (``CAKUPAN_SETTLE_SECONDS``). The pseudonymization key is not a field: config is shown
-    in the UI and the key must never be."""
+    """The settings (:class:`cakupan.config.Settings`): the text of each variable of a
+    field, read by the one table ``cakupan.config.VARIABLES`` (defaults, checks, errors
+    naming the variable). The pseudonymization key is not one: config is shown in the UI
+    and the key must never be."""
 
-    landing_dir: str
-    output_dir: str
-    storage_version: str = DEFAULT_STORAGE_VERSION
-    memory_limit: str = DEFAULT_MEMORY_LIMIT
-    sql_log: str = ""
-    data_docs: str = "true"  # a string, as dg.EnvVar gives it (config.switched_on)
-    settle_seconds: str = "0"  # a string, as dg.EnvVar gives it (config.parse_settle)
+    values: dict[str, str]  # variable name -> its text; dg.EnvVar of it in the code location
+
+    @classmethod
+    def from_env(cls) -> CakupanSettings:
+        """dg.EnvVar of each variable (unset ones are set empty first: read as their
+        default), so that values are read when used and never show in the UI."""
+        return cls(values={name: dg.EnvVar(name) for name in field_variables(os.environ)})
 
     @classmethod
     def of(cls, settings: Settings) -> CakupanSettings:
-        return cls(
-            landing_dir=settings.landing_dir,
-            output_dir=settings.output_dir,
-            storage_version=settings.storage_version,
-            memory_limit=settings.memory_limit,
-            sql_log=settings.sql_log,
-            data_docs=str(settings.data_docs).lower(),
-            settle_seconds=f"{settings.settle_seconds:g}",
-        )
+        return cls(values=settings.variables())
 
     def get(self) -> Settings:
-        """The plain settings the core library takes."""
-        return Settings(
-            landing_dir=self.landing_dir,
-            output_dir=self.output_dir,
-            storage_version=self.storage_version,
-            memory_limit=self.memory_limit,
-            sql_log=self.sql_log,
-            data_docs=switched_on(self.data_docs),
-            settle_seconds=parse_settle(self.settle_seconds),
-        )
+        """The plain settings the core library takes (SettingError naming a bad variable)."""
+        return Settings.of_variables(self.values)
 
 
 class Warehouse(dg.ConfigurableResource):

@@ -1,38 +1,30 @@
-"""Where cakupan reads and writes: every path and secret comes from here (no Dagster).
+"""Where cakupan reads and writes, and every setting: paths and values come from here (no Dagster).
 
-Configured through environment variables (documented in the README):
+Every ``CAKUPAN_`` environment variable is a row of :data:`VARIABLES`, the one place of its
+name, its default, how its text is read and checked, and the :class:`Settings` field it
+sets; the README's table documents each (``tests/test_settings.py`` keeps the two equal).
+``Settings.from_env`` (the CLI), the ``settings`` resource (runs, sensors, the schedule;
+``assets/resources.py``) and the few variables read where they are used (:func:`setting`)
+all read them through it. A value that cannot be used is a :class:`SettingError` naming
+the variable.
 
-- ``CAKUPAN_LANDING_DIR``: folder of extracts (default: the embedded sample).
-- ``CAKUPAN_OUTPUT_DIR``: where the pipeline writes (default ``data/output``): what may be
-  shared at its top, and in ``private/`` (0700, files 0600) everything that holds pseudonyms,
-  run logs or run state (:attr:`Settings.private_dir`).
-- ``CAKUPAN_PSEUDONYM_KEY``: secret for NIK pseudonymization. When unset, a random key is
-  created once as ``$XDG_CONFIG_HOME/cakupan/pseudonym.key`` (``~/.config/...`` when unset;
-  file 0600, folder 0700) and reused. It is kept out of the output folder, which holds the
-  pseudonyms: with both, NIKs can be recovered by trying every plausible one.
-- ``CAKUPAN_STORAGE_VERSION``: DuckDB storage format of ``coverage.duckdb`` (default
-  ``v1.1.0``: DuckDB 1.1 and later clients open it).
-- ``CAKUPAN_MEMORY_LIMIT``: memory DuckDB may use (``memory_limit``; default ``4GB``), in the
-  warehouse and in validation; beyond it DuckDB spills to ``<output>/private/duckdb_spill`` (emptied
-  when a run starts; it never holds a NIK, see docs/scaling.md).
-- ``CAKUPAN_DATA_DOCS``: ``false`` (or ``0``, ``no``, ``off``) skips rebuilding GX's Data Docs
-  HTML after each suite (a few seconds per run); the results are recorded as always.
-- ``CAKUPAN_SQL_LOG``: a folder where DuckDB logs every SQL statement the warehouse runs,
-  with its time (off when unset or empty; for profiling, docs/scaling.md). Statement texts
-  only, with file paths: the queries read the data themselves, and the key is a query
-  parameter, which DuckDB does not log.
-- ``CAKUPAN_SETTLE_SECONDS`` (alias ``CAKUPAN_SENSOR_SETTLE``): a landing file modified less
-  than this many seconds ago is still being written (default 60; ``0`` reads every file as
-  it is); see :mod:`cakupan.settling`.
+``CAKUPAN_PSEUDONYM_KEY`` is not a field: it is read when needed (:meth:`Settings.pseudonym_key`),
+never shown; when unset, a random key is created once as ``$XDG_CONFIG_HOME/cakupan/pseudonym.key``
+(``~/.config/...`` when unset; file 0600, folder 0700), kept out of the output folder, which
+holds the pseudonyms: with both, NIKs can be recovered by trying every plausible one.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import sys
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from cakupan.files import check_writable, write_new, writing
 
@@ -43,53 +35,113 @@ REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 SAMPLE_LANDING_DIR = PROJECT_ROOT / "data" / "sample" / "landing"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "data" / "output"
 
-KEY_ENV = "CAKUPAN_PSEUDONYM_KEY"
 DEFAULT_STORAGE_VERSION = "v1.1.0"  # coverage.duckdb opens in DuckDB 1.x clients
-DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's memory_limit (CAKUPAN_MEMORY_LIMIT)
+DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's memory_limit ('4GB', '500MB')
 KEY_FILE_NAME = "pseudonym.key"
-SETTLE_ENV, SETTLE_ALIAS = "CAKUPAN_SETTLE_SECONDS", "CAKUPAN_SENSOR_SETTLE"
-DEFAULT_SETTLE_SECONDS = 60.0
 PRIVATE_DIR_NAME = "private"  # in the output folder: never shared (Settings.private_dir)
 
-
-def switched_on(value: str) -> bool:
-    """A yes/no setting: off for ``false``, ``0``, ``no`` or ``off`` (any case), else on."""
-    return value.strip().lower() not in ("false", "0", "no", "off")
+# the names other modules use
+KEY_ENV = "CAKUPAN_PSEUDONYM_KEY"
+SETTLE_ENV, SETTLE_ALIAS = "CAKUPAN_SETTLE_SECONDS", "CAKUPAN_SENSOR_SETTLE"
+LOCK_TIMEOUT = "CAKUPAN_LOCK_TIMEOUT"
+STATUS_MAPPING = "CAKUPAN_STATUS_MAPPING"
+SENSOR_INTERVAL = "CAKUPAN_SENSOR_INTERVAL"
 
 
 class SettingError(ValueError):
     """A setting's value cannot be used; the message names the variable."""
 
 
-def parse_settle(text: str, name: str = SETTLE_ENV) -> float:
-    """The value of ``name`` (``CAKUPAN_SETTLE_SECONDS``): the default when empty, else a
-    number of seconds >= 0 (SettingError naming the variable when not)."""
-    text = text.strip()
-    if not text:
-        return DEFAULT_SETTLE_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value < float("inf"):  # also refuses nan
-        raise SettingError(f"{name}={text!r} is not a number of seconds >= 0")
+# How the text of a variable is read: (text, name) -> value, or SettingError naming it.
+
+
+def text(value: str, name: str) -> str:
     return value
 
 
-def settle_from_env() -> float:
-    """``CAKUPAN_SETTLE_SECONDS``, else its alias ``CAKUPAN_SENSOR_SETTLE``, else 60."""
-    for name in (SETTLE_ENV, SETTLE_ALIAS):
-        if os.environ.get(name, "").strip():
-            return parse_settle(os.environ[name], name)
-    return DEFAULT_SETTLE_SECONDS
+def switched_on(value: str, name: str = "") -> bool:
+    """A yes/no setting: off for ``false``, ``0``, ``no`` or ``off`` (any case), else on."""
+    return value.strip().lower() not in ("false", "0", "no", "off")
 
 
-def landing_dir_from_env() -> str:
-    return os.environ.get("CAKUPAN_LANDING_DIR") or str(SAMPLE_LANDING_DIR)
+def seconds(value: str, name: str, forever: bool = False) -> float:
+    """A number of seconds >= 0 (``inf`` too when ``forever``)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (0 <= number < math.inf or (forever and number == math.inf)):  # nan neither
+        raise SettingError(f"{name}={value.strip()!r} is not a number of seconds >= 0")
+    return number
 
 
-def output_dir_from_env() -> str:
-    return os.environ.get("CAKUPAN_OUTPUT_DIR") or str(DEFAULT_OUTPUT_DIR)
+def whole_seconds(value: str, name: str) -> int:
+    """A whole number of seconds >= 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise SettingError(f"{name}={value.strip()!r} is not a whole number of seconds >= 1")
+    return number
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A ``CAKUPAN_`` environment variable: the :class:`Settings` field it sets (None: read
+    where it is used, :func:`setting`), how its text is read, its default (as it would be
+    written in the environment) when unset or empty, and older names still read."""
+
+    name: str
+    field: str | None
+    parse: Callable[[str, str], Any] = text
+    default: str = ""
+    aliases: tuple[str, ...] = ()
+
+    def read(self, environ: Mapping[str, str] = os.environ) -> Any:
+        """Its value in ``environ``: the variable, else its older names, else the default."""
+        for name in (self.name, *self.aliases):
+            value = environ.get(name, "")
+            if value.strip():
+                return self.parse(value, name)
+        return self.parse(self.default, self.name)
+
+
+# Every setting, one row each, in the order of the README's table. Adding one: a row here
+# (and a Settings field, if it has one) and a line in that table.
+VARIABLES = (
+    Variable("CAKUPAN_LANDING_DIR", "landing_dir", default=str(SAMPLE_LANDING_DIR)),
+    Variable("CAKUPAN_OUTPUT_DIR", "output_dir", default=str(DEFAULT_OUTPUT_DIR)),
+    Variable(KEY_ENV, None),  # a secret: read when needed (Settings.pseudonym_key)
+    Variable("CAKUPAN_STORAGE_VERSION", "storage_version", default=DEFAULT_STORAGE_VERSION),
+    # the Sakernas status mapping (cakupan.sakernas), read when loaded and fingerprinted
+    Variable(STATUS_MAPPING, None, default=str(REFERENCE_DIR / "status_mapping.csv")),
+    # how long a run waits for the run lock (cakupan.runlock), read when it is taken
+    Variable(LOCK_TIMEOUT, None, partial(seconds, forever=True), "600"),
+    # a landing file modified less recently than this is whole (cakupan.settling)
+    Variable(SETTLE_ENV, "settle_seconds", seconds, "60", aliases=(SETTLE_ALIAS,)),
+    Variable("CAKUPAN_MEMORY_LIMIT", "memory_limit", default=DEFAULT_MEMORY_LIMIT),
+    Variable("CAKUPAN_DATA_DOCS", "data_docs", switched_on, "true"),  # rebuild GX's Data Docs
+    Variable("CAKUPAN_SQL_LOG", "sql_log"),  # a folder for DuckDB's statement log; "": none
+    # how often the landing sensor looks (pipelines.automation), read when it is defined
+    Variable(SENSOR_INTERVAL, None, whole_seconds, "60"),
+)
+_BY_NAME = {v.name: v for v in VARIABLES}
+
+
+def setting(name: str, environ: Mapping[str, str] = os.environ) -> Any:
+    """The value of the variable ``name`` (a row of :data:`VARIABLES`) in ``environ``."""
+    return _BY_NAME[name].read(environ)
+
+
+def field_variables(environ: MutableMapping[str, str]) -> list[str]:
+    """The names the :class:`Settings` fields are read from (older names too), each set
+    empty in ``environ`` when unset there: empty reads as the default, and the ``settings``
+    resource's dg.EnvVar fails on an unset variable."""
+    names = [n for v in VARIABLES if v.field for n in (v.name, *v.aliases)]
+    for name in names:
+        environ.setdefault(name, "")
+    return names
 
 
 def config_dir() -> Path:
@@ -109,7 +161,8 @@ class PseudonymKeyConflict(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    """Landing and output folders of a cakupan deployment; every path derives from them.
+    """The settings of a cakupan deployment (the fields of :data:`VARIABLES`): its landing
+    and output folders, from which every path derives, and how it runs.
 
     Plain data: reading it has no side effects (nothing is created until something is
     written). The pseudonymization key is not a field: it is read when needed from
@@ -129,18 +182,29 @@ class Settings:
     landing_option: str = "CAKUPAN_LANDING_DIR"  # how the user set landing_dir, for errors
 
     @classmethod
+    def of_variables(cls, environ: Mapping[str, str]) -> Settings:
+        """The fields from the variables of :data:`VARIABLES` in ``environ`` (the
+        environment, or the values of the ``settings`` resource), each one unset or empty
+        read as its default. SettingError when a value cannot be used."""
+        return cls(**{v.field: v.read(environ) for v in VARIABLES if v.field})
+
+    def variables(self) -> dict[str, str]:
+        """The text of each variable of a field, as :meth:`of_variables` reads it back."""
+        return {v.name: str(getattr(self, v.field)) for v in VARIABLES if v.field}
+
+    @classmethod
     def from_env(cls, landing_dir: str | None = None, output_dir: str | None = None) -> Settings:
         """Settings from the arguments, else the environment, else the documented defaults.
-        SettingError when a variable's value cannot be used."""
-        return cls(
-            landing_dir=str(Path(landing_dir).resolve()) if landing_dir else landing_dir_from_env(),
-            output_dir=str(Path(output_dir).resolve()) if output_dir else output_dir_from_env(),
-            storage_version=os.environ.get("CAKUPAN_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
-            memory_limit=os.environ.get("CAKUPAN_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
-            sql_log=os.environ.get("CAKUPAN_SQL_LOG", ""),
-            data_docs=switched_on(os.environ.get("CAKUPAN_DATA_DOCS", "true")),
-            settle_seconds=settle_from_env(),
-            landing_option="--landing" if landing_dir else "CAKUPAN_LANDING_DIR",
+        SettingError when the value of any variable cannot be used, also of one read where
+        it is used (:func:`setting`): said before anything starts."""
+        for variable in VARIABLES:
+            variable.read()
+        found = cls.of_variables(os.environ)
+        return replace(
+            found,
+            landing_dir=str(Path(landing_dir).resolve()) if landing_dir else found.landing_dir,
+            output_dir=str(Path(output_dir).resolve()) if output_dir else found.output_dir,
+            landing_option="--landing" if landing_dir else found.landing_option,
         )
 
     @property
@@ -250,7 +314,7 @@ class Settings:
         random key on first use. A key file left in the output folder by earlier versions
         is moved there first; when both exist and differ, :class:`PseudonymKeyConflict`.
         """
-        value = os.environ.get(KEY_ENV)
+        value = setting(KEY_ENV)
         if value:
             return value.encode("utf-8")
         key_file = self.key_path

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cakupan import runlock
-from cakupan.config import Settings, tell
+from cakupan.config import SettingError, Settings, tell
 from cakupan.files import fsync_dir
 
 # what the previous layout kept at the top of the output folder, now in private/
@@ -133,11 +133,11 @@ def move_old_layout(
 
 def main() -> int:
     """``make dev``: the output folder moved and private, then the default DAGSTER_HOME."""
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         move_old_layout(settings, on_wait=tell)
         settings.ensure_private()
-    except (OldLayoutConflict, runlock.RunLockError) as exc:
+    except (SettingError, OldLayoutConflict, runlock.RunLockError) as exc:
         tell(f"error: {exc}")
         return 1
     print(settings.dagster_home)

@@ -24,13 +24,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-TIMEOUT_ENV = "CAKUPAN_LOCK_TIMEOUT"
-DEFAULT_TIMEOUT = 600.0
+from cakupan.config import LOCK_TIMEOUT, setting
+
 POLL_SECONDS = 0.2
 
 
 class RunLockError(Exception):
-    """The run lock could not be taken (another run holds it, or a bad setting)."""
+    """The run lock could not be taken: another run holds it."""
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,6 @@ _held: dict[Path, Held] = {}
 _registry = threading.Lock()
 
 
-def timeout_from_env() -> float:
-    text = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:  # also rejects nan
-        raise RunLockError(f"{TIMEOUT_ENV}={text!r} is not a number of seconds >= 0")
-    return value
-
-
 @contextmanager
 def hold(
     lock_file: str | os.PathLike,
@@ -90,7 +77,8 @@ def hold(
             held.depth += 1
     if held is None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        held = _acquire(path, run_id, on_wait, timeout_from_env() if timeout is None else timeout)
+        wait = setting(LOCK_TIMEOUT) if timeout is None else timeout
+        held = _acquire(path, run_id, on_wait, wait)
         with _registry:
             _held[path] = held
     try:
@@ -139,13 +127,13 @@ def _acquire(path: Path, run_id, on_wait, timeout: float) -> Held:
             if left <= 0:
                 raise RunLockError(
                     f"another cakupan run ({holder or 'unknown run'}) holds {path}; gave up "
-                    f"after {timeout:g} s (set {TIMEOUT_ENV} to wait longer)"
+                    f"after {timeout:g} s (set {LOCK_TIMEOUT} to wait longer)"
                 )
             if on_wait is not None and (polls == 0 or holder != known):
                 who = f"run {holder.run_id} (pid {holder.pid})" if holder else "another run"
                 on_wait(
                     f"waiting for {who} to finish: it holds {path} "
-                    f"(giving up after {timeout:g} s, {TIMEOUT_ENV})"
+                    f"(giving up after {timeout:g} s, {LOCK_TIMEOUT})"
                 )
             known, polls = holder, polls + 1
             time.sleep(min(POLL_SECONDS, left))

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import polars as pl
 
-from cakupan.config import REFERENCE_DIR
+from cakupan.config import STATUS_MAPPING, setting
 from cakupan.rejections import Rejection
 from cakupan.sheets import CELL, LINE, header
 
@@ -36,8 +35,6 @@ EXPECTED = "expected a code 1-7 or ASN, or its BPS label such as 'Buruh/karyawan
 SEGMENTS = ("PU", "BPU", "EXCLUDED", "SUBTRACT_PU")
 TOTALS = ("jumlah", "total")  # a wide table's total column, ignored
 KEYS = ("reference_period", "region_code", "region_name")
-DEFAULT_MAPPING = REFERENCE_DIR / "status_mapping.csv"
-MAPPING_ENV = "CAKUPAN_STATUS_MAPPING"
 
 
 def category(text: str | None) -> str | None:
@@ -94,7 +91,7 @@ def to_long(file, frame: pl.DataFrame) -> pl.DataFrame:
 
 def mapping_path() -> Path:
     """The status mapping in use: ``$CAKUPAN_STATUS_MAPPING``, else the shipped one."""
-    return Path(os.environ.get(MAPPING_ENV) or DEFAULT_MAPPING)
+    return Path(setting(STATUS_MAPPING))
 
 
 def load_mapping(path: Path) -> tuple[list[tuple[str, str]], list[Rejection]]:

@@ -21,8 +21,10 @@ step. A run that failed because landing files were rejected is never retried: th
 ``dagster/retry_on_asset_or_op_failure: false`` before the run fails, and Dagster then
 marks it ``dagster/will_retry: false``. A corrected file is picked up by the next run.
 
-Settings (the landing folder) are read when the sensor is evaluated, from the same
-environment the resources read (``cakupan.config.Settings.from_env``).
+The schedule and the sensors take their settings (the landing folder) from the ``settings``
+resource, as runs do: read when each is evaluated, never when the code location loads. A
+bad value fails that evaluation with an error naming the variable; the landing sensor's
+own ``CAKUPAN_SENSOR_INTERVAL``, needed to define it, is its default until corrected.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +39,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.resources import CakupanSettings
 from cakupan import ledger, preflight, rejections, runlock, settling
-from cakupan.config import Settings
+from cakupan.config import SENSOR_INTERVAL, SettingError, Settings, setting
 from pipelines import runs
 
 SCHEDULE = "cakupan_nightly"
@@ -54,10 +56,6 @@ RETRY_ON_STEP_FAILURE = "dagster/retry_on_asset_or_op_failure"
 RETRY_ONCE = {MAX_RETRIES: "1"}
 INGEST_TAGS = {**RETRY_ONCE, runs.PHASE_TAG: runs.INGEST}
 
-# How often the daemon looks at the landing folder. How long a file must be left untouched
-# before it counts is CAKUPAN_SETTLE_SECONDS, read when the sensor is evaluated
-# (Settings.settle, cakupan.settling).
-SENSOR_INTERVAL = int(os.environ.get("CAKUPAN_SENSOR_INTERVAL") or 60)
 SNAPSHOTS_INTERVAL = 5  # how soon the snapshots run follows an ingest run (seconds)
 
 
@@ -285,6 +283,16 @@ def snapshots_decision(
     )
 
 
+def sensor_interval() -> int:
+    """How often the daemon looks at the landing folder (``CAKUPAN_SENSOR_INTERVAL``); its
+    default when the value cannot be used, which each tick then reports. How long a file
+    must be left untouched before it counts is ``Settings.settle`` (cakupan.settling)."""
+    try:
+        return setting(SENSOR_INTERVAL)
+    except SettingError:
+        return setting(SENSOR_INTERVAL, {})
+
+
 def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, dg.SensorDefinition]:
     """The nightly schedule and the landing sensor of ``job`` (both stopped by default),
     which ask for its ingest run, and the snapshots sensor (running by default), which asks
@@ -307,21 +315,22 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, d
         "the landing folder (a file still being written is left for a later run); a failed "
         "run is retried once, never one that rejected files. Off until turned on.",
     )
-    def nightly(context: dg.ScheduleEvaluationContext):
-        return ingest_only(nightly_decision(Settings.from_env()), context.repository_def)
+    def nightly(context: dg.ScheduleEvaluationContext, settings: CakupanSettings):
+        return ingest_only(nightly_decision(settings.get()), context.repository_def)
 
     @dg.sensor(
         name=SENSOR,
         job=job,
-        minimum_interval_seconds=SENSOR_INTERVAL,
+        minimum_interval_seconds=sensor_interval(),
         default_status=dg.DefaultSensorStatus.STOPPED,
         description="Asks for a run when extracts were added to, changed in or removed from "
         "the landing folder since its last request (names, sizes, modification times); "
         "waits while a file is still being written (changed within CAKUPAN_SETTLE_SECONDS, "
         "default 60 s). Off until turned on.",
     )
-    def landing(context: dg.SensorEvaluationContext):
-        result, cursor = landing_decision(Settings.from_env(), context.cursor)
+    def landing(context: dg.SensorEvaluationContext, settings: CakupanSettings):
+        setting(SENSOR_INTERVAL)  # a bad value fails the tick, naming the variable
+        result, cursor = landing_decision(settings.get(), context.cursor)
         if cursor is not None:
             context.update_cursor(cursor)
         return ingest_only(result, context.repository_def)
@@ -337,9 +346,9 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, d
         "whose inputs changed and publishes. While a run holds the warehouse it skips and "
         "asks at a later tick (its cursor: the last ingest run it followed).",
     )
-    def snapshots_after_ingest(context: dg.SensorEvaluationContext):
+    def snapshots_after_ingest(context: dg.SensorEvaluationContext, settings: CakupanSettings):
         result, cursor = snapshots_tick(
-            Settings.from_env(),
+            settings.get(),
             context.instance,
             context.repository_def.get_job(job.name),
             context.cursor,

@@ -9,7 +9,6 @@ Declared once, in ``pyproject.toml`` (``[tool.dg.project]``), which ``dg dev`` a
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import dagster as dg
@@ -18,16 +17,7 @@ import assets
 from assets.freshness import FRESHNESS_CHECK_KEYS, with_freshness_policy
 from assets.quality import REPORT_VALIDATION_RESULTS
 from assets.resources import CakupanSettings, Warehouse
-from cakupan.config import (
-    DEFAULT_MEMORY_LIMIT,
-    DEFAULT_OUTPUT_DIR,
-    DEFAULT_SETTLE_SECONDS,
-    DEFAULT_STORAGE_VERSION,
-    SAMPLE_LANDING_DIR,
-    SETTLE_ALIAS,
-    SETTLE_ENV,
-    Settings,
-)
+from cakupan.config import Settings
 from pipelines.automation import NO_RETRY_AFTER_REJECTION, build_automation
 
 cakupan_job = dg.define_asset_job(
@@ -43,40 +33,12 @@ validate_job = dg.define_asset_job(
     description="Ingest and validate the landing extracts without publishing.",
 )
 
-nightly, landing_sensor, snapshots_sensor = build_automation(cakupan_job)
-
-# The documented defaults of the variables the resources read with dg.EnvVar when a run
-# starts: a fresh clone's `dg dev` runs on the embedded sample.
-ENV_DEFAULTS = {
-    "CAKUPAN_LANDING_DIR": str(SAMPLE_LANDING_DIR),
-    "CAKUPAN_OUTPUT_DIR": str(DEFAULT_OUTPUT_DIR),
-    "CAKUPAN_STORAGE_VERSION": DEFAULT_STORAGE_VERSION,
-    "CAKUPAN_MEMORY_LIMIT": DEFAULT_MEMORY_LIMIT,
-    "CAKUPAN_SQL_LOG": "",
-    "CAKUPAN_DATA_DOCS": "true",
-    SETTLE_ENV: f"{DEFAULT_SETTLE_SECONDS:g}",
-}
-
 
 def resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     """The resources, from ``settings`` (``cakupan run``, tests) or else from the
-    environment, read when each run starts (the values never show in the UI)."""
-    if settings is not None:
-        config = CakupanSettings.of(settings)
-    else:
-        if os.environ.get(SETTLE_ALIAS, "").strip():  # the settle time's older name
-            os.environ.setdefault(SETTLE_ENV, os.environ[SETTLE_ALIAS])
-        for name, value in ENV_DEFAULTS.items():
-            os.environ.setdefault(name, value)
-        config = CakupanSettings(
-            landing_dir=dg.EnvVar("CAKUPAN_LANDING_DIR"),
-            output_dir=dg.EnvVar("CAKUPAN_OUTPUT_DIR"),
-            storage_version=dg.EnvVar("CAKUPAN_STORAGE_VERSION"),
-            memory_limit=dg.EnvVar("CAKUPAN_MEMORY_LIMIT"),
-            sql_log=dg.EnvVar("CAKUPAN_SQL_LOG"),
-            data_docs=dg.EnvVar("CAKUPAN_DATA_DOCS"),
-            settle_seconds=dg.EnvVar(SETTLE_ENV),
-        )
+    environment, read when each run starts or a sensor or the schedule is evaluated (the
+    values never show in the UI)."""
+    config = CakupanSettings.from_env() if settings is None else CakupanSettings.of(settings)
     return {"settings": config, "warehouse": Warehouse(settings=config)}
 
 
@@ -99,6 +61,7 @@ def build_definitions(
 ) -> dg.Definitions:
     """The definitions; ``settings`` fixes the folders (default: the environment),
     ``loggers`` the jobs' loggers (default: Dagster's console logger)."""
+    nightly, landing_sensor, snapshots_sensor = build_automation(cakupan_job)
     return dg.Definitions(
         # include_specs: the side tables, declared as AssetSpecs (assets/ops.py, quality.py)
         # the coverage assets show as overdue after 26 h without a materialization

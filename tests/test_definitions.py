@@ -69,6 +69,8 @@ def test_job_runs_steps_one_at_a_time():
 )
 def test_cli_loads_the_code_location(command, tmp_path):
     env = {**os.environ, "CAKUPAN_OUTPUT_DIR": str(tmp_path), "VIRTUAL_ENV": str(ROOT / ".venv")}
+    # bad values fail the sensors' ticks, never the loading (tests/test_settings.py)
+    env |= {"CAKUPAN_SENSOR_INTERVAL": "soon", "CAKUPAN_SETTLE_SECONDS": "later"}
     done = subprocess.run(
         [str(BIN / command[0]), *command[1:]],
         cwd=ROOT,

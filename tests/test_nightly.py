@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ from tests.conftest import both_segments, execute, nik
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 OLD = time.time() - 3600  # an hour ago: long settled
+SETTINGS = {"settings": defs.resources["settings"]}  # what the sensors and schedule take
 
 
 def drop(path: Path, text: str, mtime: float = OLD) -> Path:
@@ -51,10 +53,21 @@ def folder(tmp_path, monkeypatch) -> Path:
     return landing
 
 
+@cache
+def daemon_instance() -> dg.DagsterInstance:
+    """The instance the sensor's resources are built in at each tick (one for all: building
+    one takes longer than a tick)."""
+    return dg.DagsterInstance.ephemeral()
+
+
 def tick(cursor: str | None = None):
-    """One evaluation of the landing sensor, as the daemon makes it."""
+    """One evaluation of the landing sensor, as the daemon makes it (with the resource it
+    takes, as the daemon gives it)."""
     sensor = defs.resolve_sensor_def(automation.SENSOR)
-    return sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor, definitions=defs))
+    with dg.build_sensor_context(
+        cursor=cursor, definitions=defs, resources=SETTINGS, instance=daemon_instance()
+    ) as context:
+        return sensor.evaluate_tick(context)
 
 
 def requested(data) -> dg.RunRequest:
@@ -187,10 +200,10 @@ def test_schedule_runs_the_job_at_two_in_the_morning_jakarta_time(folder):
     assert second - first == dt.timedelta(days=1)
 
     when = dt.datetime(2026, 11, 26, 2, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
-    context = dg.build_schedule_context(
-        scheduled_execution_time=when, repository_def=defs.get_repository_def()
-    )
-    (request,) = schedule.evaluate_tick(context).run_requests
+    with dg.build_schedule_context(
+        scheduled_execution_time=when, repository_def=defs.get_repository_def(), resources=SETTINGS
+    ) as context:
+        (request,) = schedule.evaluate_tick(context).run_requests
     assert request.tags["dagster/max_retries"] == "1"
     # the ingest run; the snapshots sensor asks for the rest (tests/test_snapshot_runs.py)
     assert request.tags[runs.PHASE_TAG] == runs.INGEST

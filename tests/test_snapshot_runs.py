@@ -70,10 +70,13 @@ def sensor_tick(
 ) -> dg.SensorExecutionData:
     """One evaluation of the real snapshots sensor, as the daemon makes it."""
     sensor = defs.resolve_sensor_def(automation.SNAPSHOTS_SENSOR)
-    context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
-    )
-    return sensor.evaluate_tick(context)
+    with dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        repository_def=defs.get_repository_def(),
+        resources={"settings": defs.resources["settings"]},
+    ) as context:
+        return sensor.evaluate_tick(context)
 
 
 def test_partitions_follow_the_landing_folder_and_only_changed_snapshots_rebuild(setup):
