@@ -39,7 +39,7 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
     row and notes: the only source of its 2024-08 potentials (null in workforce/).
 
 ``membership_counts/counts_2024-12-31.xlsx`` and ``counts_2025-06-30.csv``
-    Every other kab/kota (506) as counts per segment, drawn (``make_counts``) so that
+    Every other kab/kota (509) as counts per segment, drawn (``make_counts``) so that
     national UCJ is about 36%: kota above kabupaten, Papua lowest, industrial areas
     highest, PU far above BPU. BPS codes in the Excel file; dotted codes in the CSV but for
     Kalimantan Tengah (Seruyan 62.07 is 6208).
