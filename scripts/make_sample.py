@@ -25,7 +25,8 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
 
 ``membership/``
     Participant rows of PARTICIPANT_REGIONS only: the figure regions 61.72 and 19.71 and
-    the six kab/kota their persons also have rows in (full-size, drawn like the counts).
+    three small kabupaten their persons and the planted traps also have rows in (61.11,
+    19.04 and 19.02, drawn like the counts).
     ``members_2024-12-31.csv.gz``: one gzip CSV, messy on purpose.
     ``members_2025-06-30_{sumatera,timur}.parquet``: the latest snapshot, split over two
     files by province (19, 61; all columns are strings).
@@ -38,7 +39,7 @@ What it writes (all 514 current Kemendagri kab/kota are present everywhere):
     row and notes: the only source of its 2024-08 potentials (null in workforce/).
 
 ``membership_counts/counts_2024-12-31.xlsx`` and ``counts_2025-06-30.csv``
-    Every other kab/kota (506) as counts per segment, drawn (``make_counts``) so that
+    Every other kab/kota (509) as counts per segment, drawn (``make_counts``) so that
     national UCJ is about 36%: kota above kabupaten, Papua lowest, industrial areas
     highest, PU far above BPU. BPS codes in the Excel file; dotted codes in the CSV but for
     Kalimantan Tengah (Seruyan 62.07 is 6208).
@@ -64,9 +65,9 @@ Traps planted in the data (the README lists the same, with expected figures):
     BPU in another), BPU+JAKON, PU+JAKON, PU+PMI;
   - a person with covered PU rows in two regions: the latest registered_on
     wins (``moved_in``/``moved_out``), a blank registered_on loses
-    (``blank_date``), equal dates go to the smaller code (``tie``: 19.01 over
-    19.04, 61.71 over 61.72), and one such person has rows in two Parquet
-    files (19.02 then 61.71);
+    (``blank_date``), equal dates go to the smaller code (``tie``: 19.02 over
+    19.04, 61.11 over 61.72), and one such person has rows in two Parquet
+    files (19.04 then 61.11);
   - JAKON-only persons (in covered_total) and PMI-only persons (never in
     covered_total);
   - invalid NIKs (15 digits, 17 digits, letters, blank and, in Parquet, one
@@ -136,6 +137,12 @@ SINGKAWANG_POTENTIAL = {"PU": 45_120, "BPU": 28_116}  # sum 73,236
 SINGKAWANG_COVERED_TOTAL = 16_684
 PANGKALPINANG_POTENTIAL = {"PU": 47_010, "BPU": 23_416}
 PANGKALPINANG_COVERED = {"PU": 24_286, "BPU": 4_754, "total": 29_036}
+# Their 2024-12-31 figures: not solved for, they follow from the random draws (rows
+# registered later dropped, statuses flipped); asserted so that they stay as published.
+COVERED_EARLY = {
+    SINGKAWANG: {"PU": 10_511, "BPU": 5_011, "JAKON": 377, "PMI": 206, "total": 15_807},
+    PANGKALPINANG: {"PU": 22_900, "BPU": 4_472, "JAKON": 32, "PMI": 161, "total": 27_369},
+}
 
 # 2023-08 potentials of the figure regions (no published figure uses them; kept fixed).
 SINGKAWANG_POTENTIAL_2023 = {"PU": 43_614, "BPU": 28_033}
@@ -751,13 +758,24 @@ PARTICIPANT_MIX = {
     "padded": ("fixed", 5),
 }
 
+# The partner region of each figure region: every person of a figure region with a row
+# elsewhere has it there. Small kabupaten of the same province, since they must have
+# participant rows too (see PARTNER_REGIONS) and these are most of the sample's rows:
+# Kayong Utara is the smallest of Kalimantan Barat, Bangka Tengah the second smallest of
+# Bangka Belitung. Both have six kecamatan, like 61.71 and 19.04 where the NIKs of some of
+# those persons were drawn when the figures were fixed, so the figure regions' persons (and
+# their 2024-12-31 figures, COVERED_EARLY) come out of the random stream as they did then.
+KAYONG_UTARA = "61.11"  # potential 87,602
+BANGKA_TENGAH = "19.04"  # potential 97,601
+BELITUNG = "19.02"  # potential 87,761: only in the tie between two partner regions below
+
 # Exact persons for the two figure regions; "pu" (and "bpu" for Pangkalpinang)
 # are solved so that the published figures come out exactly.
 # Each entry: kind -> (count, partner region).
 SINGKAWANG_KINDS = {
     "bpu": (5_200, None),
     "pu_bpu": (40, None),
-    "pu_bpu_split": (20, "61.71"),
+    "pu_bpu_split": (20, KAYONG_UTARA),
     "bpu_jakon": (30, None),
     "pu_jakon": (15, None),
     "jakon": (350, None),
@@ -765,12 +783,12 @@ SINGKAWANG_KINDS = {
     "pu_pmi": (25, None),
     "nonaktif": (400, None),
     "no_jkm": (150, None),
-    "moved_in": (3, "61.01"),
-    "moved_out": (3, "61.71"),
-    "blank_date": (2, "61.71"),
-    "stale_nonaktif": (5, "61.71"),
-    "stale_no_jkm": (3, "61.71"),
-    "tie": (2, "61.71"),
+    "moved_in": (3, KAYONG_UTARA),
+    "moved_out": (3, KAYONG_UTARA),
+    "blank_date": (2, KAYONG_UTARA),
+    "stale_nonaktif": (5, KAYONG_UTARA),
+    "stale_no_jkm": (3, KAYONG_UTARA),
+    "tie": (2, KAYONG_UTARA),  # 61.11 < 61.72: Kayong Utara wins
     "padded": (10, None),
 }
 PANGKALPINANG_KINDS = {
@@ -781,25 +799,29 @@ PANGKALPINANG_KINDS = {
     "pu_pmi": (20, None),
     "nonaktif": (300, None),
     "no_jkm": (120, None),
-    "moved_in": (2, "19.01"),
-    "moved_out": (2, "19.02"),
-    "blank_date": (2, "19.03"),
-    "stale_nonaktif": (4, "19.04"),
-    "stale_no_jkm": (3, "19.04"),
+    "moved_in": (2, BANGKA_TENGAH),
+    "moved_out": (2, BANGKA_TENGAH),
+    "blank_date": (2, BANGKA_TENGAH),
+    "stale_nonaktif": (4, BANGKA_TENGAH),
+    "stale_no_jkm": (3, BANGKA_TENGAH),
     "padded": (8, None),
 }
 FIGURE_REGIONS = (SINGKAWANG, PANGKALPINANG)
-# The regions the figure regions' persons also have rows in: they have participant rows
-# too (counts are only for regions without them), full-size, drawn like the counts.
-PARTNER_REGIONS = tuple(
-    sorted({p for kinds in (SINGKAWANG_KINDS, PANGKALPINANG_KINDS) for _, p in kinds.values() if p})
-)
-PARTICIPANT_REGIONS = FIGURE_REGIONS + PARTNER_REGIONS
 # Traps planted between the partner regions: (kind, here, partner, count).
 PLANTED_ELSEWHERE = [
-    ("tie", "19.04", "19.01", 3),  # same date: 19.01 wins
-    ("moved_out", "19.02", "61.71", 2),  # rows in two Parquet files: 61.71 (later) wins
+    ("tie", BANGKA_TENGAH, BELITUNG, 3),  # same date: 19.02 (smaller code) wins
+    ("moved_out", BANGKA_TENGAH, KAYONG_UTARA, 2),  # rows in two Parquet files: 61.11 wins
 ]
+# The regions the figure regions' persons and the traps above have rows in: they have
+# participant rows too (counts are only for regions without them), drawn like the counts
+# (draw_coverage).
+PARTNER_REGIONS = tuple(
+    sorted(
+        {p for kinds in (SINGKAWANG_KINDS, PANGKALPINANG_KINDS) for _, p in kinds.values() if p}
+        | {code for _, here, partner, _ in PLANTED_ELSEWHERE for code in (here, partner)}
+    )
+)
+PARTICIPANT_REGIONS = FIGURE_REGIONS + PARTNER_REGIONS
 PLANTED_KINDS = {
     "moved_in",
     "moved_out",
@@ -842,7 +864,8 @@ def make_people(
     people.extend(figure_region(builder, PANGKALPINANG, PANGKALPINANG_KINDS))
     for code in PARTNER_REGIONS:
         region = by_code[code]
-        partners = [c for c in PARTNER_REGIONS if c[:2] == code[:2] and c != code]
+        others = [c for c in PARTNER_REGIONS if c != code]
+        partners = [c for c in others if c[:2] == code[:2]] or others  # same province first
         potential = potentials[code][ROUND_NEW]
         drawn = draw_coverage(region, kinds[code], rng)
         total = potential["PU"] + potential["BPU"]
@@ -1029,14 +1052,15 @@ MEMBERSHIP_HEADER = list(EXTRACTS["membership"].columns)
 
 def write_membership(
     people: list[Person], regions: list[Region], rng: random.Random, landing: Path
-) -> None:
-    """The membership files (participant rows: only PARTICIPANT_REGIONS have any)."""
+) -> list[tuple[Person, Membership]]:
+    """The membership files (participant rows: only PARTICIPANT_REGIONS have any).
+
+    Returns the rows of the 2024-12-31 snapshot (before duplicates and invalid NIKs)."""
     by_code = {r.code: r for r in regions}
     folder = landing / "membership"
 
-    early = format_rows(
-        snapshot_rows(people, SNAPSHOT_EARLY, rng), SNAPSHOT_EARLY, by_code, rng, messy=True
-    )
+    early_rows = snapshot_rows(people, SNAPSHOT_EARLY, rng)
+    early = format_rows(early_rows, SNAPSHOT_EARLY, by_code, rng, messy=True)
     early = finish_file(early, rng)
     data = csv_text(MEMBERSHIP_HEADER, early).encode("utf-8")
     (folder / f"members_{SNAPSHOT_EARLY}.csv.gz").write_bytes(
@@ -1059,6 +1083,7 @@ def write_membership(
             }
         )
         write_parquet(table, folder / f"members_{SNAPSHOT_LATEST}_{name}.parquet")
+    return early_rows
 
 
 SEGMENTS = ("PU", "BPU", "JAKON", "PMI")
@@ -1067,11 +1092,13 @@ SEGMENTS = ("PU", "BPU", "JAKON", "PMI")
 def make_counts(
     regions: list[Region], potentials: dict[str, dict], kinds: dict[str, str], rng: random.Random
 ) -> dict[date, dict[str, dict[str, int]]]:
-    """Covered persons per snapshot, counts region and segment, drawn (draw_coverage)."""
+    """Covered persons per snapshot, counts region and segment, drawn (draw_coverage).
+
+    Every region is drawn, the participant regions too (their draws are dropped), so the
+    counts of a region do not depend on which regions are participant regions.
+    """
     counts: dict[date, dict[str, dict[str, int]]] = {SNAPSHOT_EARLY: {}, SNAPSHOT_LATEST: {}}
     for region in regions:
-        if region.code in PARTICIPANT_REGIONS:
-            continue
         potential = potentials[region.code][ROUND_NEW]
         total = potential["PU"] + potential["BPU"]
         drawn = draw_coverage(region, kinds[region.code], rng)
@@ -1081,10 +1108,12 @@ def make_counts(
             "JAKON": round(total * drawn.jakon),
             "PMI": round(total * drawn.pmi),
         }
-        counts[SNAPSHOT_LATEST][region.code] = latest
-        counts[SNAPSHOT_EARLY][region.code] = {
+        early = {
             segment: round(value * rng.uniform(*EARLY_FACTOR)) for segment, value in latest.items()
         }
+        if region.code not in PARTICIPANT_REGIONS:
+            counts[SNAPSHOT_LATEST][region.code] = latest
+            counts[SNAPSHOT_EARLY][region.code] = early
     return counts
 
 
@@ -1209,7 +1238,7 @@ def main(landing: Path = LANDING) -> None:
         kinds |= region_kinds(list(group), kecamatan)
     people = make_people(regions, potentials, kinds, random.Random(f"{SEED}-people"))
     latest = snapshot_rows(people, SNAPSHOT_LATEST, None)
-    write_membership(people, regions, random.Random(f"{SEED}-membership"), landing)
+    early = write_membership(people, regions, random.Random(f"{SEED}-membership"), landing)
     write_targets(regions, random.Random(f"{SEED}-targets"), landing)
     write_manifest(landing)
     counts = make_counts(regions, potentials, kinds, random.Random(f"{SEED}-counts"))
@@ -1237,6 +1266,9 @@ def main(landing: Path = LANDING) -> None:
     assert sum(SINGKAWANG_POTENTIAL.values()) == 73_236
     for key in ("PU", "BPU", "total"):
         assert figures[PANGKALPINANG][key] == PANGKALPINANG_COVERED[key], key
+    figures_early = tally(early)
+    for code, expected in COVERED_EARLY.items():
+        assert figures_early[code] == expected, (code, figures_early[code])
 
     for path in sorted(landing.rglob("*")):
         if path.is_file():

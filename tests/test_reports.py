@@ -271,7 +271,7 @@ def test_province_page_ranks_and_links_its_cities(sample):
         "AND province_code = '19' ORDER BY rank_in_province, region_code",
         [LATEST],
     )
-    assert cities[0]["region_code"] == "19.71"  # Pangkalpinang, full-size in the sample
+    assert cities[0]["region_code"] == "19.71"  # Pangkalpinang: 41.23%, the best of 19
     rows = [dict(c)["data-code"] for c, n, _ in p.fields if n == "rank_in_province"]
     assert rows == [c["region_code"] for c in cities]
     for c in cities:
@@ -324,9 +324,10 @@ def test_briefs_asset_links_the_pages_and_previews_the_city_table(sample):
         "FROM reporting.coverage_by_city WHERE snapshot_date = '2025-06-30' "
         "AND rank_national = 1"
     )
-    assert first["region_code"] == "36.71"  # Kota Tangerang, industrial: 84.98%
-    line = f"| 1 | 36.71 | {first['region_name']} | {first['province_name']} | 84.98 |"
-    assert first["coverage_pct"] == 84.98 and line in preview
+    # Kota Tangerang, industrial: (605,701 + 87,901 + 4,664) / 709,411 in the files: 98.43%
+    assert first["region_code"] == "36.71"
+    line = f"| 1 | 36.71 | {first['region_name']} | {first['province_name']} | 98.43 |"
+    assert first["coverage_pct"] == 98.43 and line in preview
 
 
 def test_cli_brief_english_and_other_snapshot(sample, capsys):
@@ -687,16 +688,16 @@ def test_indonesian_quality_section_speaks_indonesian(sample):
         "SELECT unexpected_count FROM quality.validation_results "
         "WHERE expectation = 'no_invalid_nik' AND NOT success"
     )
-    assert failed["unexpected_count"] == 2213  # the sample's (test_sample recounts it)
+    assert failed["unexpected_count"] == 549  # the sample's (test_quality_checks recounts it)
     row = re.search(r'<tr data-expectation="no_invalid_nik".*?</tr>', section, re.S).group(0)
     assert "<code>raw.membership</code>" in row and "<code>no_invalid_nik</code>" in row
     assert "NIK terdiri dari 16 digit" in row
-    assert '<td class="observed">2.213 baris dengan NIK tidak valid</td>' in row
+    assert '<td class="observed">549 baris dengan NIK tidak valid</td>' in row
     row = re.search(r'<tr data-expectation="latest_snapshot_age".*?</tr>', section, re.S).group(0)
     assert "posisi data terakhir 30 Juni 2025: lebih dari 40 hari" in row
     # the English brief keeps the pipeline's sentence
     english = Renderer(load(run.settings.published_path), "en").city("61.72", LATEST)
-    assert "2,213 rows with an invalid NIK in 3 files (0.20% of 1,108,704 rows)" in english
+    assert "549 rows with an invalid NIK in 3 files (0.20% of 275,360 rows)" in english
 
 
 def test_observed_value_of_other_checks_in_indonesian(sample):

@@ -89,8 +89,9 @@ GORONTALO = {
     "7571": "75.71",  # Kota Gorontalo
 }
 # Every kab/kota but these comes as counts (membership_counts/): the two figure regions and
-# the six their persons also have rows in (data/sample/README.md).
-PARTICIPANT_REGIONS = {"61.72", "19.71", "61.71", "61.01", "19.01", "19.02", "19.03", "19.04"}
+# the three small kabupaten their persons and planted traps also have rows in
+# (data/sample/README.md): 61.11 Kayong Utara, 19.04 Bangka Tengah, 19.02 Belitung.
+PARTICIPANT_REGIONS = {"61.72", "19.71", "61.11", "19.04", "19.02"}
 COUNTS_FOLDER = SAMPLE_LANDING_DIR / "membership_counts"
 COUNTS = COUNTS_FOLDER / "counts_2025-06-30.csv"
 COUNTS_EARLY = COUNTS_FOLDER / "counts_2024-12-31.xlsx"

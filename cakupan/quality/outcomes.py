@@ -47,8 +47,8 @@ class ExpectationOutcome:
     success: bool
     observed_value: str
     """For people, in the unit of the check: ``"2 unexpected of 20 rows (10.00%)"``,
-    ``"4 files"`` (``meta.unit``), ``"2,213 rows with an invalid NIK in 3 files (0.20% of
-    1,108,704 rows)"`` (``meta.summary``), GX's own ``observed_value`` otherwise."""
+    ``"4 files"`` (``meta.unit``), ``"549 rows with an invalid NIK in 3 files (0.20% of
+    275,360 rows)"`` (``meta.summary``), GX's own ``observed_value`` otherwise."""
     unexpected_count: int | None
     sample: list[dict[str, Any]] = field(default_factory=list)
     """Up to :data:`SAMPLE_SIZE` failing rows (column-map and unexpected-rows only)."""
