@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from assets.materialize import OWNERS, sql_version
+from assets.materialize import OWNERS
 from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
 from cakupan import snapshots
-from cakupan.sqlfiles import sql
+from cakupan.sqlfiles import sql, sql_version
 
 GROUP = "coverage"
 KINDS = {"duckdb", "gold"}

@@ -10,7 +10,7 @@ rows are rejected), ``staging/membership_counts`` keeps the latest count per key
 import dagster as dg
 import polars as pl
 
-from assets.materialize import OWNERS, materialize_sql, sql_version
+from assets.materialize import OWNERS, materialize_sql
 from assets.ops import REPORT_REJECTED_FILES
 from assets.raw import GROUP as RAW
 from assets.raw import KINDS, forced, ingest_extract, raw_asset
@@ -20,7 +20,7 @@ from cakupan.config import LandingDirectoryError
 from cakupan.extracts import MEMBERSHIP_COUNTS, SAKERNAS
 from cakupan.ingest import ingest
 from cakupan.rejections import FileRejected
-from cakupan.sqlfiles import run_sql
+from cakupan.sqlfiles import run_sql, sql_version
 
 
 @dg.asset(

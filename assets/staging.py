@@ -2,11 +2,12 @@
 
 import dagster as dg
 
-from assets.materialize import OWNERS, PII, materialize_sql, sql_version
+from assets.materialize import OWNERS, PII, materialize_sql
 from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
 from assets.sakernas import log_overrides
 from cakupan import snapshots
+from cakupan.sqlfiles import sql_version
 
 GROUP = "staging"
 KINDS = {"duckdb", "silver"}

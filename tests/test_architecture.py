@@ -4,6 +4,7 @@ resources (assets/) -> code location (pipelines/: definitions, jobs, schedule, C
 from __future__ import annotations
 
 import ast
+import hashlib
 import tomllib
 from pathlib import Path
 
@@ -94,3 +95,56 @@ def test_partition_range_tags_are_dagsters():
 
     assert runs.PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
     assert runs.PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG
+
+
+# Every function of the product that hashes with hashlib, and what it hashes: code versions
+# in one place only (cakupan.sqlfiles.version, which materialize, snapshots and ledger call).
+HASHERS = {
+    ("cakupan/sqlfiles.py", "version"): "code versions: the one hasher",
+    ("cakupan/sqlfiles.py", "_link"): "the safe name of a link to a landing file",
+    ("cakupan/landing.py", "file_sha256"): "a landing file's bytes",
+    ("cakupan/pseudonym.py", "from_key"): "the pseudonymization secret (HMAC)",
+    ("cakupan/snapshots.py", "_digest"): "a snapshot's inputs, code versions among them",
+    ("pipelines/automation.py", "fingerprint"): "the landing folder, for the sensor",
+}
+
+
+def _hashers(path: Path) -> set[str]:
+    """The functions of ``path`` whose own body (not a nested function's) uses hashlib."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            inner = [n for n in node.body if not isinstance(n, ast.FunctionDef)]
+            if any(
+                isinstance(n, ast.Name) and n.id == "hashlib"
+                for part in inner
+                for n in ast.walk(part)
+            ):
+                found.add(node.name)
+    return found
+
+
+def test_one_hasher_of_code_versions():
+    found = {
+        (str(f.relative_to(ROOT)), name)
+        for layer in ("cakupan", "assets", "pipelines")
+        for f in sorted((ROOT / layer).rglob("*.py"))
+        for name in _hashers(f)
+    }
+    assert found == set(HASHERS)
+
+
+def test_code_versions_are_the_one_hashers(monkeypatch):
+    """An asset's, a partitioned table's and the ingest ledger's code versions all come
+    from ``cakupan.sqlfiles.version``."""
+    from cakupan import ledger, snapshots, sqlfiles
+
+    calls = []
+    hasher = sqlfiles.version
+    monkeypatch.setattr(sqlfiles, "version", lambda *a, **k: calls.append(a) or hasher(*a, **k))
+    monkeypatch.setattr(ledger, "version", sqlfiles.version)
+    sqlfiles.sql_version("coverage/macros.sql")
+    snapshots.code_version(snapshots.CITY)
+    ledger._digest([ROOT / "sql" / "coverage" / "macros.sql"], "extra")
+    assert len(calls) == 3
+    assert sqlfiles.version("a", b"b") == hashlib.sha256(b"a\0b\0").hexdigest()[:16]
