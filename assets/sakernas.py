@@ -100,21 +100,3 @@ def membership_counts(warehouse: Warehouse):
     """Covered persons given as counts per snapshot, kab/kota and segment; a later file, or
     line, replaces an earlier one."""
     return materialize_sql(warehouse, "staging/membership_counts.sql", "staging.membership_counts")
-
-
-def log_overrides(context, con) -> None:
-    """Say which workforce/ values win over a Sakernas-derived potential."""
-    for direct, derived, values in con.execute(
-        """
-        SELECT w.source_file, s.source_file, count(*)
-        FROM staging.workforce AS w JOIN staging.sakernas_potentials AS s
-          USING (reference_period, region_code, segment)
-        WHERE w.source_line IS NOT NULL
-          AND w.potential_workers IS NOT NULL AND s.potential_workers IS NOT NULL
-        GROUP BY ALL ORDER BY ALL
-        """
-    ).fetchall():
-        context.log.warning(
-            f"workforce: {direct} gives {values} value(s) also derived from {derived}; "
-            "the workforce/ value is used"
-        )

@@ -5,9 +5,8 @@ import dagster as dg
 from assets.materialize import OWNERS, PII, materialize_sql
 from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
-from assets.sakernas import log_overrides
 from cakupan import snapshots
-from cakupan.sqlfiles import sql_version
+from cakupan.sqlfiles import sql, sql_version
 
 GROUP = "staging"
 KINDS = {"duckdb", "silver"}
@@ -26,30 +25,22 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
     segment. A later file (byte-wise name order) replaces an earlier file's value for the
     same round, region and segment."""
     with warehouse.get_connection() as con:
-        for earlier, later, values in con.execute(
-            """
-            SELECT e.source_file, l.source_file, count(*)
-            FROM raw.workforce AS e JOIN raw.workforce AS l
-              USING (reference_period, region_code, segment)
-            WHERE l.file_seq > e.file_seq
-            GROUP BY ALL ORDER BY ALL
-            """
-        ).fetchall():
-            context.log.info(f"workforce: {later} replaces {values} value(s) of {earlier}")
+        replaced = con.execute(sql("staging/workforce_replaced.sql")).fetchall()
+    for earlier, later, values in replaced:
+        context.log.info(f"workforce: {later} replaces {values} value(s) of {earlier}")
     result = materialize_sql(
         warehouse,
         "staging/workforce.sql",
         "staging.workforce",
-        previews={
-            "rounds": """
-            SELECT reference_period, count(DISTINCT region_code) AS regions,
-                   sum(potential_workers) FILTER (WHERE segment = 'PU') AS potential_pu,
-                   sum(potential_workers) FILTER (WHERE segment = 'BPU') AS potential_bpu
-            FROM staging.workforce GROUP BY ALL ORDER BY ALL"""
-        },
+        previews={"rounds": sql("staging/preview_workforce.sql")},
     )
-    with warehouse.get_connection() as con:
-        log_overrides(context, con)  # workforce/ values that win over Sakernas-derived ones
+    with warehouse.get_connection() as con:  # workforce/ values that win over Sakernas ones
+        overrides = con.execute(sql("staging/workforce_overrides.sql")).fetchall()
+    for direct, derived, values in overrides:
+        context.log.warning(
+            f"workforce: {direct} gives {values} value(s) also derived from {derived}; "
+            "the workforce/ value is used"
+        )
     return result
 
 
@@ -72,12 +63,7 @@ def membership(context: dg.AssetExecutionContext, warehouse: Warehouse):
         context,
         warehouse,
         "staging.membership",
-        previews={
-            "persons by snapshot and segment": """
-            SELECT snapshot_date, segment, count(*) AS persons,
-                   count(*) FILTER (WHERE is_covered) AS covered
-            FROM staging.membership GROUP BY ALL ORDER BY ALL"""
-        },
+        previews={"persons by snapshot and segment": sql("staging/preview_membership.sql")},
     )
 
 
