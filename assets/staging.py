@@ -10,6 +10,7 @@ from cakupan.sqlfiles import sql, sql_version
 
 GROUP = "staging"
 KINDS = {"duckdb", "silver"}
+MACROS = ("staging/macros.sql",)  # latest_rows: the row that counts, of each key
 
 
 @dg.asset(
@@ -17,7 +18,7 @@ KINDS = {"duckdb", "silver"}
     group_name=GROUP,
     kinds=KINDS,
     deps=[["raw", "workforce"], ["staging", "sakernas_potentials"]],
-    code_version=sql_version("staging/workforce.sql"),
+    code_version=sql_version(*MACROS, "staging/workforce.sql"),
     owners=OWNERS,
 )
 def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
@@ -32,6 +33,7 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
         warehouse,
         "staging/workforce.sql",
         "staging.workforce",
+        macros=MACROS,
         previews={"rounds": sql("staging/preview_workforce.sql")},
     )
     with warehouse.get_connection() as con:  # workforce/ values that win over Sakernas ones
@@ -72,10 +74,10 @@ def membership(context: dg.AssetExecutionContext, warehouse: Warehouse):
     group_name=GROUP,
     kinds=KINDS,
     deps=[["raw", "targets"]],
-    code_version=sql_version("staging/targets.sql"),
+    code_version=sql_version(*MACROS, "staging/targets.sql"),
     owners=OWNERS,
 )
 def targets(warehouse: Warehouse):
     """Staging, one value per key: UCJ target per year and kab/kota; a later file, or line,
     replaces an earlier one."""
-    return materialize_sql(warehouse, "staging/targets.sql", "staging.targets")
+    return materialize_sql(warehouse, "staging/targets.sql", "staging.targets", MACROS)
