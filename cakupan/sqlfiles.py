@@ -1,4 +1,5 @@
-"""The SQL files of ``sql/`` and small helpers around DuckDB (no Dagster)."""
+"""The SQL files of ``sql/``, the one hasher of code versions, and small helpers around
+DuckDB (no Dagster)."""
 
 from __future__ import annotations
 
