@@ -2,22 +2,18 @@
 
 import dagster as dg
 
-from assets.materialize import OWNERS, sql_version
+from assets.materialize import OWNERS
 from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
 from cakupan import snapshots
-from cakupan.sqlfiles import sql
+from cakupan.sqlfiles import sql, sql_version
 
 GROUP = "coverage"
 KINDS = {"duckdb", "gold"}
 RANKED = sql("coverage/ranked_cities.sql").format(table="coverage.coverage_by_city")
-RANKED_FIVE = f"SELECT * EXCLUDE (place) FROM ({RANKED})"  # the UI's highest and lowest
-
-LATEST_NATIONAL = """
-    SELECT snapshot_date, regions, regions_with_potential, potential_total, covered_total,
-           covered_pmi, coverage_pct, pu_coverage_pct, bpu_coverage_pct, uncovered
-    FROM coverage.coverage_national ORDER BY snapshot_date
-"""
+HIGHEST, LOWEST = (
+    sql("coverage/preview_ranked.sql").format(ranked=RANKED, order=o) for o in ("", "DESC")
+)
 
 
 @dg.asset(
@@ -47,8 +43,8 @@ def coverage_by_city(context: dg.AssetExecutionContext, warehouse: Warehouse):
         warehouse,
         "coverage.coverage_by_city",
         previews={
-            "highest coverage, latest snapshot": f"{RANKED_FIVE} ORDER BY place LIMIT 5",
-            "lowest coverage, latest snapshot": f"{RANKED_FIVE} ORDER BY place DESC LIMIT 5",
+            "highest coverage, latest snapshot": HIGHEST,
+            "lowest coverage, latest snapshot": LOWEST,
         },
     )
 
@@ -85,5 +81,5 @@ def coverage_national(context: dg.AssetExecutionContext, warehouse: Warehouse):
         context,
         warehouse,
         "coverage.coverage_national",
-        previews={"national coverage": LATEST_NATIONAL},
+        previews={"national coverage": sql("coverage/preview_national.sql")},
     )

@@ -1,34 +1,21 @@
-"""What every cakupan asset shares: its owners, the code version of the SQL it runs, the
-metadata of a warehouse table, the one way an asset builds a table from SQL, and the one
-way a side table written by other steps (a ``dg.AssetSpec``) is reported when they end."""
+"""What every cakupan asset shares: its owners, the metadata of a warehouse table, the one
+way an asset builds a table from SQL, and the one way a side table written by other steps
+(a ``dg.AssetSpec``) is reported when they end. An asset's code version is
+``cakupan.sqlfiles.sql_version`` of the SQL it runs."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from cakupan.ledger import RUN_TAG
-from cakupan.sqlfiles import columns, markdown_table, run_sql, sql
+from cakupan.sqlfiles import columns, markdown_table, run_sql
 
 OWNERS = ["team:cakupan"]
 # Tables that hold NIK pseudonyms: personal data (see README, Privacy).
 PII = {"pii": "pseudonymized"}
-
-
-def sql_version(*names: str, data: tuple[Path, ...] = ()) -> str:
-    """Code version of an asset: the first 12 hex digits of a SHA-256 of the ``sql/<name>``
-    files it runs (macros included) and the ``data`` files it loads, so the UI marks the
-    asset stale when one of them changes."""
-    digest = hashlib.sha256()
-    for name in names:
-        digest.update(f"{name}\0{sql(name)}\0".encode())
-    for path in data:
-        digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
 
 
 def whole_run_id(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> str:

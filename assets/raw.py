@@ -6,7 +6,7 @@ each made from its specification in ``cakupan.extracts``.
 
 import dagster as dg
 
-from assets.materialize import OWNERS, PII, sql_version, table_metadata
+from assets.materialize import OWNERS, PII, table_metadata
 from assets.ops import REPORT_REJECTED_FILES
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import ledger, preflight, rejections
@@ -15,6 +15,7 @@ from cakupan.extracts import MEMBERSHIP, TARGETS, WORKFORCE, Extract
 from cakupan.ingest import ingest
 from cakupan.landing import jakarta_today
 from cakupan.rejections import FileRejected
+from cakupan.sqlfiles import sql_version
 
 GROUP = "raw"
 KINDS = {"polars", "duckdb", "bronze"}

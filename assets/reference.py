@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from assets.materialize import OWNERS, sql_version, table_metadata
+from assets.materialize import OWNERS, table_metadata
 from assets.resources import Warehouse
 from cakupan.config import REFERENCE_DIR
 from cakupan.regions import BRIDGE_TABLES, load_reference
-from cakupan.sqlfiles import literal, run_sql
+from cakupan.sqlfiles import literal, run_sql, sql_version
 
 GROUP = "reference"
 

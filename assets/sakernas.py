@@ -10,17 +10,18 @@ rows are rejected), ``staging/membership_counts`` keeps the latest count per key
 import dagster as dg
 import polars as pl
 
-from assets.materialize import OWNERS, materialize_sql, sql_version
+from assets.materialize import OWNERS, materialize_sql
 from assets.ops import REPORT_REJECTED_FILES
 from assets.raw import GROUP as RAW
 from assets.raw import KINDS, forced, ingest_extract, raw_asset
 from assets.resources import CakupanSettings, Warehouse
+from assets.staging import MACROS
 from cakupan import rejections, sakernas
 from cakupan.config import LandingDirectoryError
 from cakupan.extracts import MEMBERSHIP_COUNTS, SAKERNAS
 from cakupan.ingest import ingest
 from cakupan.rejections import FileRejected
-from cakupan.sqlfiles import run_sql
+from cakupan.sqlfiles import run_sql, sql_version
 
 
 @dg.asset(
@@ -77,14 +78,14 @@ raw_membership_counts = raw_asset(MEMBERSHIP_COUNTS, deps=[dg.AssetKey(["raw", "
     group_name="staging",
     kinds={"duckdb", "silver"},
     deps=[["raw", "sakernas"]],
-    code_version=sql_version("staging/sakernas_potentials.sql"),
+    code_version=sql_version(*MACROS, "staging/sakernas_potentials.sql"),
     owners=OWNERS,
 )
 def sakernas_potentials(warehouse: Warehouse):
     """PU and BPU potentials per Sakernas round and kab/kota, derived from the status tables
     through the status mapping (ASN/TNI/Polri subtracted from PU, never below 0)."""
     return materialize_sql(
-        warehouse, "staging/sakernas_potentials.sql", "staging.sakernas_potentials"
+        warehouse, "staging/sakernas_potentials.sql", "staging.sakernas_potentials", MACROS
     )
 
 
@@ -93,28 +94,12 @@ def sakernas_potentials(warehouse: Warehouse):
     group_name="staging",
     kinds={"duckdb", "silver"},
     deps=[["raw", "membership_counts"]],
-    code_version=sql_version("staging/membership_counts.sql"),
+    code_version=sql_version(*MACROS, "staging/membership_counts.sql"),
     owners=OWNERS,
 )
 def membership_counts(warehouse: Warehouse):
     """Covered persons given as counts per snapshot, kab/kota and segment; a later file, or
     line, replaces an earlier one."""
-    return materialize_sql(warehouse, "staging/membership_counts.sql", "staging.membership_counts")
-
-
-def log_overrides(context, con) -> None:
-    """Say which workforce/ values win over a Sakernas-derived potential."""
-    for direct, derived, values in con.execute(
-        """
-        SELECT w.source_file, s.source_file, count(*)
-        FROM staging.workforce AS w JOIN staging.sakernas_potentials AS s
-          USING (reference_period, region_code, segment)
-        WHERE w.source_line IS NOT NULL
-          AND w.potential_workers IS NOT NULL AND s.potential_workers IS NOT NULL
-        GROUP BY ALL ORDER BY ALL
-        """
-    ).fetchall():
-        context.log.warning(
-            f"workforce: {direct} gives {values} value(s) also derived from {derived}; "
-            "the workforce/ value is used"
-        )
+    return materialize_sql(
+        warehouse, "staging/membership_counts.sql", "staging.membership_counts", MACROS
+    )

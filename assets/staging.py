@@ -2,14 +2,15 @@
 
 import dagster as dg
 
-from assets.materialize import OWNERS, PII, materialize_sql, sql_version
+from assets.materialize import OWNERS, PII, materialize_sql
 from assets.partitions import PARTITIONED, build_snapshots
 from assets.resources import Warehouse
-from assets.sakernas import log_overrides
 from cakupan import snapshots
+from cakupan.sqlfiles import sql, sql_version
 
 GROUP = "staging"
 KINDS = {"duckdb", "silver"}
+MACROS = ("staging/macros.sql",)  # latest_rows: the row that counts, of each key
 
 
 @dg.asset(
@@ -17,7 +18,7 @@ KINDS = {"duckdb", "silver"}
     group_name=GROUP,
     kinds=KINDS,
     deps=[["raw", "workforce"], ["staging", "sakernas_potentials"]],
-    code_version=sql_version("staging/workforce.sql"),
+    code_version=sql_version(*MACROS, "staging/workforce.sql"),
     owners=OWNERS,
 )
 def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
@@ -25,30 +26,23 @@ def workforce(context: dg.AssetExecutionContext, warehouse: Warehouse):
     segment. A later file (byte-wise name order) replaces an earlier file's value for the
     same round, region and segment."""
     with warehouse.get_connection() as con:
-        for earlier, later, values in con.execute(
-            """
-            SELECT e.source_file, l.source_file, count(*)
-            FROM raw.workforce AS e JOIN raw.workforce AS l
-              USING (reference_period, region_code, segment)
-            WHERE l.file_seq > e.file_seq
-            GROUP BY ALL ORDER BY ALL
-            """
-        ).fetchall():
-            context.log.info(f"workforce: {later} replaces {values} value(s) of {earlier}")
+        replaced = con.execute(sql("staging/workforce_replaced.sql")).fetchall()
+    for earlier, later, values in replaced:
+        context.log.info(f"workforce: {later} replaces {values} value(s) of {earlier}")
     result = materialize_sql(
         warehouse,
         "staging/workforce.sql",
         "staging.workforce",
-        previews={
-            "rounds": """
-            SELECT reference_period, count(DISTINCT region_code) AS regions,
-                   sum(potential_workers) FILTER (WHERE segment = 'PU') AS potential_pu,
-                   sum(potential_workers) FILTER (WHERE segment = 'BPU') AS potential_bpu
-            FROM staging.workforce GROUP BY ALL ORDER BY ALL"""
-        },
+        macros=MACROS,
+        previews={"rounds": sql("staging/preview_workforce.sql")},
     )
-    with warehouse.get_connection() as con:
-        log_overrides(context, con)  # workforce/ values that win over Sakernas-derived ones
+    with warehouse.get_connection() as con:  # workforce/ values that win over Sakernas ones
+        overrides = con.execute(sql("staging/workforce_overrides.sql")).fetchall()
+    for direct, derived, values in overrides:
+        context.log.warning(
+            f"workforce: {direct} gives {values} value(s) also derived from {derived}; "
+            "the workforce/ value is used"
+        )
     return result
 
 
@@ -71,12 +65,7 @@ def membership(context: dg.AssetExecutionContext, warehouse: Warehouse):
         context,
         warehouse,
         "staging.membership",
-        previews={
-            "persons by snapshot and segment": """
-            SELECT snapshot_date, segment, count(*) AS persons,
-                   count(*) FILTER (WHERE is_covered) AS covered
-            FROM staging.membership GROUP BY ALL ORDER BY ALL"""
-        },
+        previews={"persons by snapshot and segment": sql("staging/preview_membership.sql")},
     )
 
 
@@ -85,10 +74,10 @@ def membership(context: dg.AssetExecutionContext, warehouse: Warehouse):
     group_name=GROUP,
     kinds=KINDS,
     deps=[["raw", "targets"]],
-    code_version=sql_version("staging/targets.sql"),
+    code_version=sql_version(*MACROS, "staging/targets.sql"),
     owners=OWNERS,
 )
 def targets(warehouse: Warehouse):
     """Staging, one value per key: UCJ target per year and kab/kota; a later file, or line,
     replaces an earlier one."""
-    return materialize_sql(warehouse, "staging/targets.sql", "staging.targets")
+    return materialize_sql(warehouse, "staging/targets.sql", "staging.targets", MACROS)

@@ -16,7 +16,6 @@ which a later day may accept).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import re
@@ -32,7 +31,7 @@ from cakupan.config import PROJECT_ROOT, Settings
 from cakupan.extracts import EXTRACTS, Extract
 from cakupan.landing import LandingFile, file_sha256
 from cakupan.rejections import Rejection
-from cakupan.sqlfiles import columns, run_sql, sql, table_exists
+from cakupan.sqlfiles import columns, run_sql, sql, table_exists, version
 
 LOADED, UNCHANGED, REPLACED, REJECTED, REMOVED = (
     "loaded",
@@ -82,14 +81,12 @@ def key_fingerprint(settings: Settings) -> str:
 
 
 def _digest(paths: list[Path], *extra: str) -> str:
-    digest = hashlib.sha256()
-    for text in extra:
-        digest.update(f"{text}\0".encode())
+    files = []
     for path in paths:
         name = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
         stat = path.stat()
-        digest.update(f"{name}\0{_file_sha256(path, stat.st_mtime_ns, stat.st_size)}\0".encode())
-    return digest.hexdigest()[:16]
+        files += [str(name), _file_sha256(path, stat.st_mtime_ns, stat.st_size)]
+    return version(*extra, *files)
 
 
 @cache

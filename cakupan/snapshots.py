@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from cakupan.sqlfiles import run_sql, sql, table_exists
+from cakupan.sqlfiles import run_sql, sql, sql_version, table_exists
 
 BUILDS = "ops.snapshot_builds"
 MEMBERSHIP = "staging.membership"
@@ -82,10 +82,7 @@ def key(day: date) -> str:
 
 def code_version(table: str) -> str:
     """A hash of the SQL files that build ``table`` (macros included)."""
-    digest = hashlib.sha256()
-    for name in TABLES[table].files:
-        digest.update(f"{name}\0{sql(name)}\0".encode())
-    return digest.hexdigest()[:16]
+    return sql_version(*TABLES[table].files, length=16)
 
 
 # -- what the sources hold and what was built ------------------------------------------------

@@ -1,4 +1,5 @@
-"""The SQL files of ``sql/`` and small helpers around DuckDB (no Dagster)."""
+"""The SQL files of ``sql/``, the one hasher of code versions, and small helpers around
+DuckDB (no Dagster)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,24 @@ from cakupan.config import SQL_DIR
 def sql(name: str) -> str:
     """The text of ``sql/<name>``."""
     return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def version(*parts: str | bytes, length: int = 16) -> str:
+    """The one hasher of code versions: the first ``length`` hex digits of a SHA-256 of
+    ``parts``, each followed by a NUL."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update((part.encode() if isinstance(part, str) else part) + b"\0")
+    return digest.hexdigest()[:length]
+
+
+def sql_version(*names: str, data: tuple[Path, ...] = (), length: int = 12) -> str:
+    """Code version of what runs the ``sql/<name>`` files (macros included) and loads the
+    ``data`` files: a :func:`version` of each one's name and text, so that a change to one
+    of them changes it (an asset's in the UI: 12 hex digits)."""
+    files = [part for name in names for part in (name, sql(name))]
+    files += [part for path in data for part in (path.name, path.read_bytes())]
+    return version(*files, length=length)
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:

@@ -570,25 +570,14 @@ class Figures:
             return None
         try:
             with duckdb.connect(str(path), read_only=True) as con:
-                national = con.execute(
-                    """SELECT snapshot_date, regions, regions_with_potential, covered_total,
-                              potential_total, coverage_pct
-                       FROM reporting.coverage_national ORDER BY snapshot_date"""
-                ).fetchall()
+                national = con.execute(sql("reporting/summary_national.sql")).fetchall()
                 latest = national[-1][0] if national else None
-                cities = con.execute(
-                    """SELECT region_code, region_name, coverage_pct, covered_total,
-                              potential_total
-                       FROM reporting.coverage_by_city WHERE snapshot_date = ?""",
-                    [latest],
-                ).fetchall()
-                query = sql("coverage/ranked_cities.sql").format(table=RANKED_TABLE)
-                ranked = con.execute(
-                    "SELECT region_code, region_name, coverage_pct, covered_total, "
-                    f"potential_total FROM ({query}) ORDER BY place"
-                ).fetchall()
+                cities = con.execute(sql("reporting/summary_cities.sql"), [latest]).fetchall()
+                order = sql("coverage/ranked_cities.sql").format(table=RANKED_TABLE)
+                query = sql("reporting/summary_ranked.sql").format(ranked=order)
+                ranked = con.execute(query).fetchall()
                 try:  # a file published before ops.run_status had the column: not a sample
-                    sample = con.execute("SELECT bool_or(sample) FROM ops.run_status").fetchone()
+                    sample = con.execute(sql("reporting/summary_sample.sql")).fetchone()
                 except duckdb.Error:
                     sample = (False,)
         except duckdb.Error:
@@ -609,6 +598,8 @@ SAMPLE_LINE = (
 
 
 def _summary(settings, before: Figures | None) -> None:
+    from cakupan.sqlfiles import sql
+
     path = settings.published_path
     now = Figures.read(path)
     lines = [f"Published: {path}"]
@@ -633,11 +624,11 @@ def _summary(settings, before: Figures | None) -> None:
                 f"  {label} {code} {name}: {_pct(pct_)} ({_int(covered_)} of {_int(potential_)})"
             )
     lines += _changes(before, now)
-    latest = (
-        "SELECT region_code, region_name, potential_total, covered_total, coverage_pct "
-        "FROM reporting.coverage_by_city "
-        "WHERE snapshot_date = (SELECT max(snapshot_date) FROM reporting.coverage_by_city) "
-        "ORDER BY coverage_pct DESC NULLS LAST"
+    latest = " ".join(  # on one line, without its comments
+        word
+        for line in sql("reporting/summary_example.sql").splitlines()
+        if not line.startswith("--")
+        for word in line.split()
     )
     lines.append("Query it:")
     lines.append(

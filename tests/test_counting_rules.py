@@ -6,6 +6,8 @@ once over it; each test then checks the exact published row of its region.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import Landing, both_segments, nik, run_job
@@ -336,3 +338,15 @@ def test_full_row(run):
         "source": "participants",
     }
     assert str(row["snapshot_date"]) == SNAP
+
+
+def test_the_row_that_counts_for_a_key_is_chosen_in_one_place():
+    """Replacement and order: a later file, then a later line, wins; written once, as
+    ``latest_rows`` (sql/staging/macros.sql), which every staging table of a key uses."""
+    sql = Path(__file__).resolve().parent.parent / "sql"
+    written = {
+        str(f.relative_to(sql)) for f in sql.rglob("*.sql") if "file_seq DESC" in f.read_text()
+    }
+    assert written == {"staging/macros.sql"}
+    users = {f.stem for f in (sql / "staging").glob("*.sql") if "latest_rows(" in f.read_text()}
+    assert users == {"macros", "workforce", "targets", "membership_counts", "sakernas_potentials"}

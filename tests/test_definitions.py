@@ -195,9 +195,11 @@ SQL_FILES = {
         "raw/check_counts_duplicates.sql",
         "raw/check_counts_conflict.sql",
     ],
+    "staging/membership": ["staging/membership.sql"],
+    # staging: the macros (the winning row of a key), then the table
     **{
-        f"staging/{t}": [f"staging/{t}.sql"]
-        for t in ("workforce", "membership", "targets", "sakernas_potentials", "membership_counts")
+        f"staging/{t}": ["staging/macros.sql", f"staging/{t}.sql"]
+        for t in ("workforce", "targets", "sakernas_potentials", "membership_counts")
     },
     "coverage/coverage_by_city": [
         "coverage/macros.sql",

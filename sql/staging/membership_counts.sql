@@ -3,10 +3,7 @@ CREATE SCHEMA IF NOT EXISTS staging;
 
 CREATE OR REPLACE TABLE staging.membership_counts AS
 SELECT snapshot_date, region_code, segment, covered, source_file, source_line
-FROM raw.membership_counts
-QUALIFY row_number() OVER (
-    PARTITION BY snapshot_date, region_code, segment ORDER BY file_seq DESC, source_line DESC
-) = 1
+FROM latest_rows('raw.membership_counts', (snapshot_date, region_code, segment))
 ORDER BY snapshot_date, region_code, segment;
 
 COMMENT ON TABLE staging.membership_counts IS 'Covered persons given as counts per snapshot, kab/kota and segment (for regions without participant rows).';

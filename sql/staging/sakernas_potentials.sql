@@ -6,14 +6,7 @@
 CREATE SCHEMA IF NOT EXISTS staging;
 
 CREATE OR REPLACE TABLE staging.sakernas_potentials AS
-WITH latest AS (
-    SELECT *
-    FROM raw.sakernas
-    QUALIFY row_number() OVER (
-        PARTITION BY reference_period, region_code, status ORDER BY file_seq DESC, source_line DESC
-    ) = 1
-),
-sums AS (
+WITH sums AS (
     SELECT
         l.reference_period, l.region_code,
         count(*) FILTER (WHERE m.segment = 'PU') AS pu_rows,
@@ -26,7 +19,7 @@ sums AS (
         count(l.workers) FILTER (WHERE m.segment = 'SUBTRACT_PU') AS sub_known,
         CAST(sum(l.workers) FILTER (WHERE m.segment = 'SUBTRACT_PU') AS BIGINT) AS sub,
         string_agg(DISTINCT l.source_file, ', ' ORDER BY l.source_file) AS source_file
-    FROM latest AS l
+    FROM latest_rows('raw.sakernas', (reference_period, region_code, status)) AS l
     JOIN raw.status_mapping AS m ON m.category = l.status
     GROUP BY l.reference_period, l.region_code
 )

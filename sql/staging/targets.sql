@@ -3,10 +3,7 @@ CREATE SCHEMA IF NOT EXISTS staging;
 
 CREATE OR REPLACE TABLE staging.targets AS
 SELECT year, region_code, target_pct, source_file, source_line
-FROM raw.targets
-QUALIFY row_number() OVER (
-    PARTITION BY year, region_code ORDER BY file_seq DESC, source_line DESC
-) = 1
+FROM latest_rows('raw.targets', (year, region_code))
 ORDER BY year, region_code;
 
 COMMENT ON TABLE staging.targets IS 'UCJ coverage target per year and kab/kota, after later files replaced earlier ones.';

@@ -11,11 +11,7 @@ CREATE TABLE IF NOT EXISTS staging.sakernas_potentials (
 CREATE OR REPLACE TABLE staging.workforce AS
 WITH direct AS (
     SELECT reference_period, region_code, segment, potential_workers, source_file, source_line
-    FROM raw.workforce
-    QUALIFY row_number() OVER (
-        PARTITION BY reference_period, region_code, segment
-        ORDER BY file_seq DESC, source_line DESC
-    ) = 1
+    FROM latest_rows('raw.workforce', (reference_period, region_code, segment))
 )
 SELECT
     coalesce(d.reference_period, s.reference_period) AS reference_period,
