@@ -4,6 +4,7 @@ resources (assets/) -> code location (pipelines/: definitions, jobs, schedule, C
 from __future__ import annotations
 
 import ast
+import inspect
 import tomllib
 from pathlib import Path
 
@@ -94,3 +95,36 @@ def test_partition_range_tags_are_dagsters():
 
     assert runs.PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
     assert runs.PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG
+
+
+def _modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, by its full name (``from a import b``: ``a``, ``a.b``)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_the_ledger_plans_before_the_ingest_reads_and_records_after():
+    """One boundary between the ingest and its ledger: the ledger decides before reading
+    (``ledger.plan``: an immutable plan) and records the ingest's report after
+    (``ledger.record``); the ingest calls nothing else of it, and the ledger imports
+    nothing of the ingest."""
+    from cakupan import ledger
+
+    source = ast.parse((ROOT / "cakupan/ingest.py").read_text(encoding="utf-8"))
+    called = {
+        node.func.attr
+        for node in ast.walk(source)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "ledger"
+    }
+    assert called == {"plan", "record"}
+    assert not {"cakupan.ingest", "cakupan.ingest.ingest"} & _modules(ROOT / "cakupan/ledger.py")
+    assert ledger.Plan.__dataclass_params__.frozen and ledger.Entry.__dataclass_params__.frozen
+    assert "settings" not in inspect.signature(ledger.record).parameters
