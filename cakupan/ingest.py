@@ -13,7 +13,10 @@ every reason found; all files are still checked. When any file is rejected, the 
 table is dropped (the previous ``raw.<kind>`` stays) and ``FileRejected`` is raised with
 every rejection; otherwise it replaces ``raw.<kind>``.
 
-Only what changed is read (``cakupan.ledger``): a file loaded before with the same SHA-256
+Only what changed is read: the ledger plans the run before anything is read
+(``cakupan.ledger.plan``: an immutable plan), the ingest carries the plan out and returns
+its report, and the ledger records the report (``cakupan.ledger.record``), in the
+transaction that publishes ``raw.<kind>``. A file loaded before with the same SHA-256
 keeps its rows in ``raw.<kind>``, a changed one replaces them, a removed one's rows are
 deleted; the result is the same as loading every file anew. The loading table then holds
 only the files read, and the checks over whole files see them with the rows kept.
@@ -38,7 +41,6 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -59,11 +61,12 @@ from cakupan.landing import (
     read_extract,
 )
 from cakupan.landing import relation as landing_relation
+from cakupan.ledger import REJECTED, REMOVED, UNCHANGED, Entry, FileReport, IngestReport, Plan
 from cakupan.privacy import redact
 from cakupan.pseudonym import PseudonymSecret
 from cakupan.quality.context import gx_imported_beside
 from cakupan.rejections import MAX_QUOTED, FileRejected, Rejection, whole_file
-from cakupan.sqlfiles import columns, literal, run_sql, sql, table_exists
+from cakupan.sqlfiles import columns, literal, run_sql, sql, table_exists, transaction
 
 ROW_ERROR = "cakupan: a row breaks the format"
 # DuckDB cannot estimate how many rows a CSV file holds (it guesses a few dozen), so its
@@ -81,55 +84,6 @@ def reference_joins(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute("RESET disabled_optimizers")
-
-
-@dataclass
-class FileReport:
-    file: LandingFile
-    rows: int = 0  # inserted into raw.<kind>
-    skipped: int = 0  # parsed rows not kept (workforce: province and national totals)
-    figures: dict = field(default_factory=dict)  # the kind's figures query
-    status: str = ledger.LOADED  # as the ingest ledger records it (cakupan.ledger)
-
-    @property
-    def header_only(self) -> bool:
-        return self.rows == 0 and self.skipped == 0
-
-
-@dataclass
-class IngestReport:
-    extract: Extract
-    files: list[FileReport] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # landing entries not read
-    rejections: list[Rejection] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)  # files whose rows left raw.<kind>
-    unsettled: list[str] = field(default_factory=list)  # still being written: left for later
-
-    def totals(self) -> dict[str, int]:
-        """Each figure of the kind, summed over the files."""
-        return {
-            f.label: sum(int(r.figures.get(f.name) or 0) for r in self.files)
-            for f in self.extract.figure_notes
-        }
-
-    def markdown(self) -> str:
-        """The files read, as a Markdown table."""
-        e = self.extract
-        heads = ["file", "status", "bytes", "sha256", "rows"]
-        heads += ["skipped"] * bool(e.skipped_note) + [f.label for f in e.figure_notes]
-        lines = ["| " + " | ".join(heads) + " |", "|---|---|---:|---|" + "---:|" * (len(heads) - 4)]
-        for r in self.files:
-            cells = [
-                r.file.name,
-                r.status,
-                f"{r.file.size:,}",
-                f"`{r.file.sha256[:16]}…`",
-                f"{r.rows:,}",
-            ]
-            cells += [f"{r.skipped:,}"] * bool(e.skipped_note)
-            cells += [f"{int(r.figures.get(f.name) or 0):,}" for f in e.figure_notes]
-            lines.append("| " + " | ".join(cells) + " |")
-        return "\n".join(lines)
 
 
 def ingest(
@@ -152,18 +106,19 @@ def ingest(
     modified less than ``settings.settle`` ago is left for a later run, with a
     warning."""
     extract = EXTRACTS[kind]
-    landing = settings.landing
+    landing, settle = settings.landing, settings.settle
     names, skipped = list_names(landing, extract)
-    unsettled = settling.unsettled(landing, names, settings.settle)
-    files = [hashed(landing, name) for name in names if name not in unsettled]
-    report = IngestReport(extract, skipped=skipped, unsettled=sorted(unsettled))
+    unsettled = settling.unsettled(landing, names, settle)
+    files = {name: hashed(landing, name) for name in names if name not in unsettled}
     for name in skipped:
         log.warning(f"{kind}: skipped {name} (not a {'/'.join(extract.extensions)} file)")
     run_id = run_id or "manual"
     secret = PseudonymSecret.from_key(settings.pseudonym_key()) if extract.pseudonymized else None
-    run_sql(con, "raw/macros.sql")
-    plan = ledger.plan(con, settings, extract, files, force=force, unsettled=unsettled)
-    _warn_unsettled(log, plan, unsettled, settings.settle)
+    plan = ledger.plan(con, settings, extract, list(files.values()), force, unsettled)
+    _warn_unsettled(log, plan, unsettled, settle)
+    report = IngestReport(
+        extract, skipped=skipped, unsettled=sorted(unsettled), elsewhere=list(elsewhere)
+    )
     if plan.rebuild and plan.unsettled:  # its rows would go: the kind is left as it was
         log.warning(
             f"{kind}: {extract.table} left as it was this run: every file is to be read again "
@@ -174,35 +129,8 @@ def ingest(
         return report
     params = secret.sql_params() if secret else {}
     loader = _Loader(con, extract, params, plan, today or jakarta_today())
-    by_name = {f.name: f for f in files}
-    entries = [e for e in plan.entries if e.status != ledger.REMOVED]  # in name order
-    parquet_read = sum(
-        by_name[e.file].size
-        for e in entries
-        if e.file in by_name and by_name[e.file].parquet and e.read
-    )
     try:
-        with gx_imported_beside(parquet_read):
-            for entry in entries:
-                file = by_name.get(entry.file) or _version_kept(landing, entry)
-                if entry.status == ledger.UNCHANGED:  # its rows stay: not read again
-                    report.files.append(_carried(file, entry))
-                elif entry.rejections:  # rejected before and unchanged: not read again
-                    report.rejections.extend(entry.rejections)
-                else:
-                    try:
-                        loaded = loader.load(entry.file_seq, file)
-                    except FileRejected as rejected:
-                        entry.reject(rejected.rejections)
-                        report.rejections.extend(rejected.rejections)
-                    else:
-                        loaded.status = entry.status
-                        entry.loaded(loaded.rows + loaded.skipped, loaded.rows, {}, run_id)
-                        report.files.append(loaded)
-        late = loader.finish(report.files)  # the checks over whole files
-        for name in sorted({r.file for r in late} & {e.file for e in plan.entries}):
-            plan.entry(name).reject([r for r in late if r.file == name])
-        report.rejections += late + list(elsewhere)
+        _read(loader, plan, files | _versions_kept(landing, plan), report)
     except BaseException:
         loader.drop()
         raise
@@ -210,26 +138,53 @@ def ingest(
         loader.close()
     if report.rejections:
         loader.drop()
-        ledger.rolled_back(con, plan, settings, run_id, list(elsewhere))
+        ledger.record(con, plan, report, run_id)
         rejections = sorted(report.rejections, key=_order)
         for name in sorted({r.file for r in rejections}):
             reasons = "; ".join(str(r) for r in rejections if r.file == name)
             log.error(f"{kind}: rejected {name}: {reasons}")
         raise FileRejected(rejections)
-    for r in report.files:  # the figures, known once every file is in (loader.finish)
-        if r.status != ledger.UNCHANGED:
-            plan.entry(r.file.name).figures = r.figures
-    loader.publish(settings, run_id)
-    report.removed = [e.file for e in plan.entries if e.status == ledger.REMOVED]
+    with transaction(con):  # raw.<kind> and the ledger's record of it
+        loader.publish()
+        ledger.record(con, plan, report, run_id)
+    report.removed = plan.removed
     for r in report.files:
-        if r.status != ledger.UNCHANGED:
+        if r.status != UNCHANGED:
             _log_notes(log, extract, r)
     counts = {s: sum(e.status == s for e in plan.entries) for s in ledger.STATUSES}
     log.info(f"{kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     return report
 
 
-def _warn_unsettled(log, plan: ledger.Plan, unsettled: dict[str, float], settle: float) -> None:
+def _read(loader: _Loader, plan: Plan, files: dict[str, LandingFile], report: IngestReport) -> None:
+    """Carry out ``plan`` into the loading table, filling ``report``: each file to read is
+    read and checked, the others carried (their rows stay) or rejected again unread; then
+    the checks over whole files. ``files``: name -> the version the plan is about."""
+    present = [e for e in plan.entries if e.status != REMOVED]  # in name order
+    parquet = sum(files[e.file].size for e in present if e.read and files[e.file].parquet)
+    with gx_imported_beside(parquet):
+        for entry in present:
+            file = files[entry.file]
+            if entry.status == UNCHANGED:  # its rows stay: not read again
+                report.files.append(_carried(file, entry))
+            elif entry.status == REJECTED:  # rejected before and unchanged: not read again
+                report.rejections.extend(entry.rejections)
+            else:
+                try:
+                    loaded = loader.load(entry.file_seq, file)
+                except FileRejected as rejected:
+                    report.rejected[entry.file] = rejected.rejections
+                    report.rejections.extend(rejected.rejections)
+                else:
+                    loaded.status = entry.status
+                    report.files.append(loaded)
+    late = loader.finish(report.files)  # the checks over whole files
+    for name in {r.file for r in late} & {e.file for e in plan.entries}:
+        report.rejected[name] = [r for r in late if r.file == name]
+    report.rejections += late + report.elsewhere
+
+
+def _warn_unsettled(log, plan: Plan, unsettled: dict[str, float], settle: float) -> None:
     """A warning naming each file left for a later run because it is still being written."""
     kind = plan.extract.name
     for name, seconds in sorted(unsettled.items()):
@@ -242,17 +197,17 @@ def _warn_unsettled(log, plan: ledger.Plan, unsettled: dict[str, float], settle:
         )
 
 
-def _version_kept(landing, entry: ledger.Entry) -> LandingFile:
-    """The version loaded before of a file still being written (the ledger's size and hash)."""
-    return LandingFile(landing / entry.file, entry.file, entry.size, entry.sha256)
+def _versions_kept(landing, plan: Plan) -> dict[str, LandingFile]:
+    """The versions loaded before of the files still being written (the ledger's size and
+    hash): the plan carries them."""
+    kept = [e for e in plan.entries if e.file in plan.unsettled]
+    return {e.file: LandingFile(landing / e.file, e.file, e.size, e.sha256) for e in kept}
 
 
-def _carried(file: LandingFile, entry: ledger.Entry) -> FileReport:
+def _carried(file: LandingFile, entry: Entry) -> FileReport:
     """The report of a file not read again, from the ledger."""
     rows, skipped = entry.rows_loaded, max(entry.rows_read_at_load - entry.rows_loaded, 0)
-    return FileReport(
-        file, rows=rows, skipped=skipped, figures=entry.figures, status=ledger.UNCHANGED
-    )
+    return FileReport(file, rows=rows, skipped=skipped, figures=entry.figures, status=UNCHANGED)
 
 
 def _order(r: Rejection) -> tuple:
@@ -267,7 +222,7 @@ class _Loader:
         con: duckdb.DuckDBPyConnection,
         extract: Extract,
         params: dict,
-        plan: ledger.Plan,
+        plan: Plan,
         today: date,
     ):
         self.con, self.extract, self.params, self.plan = con, extract, params, plan
@@ -472,29 +427,21 @@ class _Loader:
         with reference_joins(self.con):
             return self.con.execute(text, _used(text, self.params)).fetchall()
 
-    def publish(self, settings: Settings, run_id: str) -> None:
-        """In one transaction with the ledger's record: put the loaded table in the place of
-        ``raw.<kind>`` (every file read), or delete the rows of the files replaced or removed
-        and add those of the files read."""
+    def publish(self) -> None:
+        """Put the loaded table in the place of ``raw.<kind>`` (every file read), or delete
+        the rows of the files replaced or removed and add those of the files read."""
         con, table = self.con, self.extract.table
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if self.plan.rebuild or not table_exists(con, table):
-                con.execute(f"DROP TABLE IF EXISTS {table}")
-                con.execute(f"ALTER TABLE {self.table} RENAME TO {self.extract.name}")
-            else:
-                if self.plan.dropped:
-                    con.execute(
-                        f"DELETE FROM {table} WHERE source_file IN (SELECT unnest(?))",
-                        [self.plan.dropped],
-                    )
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {self.table}")
-                con.execute(f"DROP TABLE {self.table}")
-            ledger.commit(con, self.plan, settings, run_id)
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+        if self.plan.rebuild or not table_exists(con, table):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"ALTER TABLE {self.table} RENAME TO {self.extract.name}")
+        else:
+            if self.plan.dropped:
+                con.execute(
+                    f"DELETE FROM {table} WHERE source_file IN (SELECT unnest(?))",
+                    [self.plan.dropped],
+                )
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {self.table}")
+            con.execute(f"DROP TABLE {self.table}")
 
     def drop(self) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {self.table}")

@@ -6,6 +6,11 @@ file, and whether anything changed since the published run (no Dagster).
 - ``ops.ingest_ledger``: one row per landing file per run (loaded, unchanged, replaced,
   rejected, removed, with the reason), appended; shown in the UI as ``ops/ingest_ledger``.
 
+Before a kind is read, :func:`plan` decides from these tables what the run does with each
+landing file (an immutable :class:`Plan`); the ingest (``cakupan.ingest``) carries it out
+and returns an :class:`IngestReport`, which :func:`record` records. The ledger never reads
+a landing file's rows, the ingest never writes the ledger.
+
 A file is read again only when its hash changed, or when what reading it depends on
 changed (:func:`ingest_version`: the kind's SQL, the reading code, reference data, the
 files of the kinds its checks read) or the pseudonymization key did (:func:`key_fingerprint`,
@@ -19,7 +24,8 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -64,10 +70,8 @@ READ_CODE = tuple(
         "sakernas",
     )
 )
+_FIELDS = ("line", "column", "value", "reason")  # of a rejection in the ledger
 _MORE = re.compile(r"^(\d+) more (?:row|line)")
-# a date "in the future (after ...)" (sql/raw/macros.sql) may be one no longer: a file
-# rejected for it is read again rather than rejected unread
-_DAY_DEPENDENT = "in the future (after "
 
 
 # -- fingerprints ----------------------------------------------------------------------------
@@ -140,16 +144,17 @@ def ingest_version(con: duckdb.DuckDBPyConnection, extract: Extract) -> str:
     return _digest(paths, extract.name, *upstream)
 
 
-# -- one kind's plan -------------------------------------------------------------------------
+# -- one kind's plan, decided before anything is read ----------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Entry:
-    """What one run does with one landing file (or one removed from the landing folder)."""
+    """What one run does with one landing file (or one removed from the landing folder):
+    in a :class:`Plan`, as decided before reading; in the ledger, as the run ended."""
 
     kind: str
     file: str
-    status: str
+    status: str  # of a plan: loaded or replaced (read), unchanged, rejected (not read), removed
     reason: str
     size: int | None = None
     sha256: str | None = None
@@ -163,22 +168,12 @@ class Entry:
     rows_rejected: int = 0
     figures: dict = field(default_factory=dict)
     loaded_by: str | None = None
-    rejections: list[Rejection] = field(default_factory=list)
+    rejections: tuple[Rejection, ...] = ()
 
     @property
     def read(self) -> bool:
         """Whether this run reads the file."""
-        return self.status in (LOADED, REPLACED) and not self.rejections
-
-    def loaded(self, rows_read: int, rows_loaded: int, figures: dict, run_id: str) -> None:
-        self.rows_read, self.rows_loaded, self.figures = rows_read, rows_loaded, figures
-        self.loaded_by = run_id
-
-    def reject(self, rejections: list[Rejection], reason: str | None = None) -> None:
-        self.status, self.rejections, self.rows_loaded = REJECTED, rejections, 0
-        self.rows_read = None if self.rows_read == 0 else self.rows_read
-        self.rows_rejected = rows_rejected(rejections)
-        self.reason = reason or first_reason(rejections)
+        return self.status in (LOADED, REPLACED)
 
 
 def rows_rejected(rejections: list[Rejection]) -> int:
@@ -193,26 +188,41 @@ def first_reason(rejections: list[Rejection]) -> str:
     return first + (f" (and {more} more rejection(s))" if more else "")
 
 
-@dataclass
+def _rejected(e: Entry, rejections: list[Rejection], reason: str | None = None) -> Entry:
+    return replace(
+        e,
+        status=REJECTED,
+        rejections=tuple(rejections),
+        rows_loaded=0,
+        rows_read=e.rows_read or None,  # 0: the file could not be read into rows
+        rows_rejected=rows_rejected(rejections),
+        reason=reason or first_reason(rejections),
+    )
+
+
+@dataclass(frozen=True)
 class Plan:
-    """A kind's files as this run finds them against ``ops.ingest_files``."""
+    """A kind's files as this run finds them against ``ops.ingest_files``: what the ingest
+    does with each (:func:`plan`), before it reads any."""
 
     extract: Extract
-    version: str
-    key: str
+    version: str  # ingest_version
+    key: str  # key_fingerprint ("" for a kind without pseudonyms)
+    code: str  # code_version
     rebuild: bool  # raw.<kind> recreated: every file read
-    entries: list[Entry]  # the landing files in name order, then the removed ones
+    entries: tuple[Entry, ...]  # the landing files in name order, then the removed ones
     why: str | None = None  # why every file is read again (rebuild)
     # files loaded before and still being written (cakupan.settling): carried, unchanged
     unsettled: tuple[str, ...] = ()
-
-    def entry(self, name: str) -> Entry:
-        return next(e for e in self.entries if e.file == name)
 
     @property
     def dropped(self) -> list[str]:
         """Files whose rows leave raw.<kind> before the files read are loaded."""
         return [e.file for e in self.entries if e.status in (REPLACED, REMOVED)]
+
+    @property
+    def removed(self) -> list[str]:
+        return [e.file for e in self.entries if e.status == REMOVED]
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -235,17 +245,11 @@ def plan(
     is not removed: the next run reads it); a new one (or one whose rows raw.<kind> no
     longer holds, the table missing) is not in the plan (not recorded)."""
     create_tables(con)
-    version = ingest_version(con, extract)
+    kind, version = extract.name, ingest_version(con, extract)
     key = key_fingerprint(settings) if extract.pseudonymized else ""
-    state = {
-        row[0]: row
-        for row in con.execute(
-            f"""SELECT file, size, sha256, file_seq, snapshot_dates, rows_read, rows_loaded,
-                       figures, ingest_version, key_fingerprint, loaded_by
-                FROM {FILES} WHERE kind = ? ORDER BY file""",
-            [extract.name],
-        ).fetchall()
-    }
+    cursor = con.execute(sql("ops/ingest_files_of_kind.sql"), {"kind": kind})
+    held = namedtuple("Held", [d[0] for d in cursor.description])
+    state = {row.file: row for row in map(held._make, cursor.fetchall())}
     exists = table_exists(con, extract.table)
     why = None  # why every file is read again
     if force:
@@ -253,113 +257,210 @@ def plan(
     elif not exists:
         why = f"{extract.table} did not exist"
     elif con.execute(f"SELECT count(*) FROM {extract.table}").fetchone()[0] != sum(
-        s[6] for s in state.values()
+        s.rows_loaded for s in state.values()
     ):
         why = f"{extract.table} did not match the ledger: every file read again"
-    elif any(s[9] != key for s in state.values()):
+    elif any(s.key_fingerprint != key for s in state.values()):
         why = "the pseudonymization key changed: every file read again"
-    elif any(s[8] != version for s in state.values()):
+    elif any(s.ingest_version != version for s in state.values()):
         why = "the ingest code, reference data or an upstream kind changed: read again"
-    known = {} if force else _known_rejections(con, extract.name, version, key)
+    known = {} if force else _known_rejections(con, kind, version, key)
     waiting = unsettled or {}  # never removed; carried when its rows are in raw.<kind>
     carried = {n: a for n, a in waiting.items() if n in state and exists}
     present = sorted([*(f.name for f in files), *carried], key=lambda n: n.encode("utf-8"))
     seqs = {name: seq for seq, name in enumerate(present)}
-    entries = []
-    for name, seconds in carried.items():
-        entries.append(_still_written(extract.name, name, seconds, state[name], seqs[name]))
+    entries = [_still_written(kind, n, a, state[n], seqs[n]) for n, a in carried.items()]
     for file in files:
-        seq = seqs[file.name]
-        mtime = file.mtime_ns // 1000  # of the version hashed
-        e = Entry(extract.name, file.name, LOADED, "new file", file.size, file.sha256, mtime, seq)
         before = state.get(file.name)
-        if before is not None:
-            e.previous_seq = before[3]
-        if before is not None and why is None and before[2] == file.sha256:
-            e.status, e.loaded_by = UNCHANGED, before[10]
-            e.reason = f"same sha256 as loaded by run {before[10]}"
-            e.snapshot_dates, e.rows_read_at_load, e.rows_loaded = before[4], before[5], before[6]
-            e.figures = json.loads(before[7] or "{}")
+        seq, mtime = seqs[file.name], file.mtime_ns // 1000  # of the version hashed
+        e = Entry(kind, file.name, LOADED, "new file", file.size, file.sha256, mtime, seq)
+        e = replace(e, previous_seq=before.file_seq) if before is not None else e
+        if before is not None and why is None and before.sha256 == file.sha256:
+            e = replace(e, status=UNCHANGED, **_kept(before))
+            e = replace(e, reason=f"same sha256 as loaded by run {before.loaded_by}")
         elif (file.name, file.sha256) in known:
             run_id, rejections = known[file.name, file.sha256]
-            rejections = [Rejection(file.name, *r) for r in rejections]
-            e.reject(
-                rejections, f"unchanged since run {run_id} rejected it: " + first_reason(rejections)
-            )
-            e.rows_read = 0
+            reason = f"unchanged since run {run_id} rejected it: " + first_reason(rejections)
+            e = replace(_rejected(e, rejections, reason), rows_read=0)
         elif before is not None:
-            e.status = REPLACED
-            e.reason = why or f"file changed (sha256 was {before[2][:12]}…)"
+            reason = why or f"file changed (sha256 was {before.sha256[:12]}…)"
+            e = replace(e, status=REPLACED, reason=reason)
         elif why and state:
-            e.reason = f"new file; {why}"
+            e = replace(e, reason=f"new file; {why}")
         entries.append(e)
     entries.sort(key=lambda e: e.file_seq)
-    names = {*present, *waiting}
-    for name, s in state.items():
-        if name not in names:
-            entries.append(
-                Entry(
-                    extract.name,
-                    name,
-                    REMOVED,
-                    f"no longer in the landing folder: its {s[6]} row(s) removed",
-                    size=s[1],
-                    sha256=s[2],
-                    previous_seq=s[3],
-                    snapshot_dates=s[4],
-                    loaded_by=s[10],
-                    rows_loaded=s[6],
-                )
-            )
-    return Plan(extract, version, key, why is not None, entries, why=why, unsettled=tuple(carried))
+    entries += [_removed(kind, s) for name, s in state.items() if name not in {*present, *waiting}]
+    code, rebuild = code_version(settings), why is not None
+    return Plan(extract, version, key, code, rebuild, tuple(entries), why, tuple(carried))
 
 
-def _still_written(kind: str, name: str, seconds: float, before: tuple, seq: int) -> Entry:
+def _kept(before) -> dict:
+    """What an entry carried unread keeps of the version loaded (``ops.ingest_files``)."""
+    return {
+        "loaded_by": before.loaded_by,
+        "snapshot_dates": before.snapshot_dates,
+        "rows_read_at_load": before.rows_read,
+        "rows_loaded": before.rows_loaded,
+        "figures": json.loads(before.figures or "{}"),
+    }
+
+
+def _still_written(kind: str, name: str, seconds: float, before, seq: int) -> Entry:
     """The entry of a file loaded before and still being written: the version loaded
     stays, its rows carried, until the file has settled."""
-    e = Entry(kind, name, UNCHANGED, "", before[1], before[2], None, seq, before[3])
-    e.reason = (
+    reason = (
         f"still being written (modified {seconds:.0f} s ago): the rows of the version "
-        f"loaded by run {before[10]} stay until it has settled"
+        f"loaded by run {before.loaded_by} stay until it has settled"
     )
-    e.loaded_by, e.snapshot_dates = before[10], before[4]
-    e.rows_read_at_load, e.rows_loaded = before[5], before[6]
-    e.figures = json.loads(before[7] or "{}")
-    return e
+    e = Entry(kind, name, UNCHANGED, reason, before.size, before.sha256, None, seq)
+    return replace(e, previous_seq=before.file_seq, **_kept(before))
+
+
+def _removed(kind: str, before) -> Entry:
+    """The entry of a file no longer in the landing folder."""
+    return Entry(
+        kind,
+        before.file,
+        REMOVED,
+        f"no longer in the landing folder: its {before.rows_loaded} row(s) removed",
+        size=before.size,
+        sha256=before.sha256,
+        previous_seq=before.file_seq,
+        snapshot_dates=before.snapshot_dates,
+        loaded_by=before.loaded_by,
+        rows_loaded=before.rows_loaded,
+    )
 
 
 def _known_rejections(con, kind: str, version: str, key: str) -> dict:
     """(file, sha256) -> (run id, rejections) of the latest rejection of each file, made
-    under the same ingest version and key."""
-    rows = con.execute(
-        f"""SELECT file, sha256, arg_max(run_id, recorded_at),
-                   arg_max(rejections, recorded_at)
-            FROM {LEDGER}
-            WHERE kind = ? AND status = '{REJECTED}' AND len(rejections) > 0
-              AND ingest_version = ? AND key_fingerprint = ?
-            GROUP BY file, sha256""",
-        [kind, version, key],
-    ).fetchall()
+    under the same ingest version and key (none for a date in the future then)."""
+    params = {"kind": kind, "version": version, "key": key}
+    rows = con.execute(sql("ops/ingest_ledger_rejections.sql"), params).fetchall()
     return {
-        (file, sha): (run_id, [(r["line"], r["column"], r["value"], r["reason"]) for r in found])
+        (file, sha): (run_id, [Rejection(file, *(r[k] for k in _FIELDS)) for r in found])
         for file, sha, run_id, found in rows
-        if not any(_DAY_DEPENDENT in r["reason"] for r in found)
     }
 
 
-def commit(con: duckdb.DuckDBPyConnection, plan: Plan, settings: Settings, run_id: str) -> None:
-    """In the transaction that updates raw.<kind>, every file accepted: renumber
-    ``file_seq`` of the files not read (name order), note each file's snapshot dates,
-    rewrite ``ops.ingest_files`` and append the run's rows to the ledger."""
-    extract, table = plan.extract, plan.extract.table
+# -- what the ingest did, recorded after ----------------------------------------------------
+
+
+@dataclass
+class FileReport:
+    file: LandingFile
+    rows: int = 0  # inserted into raw.<kind>
+    skipped: int = 0  # parsed rows not kept (workforce: province and national totals)
+    figures: dict = field(default_factory=dict)  # the kind's figures query
+    status: str = LOADED  # that of its entry in the plan
+
+    @property
+    def header_only(self) -> bool:
+        return self.rows == 0 and self.skipped == 0
+
+
+@dataclass
+class IngestReport:
+    """What the ingest of one kind did with its plan (``cakupan.ingest``): what it returns
+    and what :func:`record` records."""
+
+    extract: Extract
+    files: list[FileReport] = field(default_factory=list)  # accepted: read, or carried
+    skipped: list[str] = field(default_factory=list)  # landing entries not read
+    rejections: list[Rejection] = field(default_factory=list)  # every one: all files or none
+    removed: list[str] = field(default_factory=list)  # files whose rows left raw.<kind>
+    unsettled: list[str] = field(default_factory=list)  # still being written: left for later
+    # a landing file's rejections this run found, reading it or checking the whole files
+    rejected: dict[str, list[Rejection]] = field(default_factory=dict)
+    elsewhere: list[Rejection] = field(default_factory=list)  # of what it reads besides files
+
+    def totals(self) -> dict[str, int]:
+        """Each figure of the kind, summed over the files."""
+        return {
+            f.label: sum(int(r.figures.get(f.name) or 0) for r in self.files)
+            for f in self.extract.figure_notes
+        }
+
+    def markdown(self) -> str:
+        """The files read, as a Markdown table."""
+        e = self.extract
+        heads = ["file", "status", "bytes", "sha256", "rows"]
+        heads += ["skipped"] * bool(e.skipped_note) + [f.label for f in e.figure_notes]
+        lines = ["| " + " | ".join(heads) + " |", "|---|---|---:|---|" + "---:|" * (len(heads) - 4)]
+        for r in self.files:
+            cells = [
+                r.file.name,
+                r.status,
+                f"{r.file.size:,}",
+                f"`{r.file.sha256[:16]}…`",
+                f"{r.rows:,}",
+            ]
+            cells += [f"{r.skipped:,}"] * bool(e.skipped_note)
+            cells += [f"{int(r.figures.get(f.name) or 0):,}" for f in e.figure_notes]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+
+def record(con: duckdb.DuckDBPyConnection, plan: Plan, report: IngestReport, run_id: str) -> None:
+    """The ledger rows of the run, one per entry of ``plan``, as the ingest's ``report``
+    ends it. Nothing rejected: in the transaction that publishes raw.<kind>, the files not
+    read are renumbered (name order), each file read notes its snapshot dates and
+    ``ops.ingest_files`` is rewritten. Otherwise (raw.<kind> as it was) the files accepted
+    but not loaded are marked rejected, saying why."""
+    read = {r.file.name: r for r in report.files if r.status != UNCHANGED}
+    published, now = not report.rejections, datetime.now(UTC)
+    entries = []
+    for e in plan.entries:
+        if (loaded := read.get(e.file)) is not None:
+            figures = loaded.figures if published else {}
+            rows = {"rows_read": loaded.rows + loaded.skipped, "rows_loaded": loaded.rows}
+            e = replace(e, loaded_by=run_id, figures=figures, **rows)
+        found = report.rejected.get(e.file)
+        entries.append(_rejected(e, found) if found else e)
+    if published:
+        entries = _published(con, plan, entries, now)
+    else:
+        entries = _rolled_back(plan, entries, report.elsewhere)
+    rows = [
+        [
+            run_id,
+            now,
+            e.kind,
+            e.file,
+            e.size,
+            e.sha256,
+            None if e.mtime_us is None else datetime.fromtimestamp(e.mtime_us / 1e6, UTC),
+            e.snapshot_dates,
+            e.rows_read,
+            e.rows_loaded,
+            e.rows_rejected,
+            e.status,
+            e.reason,
+            e.loaded_by,
+            plan.version,
+            plan.key,
+            plan.code,
+            json.dumps(e.figures, default=str) if e.figures else None,
+            [{k: getattr(r, k) for k in _FIELDS} for r in e.rejections],
+        ]
+        for e in entries
+    ]
+    if rows:
+        con.executemany(sql("ops/ingest_ledger_insert.sql"), rows)
+
+
+def _published(con, plan: Plan, entries: list[Entry], now: datetime) -> list[Entry]:
+    """Every file accepted: ``file_seq`` of the files not read renumbered, the snapshot
+    dates of those read, ``ops.ingest_files`` rewritten; the removed files hold no row."""
+    table = plan.extract.table
     names = {c[0] for c in columns(con, table)}
     if "file_seq" in names:
-        for e in plan.entries:
+        for e in entries:
             if e.status == UNCHANGED and e.previous_seq != e.file_seq:
                 con.execute(
                     f"UPDATE {table} SET file_seq = ? WHERE source_file = ?", [e.file_seq, e.file]
                 )
-    read = [e.file for e in plan.entries if e.read]
+    read = [e.file for e in entries if e.read]
     if "snapshot_date" in names and read:
         dates = dict(
             con.execute(
@@ -368,111 +469,56 @@ def commit(con: duckdb.DuckDBPyConnection, plan: Plan, settings: Settings, run_i
                 [read],
             ).fetchall()
         )
-        for e in plan.entries:
-            if e.read:
-                e.snapshot_dates = dates.get(e.file, [])
-    now = datetime.now(UTC)
-    con.execute(f"DELETE FROM {FILES} WHERE kind = ?", [extract.name])
-    kept = [e for e in plan.entries if e.status in (LOADED, UNCHANGED, REPLACED)]
+        entries = [
+            replace(e, snapshot_dates=dates.get(e.file, [])) if e.read else e for e in entries
+        ]
+    con.execute(sql("ops/ingest_files_forget.sql"), {"kind": plan.extract.name})
+    kept = [
+        [
+            e.kind,
+            e.file,
+            e.size,
+            e.sha256,
+            e.file_seq,
+            e.snapshot_dates,
+            e.rows_read_at_load if e.status == UNCHANGED else e.rows_read or 0,
+            e.rows_loaded,
+            json.dumps(e.figures, default=str),
+            plan.version,
+            plan.key,
+            e.loaded_by,
+            now,
+        ]
+        for e in entries
+        if e.status in (LOADED, UNCHANGED, REPLACED)
+    ]
     if kept:
-        con.executemany(
-            f"INSERT INTO {FILES} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [
-                    e.kind,
-                    e.file,
-                    e.size,
-                    e.sha256,
-                    e.file_seq,
-                    e.snapshot_dates,
-                    e.rows_read_at_load if e.status == UNCHANGED else e.rows_read or 0,
-                    e.rows_loaded,
-                    json.dumps(e.figures, default=str),
-                    plan.version,
-                    plan.key,
-                    e.loaded_by,
-                    now,
-                ]
-                for e in kept
-            ],
-        )
-    for e in plan.entries:
-        if e.status == REMOVED:
-            e.rows_loaded = 0
-    record(con, plan, settings, run_id, now)
+        con.executemany(sql("ops/ingest_files_insert.sql"), kept)
+    return [replace(e, rows_loaded=0) if e.status == REMOVED else e for e in entries]
 
 
-def rolled_back(
-    con: duckdb.DuckDBPyConnection,
-    plan: Plan,
-    settings: Settings,
-    run_id: str,
-    elsewhere: list[Rejection] = (),
-) -> None:
-    """After the rollback of a kind with rejected files (or ``elsewhere``: a rejection of
-    something the kind reads besides its files, say a status mapping): the ledger rows of
-    the run, raw.<kind> being as it was (files accepted but not loaded are marked rejected,
-    saying why)."""
-    create_tables(con)
-    bad = sorted({e.file for e in plan.entries if e.rejections})
-    why = f"{len(bad)} {plan.extract.name} file(s) rejected ({', '.join(bad)})"
+def _rolled_back(plan: Plan, entries: list[Entry], elsewhere: list[Rejection]) -> list[Entry]:
+    """A kind with rejected files (or ``elsewhere``: a rejection of something the kind
+    reads besides its files, say a status mapping), raw.<kind> as it was: the files
+    accepted but not loaded are marked rejected, saying why."""
+    extract = plan.extract
+    bad = sorted(e.file for e in entries if e.rejections)
+    why = f"{len(bad)} {extract.name} file(s) rejected ({', '.join(bad)})"
     if not bad and elsewhere:
         why = str(elsewhere[0])
-    for e in plan.entries:
+    out = []
+    for e in entries:
         if e.status in (LOADED, REPLACED):
-            e.status, e.rows_loaded = REJECTED, 0
-            e.reason = f"accepted, but not loaded: {why}; all files of a kind or none"
+            reason = f"accepted, but not loaded: {why}; all files of a kind or none"
+            e = replace(e, status=REJECTED, rows_loaded=0, reason=reason)
         elif e.status == REMOVED:
-            e.reason = (
-                f"no longer in the landing folder; its {e.rows_loaded} row(s) stay in "
-                f"{plan.extract.table} until no {plan.extract.name} file is rejected"
+            e = replace(
+                e,
+                reason=f"no longer in the landing folder; its {e.rows_loaded} row(s) stay in "
+                f"{extract.table} until no {extract.name} file is rejected",
             )
-    record(con, plan, settings, run_id, datetime.now(UTC))
-
-
-def record(con, plan: Plan, settings: Settings, run_id: str, now: datetime) -> None:
-    """Append one ledger row per entry of ``plan``."""
-    version = code_version(settings)
-    rows = []
-    for e in plan.entries:
-        mtime = None
-        if e.mtime_us is not None:
-            mtime = datetime.fromtimestamp(e.mtime_us / 1e6, UTC)
-        rejections = [
-            {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
-            for r in e.rejections
-        ]
-        rows.append(
-            [
-                run_id,
-                now,
-                e.kind,
-                e.file,
-                e.size,
-                e.sha256,
-                mtime,
-                e.snapshot_dates,
-                e.rows_read,
-                e.rows_loaded,
-                e.rows_rejected,
-                e.status,
-                e.reason,
-                e.loaded_by,
-                plan.version,
-                plan.key,
-                version,
-                json.dumps(e.figures, default=str) if e.figures else None,
-                rejections,
-            ]
-        )
-    if rows:
-        con.executemany(
-            f"INSERT INTO {LEDGER} VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            'CAST(? AS STRUCT(line BIGINT, "column" VARCHAR, "value" VARCHAR, '
-            "reason VARCHAR)[]))",
-            rows,
-        )
+        out.append(e)
+    return out
 
 
 # -- a run with nothing to do ----------------------------------------------------------------
@@ -498,16 +544,10 @@ def nothing_changed(settings: Settings) -> str | None:
         return None
     try:
         with duckdb.connect(str(published), read_only=True) as con:
-            run_id, published_at = con.execute(
-                "SELECT run_id, published_at FROM ops.run_status"
-            ).fetchone()
+            run_id, published_at = con.execute(sql("ops/published_run.sql")).fetchone()
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            rows = con.execute(
-                f"""SELECT kind, file, size, sha256, epoch_us(mtime), status, key_fingerprint,
-                           code_version
-                    FROM {LEDGER} WHERE run_id = ?""",
-                [run_id],
-            ).fetchall()
+            params = {"run_id": run_id}
+            rows = con.execute(sql("ops/ingest_ledger_of_run.sql"), params).fetchall()
     except (duckdb.Error, TypeError):  # no such table, no row, a file being written
         return None
     if not rows or any(r[5] == REJECTED for r in rows):
@@ -545,10 +585,7 @@ def nothing_changed(settings: Settings) -> str | None:
 def summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, dict[str, int]]:
     """kind -> status -> files, of a run's ledger rows (for the UI)."""
     create_tables(con)
-    rows = con.execute(
-        f"SELECT kind, status, count(*) FROM {LEDGER} WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
-        [run_id],
-    ).fetchall()
+    rows = con.execute(sql("ops/ingest_ledger_summary.sql"), {"run_id": run_id}).fetchall()
     found: dict[str, dict[str, int]] = {}
     for kind, status, count in rows:
         found.setdefault(kind, {})[status] = count

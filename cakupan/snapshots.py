@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from cakupan.sqlfiles import run_sql, sql, sql_version, table_exists
+from cakupan.sqlfiles import run_sql, sql, sql_version, table_exists, transaction
 
 BUILDS = "ops.snapshot_builds"
 MEMBERSHIP = "staging.membership"
@@ -105,7 +105,7 @@ def builds(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     """(table, snapshot key) -> fingerprint, of ``ops.snapshot_builds``."""
     if not table_exists(con, BUILDS):
         return {}
-    rows = con.execute(f"SELECT table_name, snapshot_date, fingerprint FROM {BUILDS}").fetchall()
+    rows = con.execute(sql("ops/snapshot_builds_recorded.sql")).fetchall()
     return {(t, key(d)): fp for t, d, fp in rows}
 
 
@@ -162,11 +162,14 @@ def fingerprints(
     return result
 
 
-def stale(con: duckdb.DuckDBPyConnection, force: bool = False) -> list[str]:
+def stale(
+    con: duckdb.DuckDBPyConnection, force: bool = False, keys: list[str] | None = None
+) -> list[str]:
     """The snapshot keys that some partitioned table needs rebuilt: new, with changed
     inputs, or missing (no build recorded, or the table is not there). All found with
-    ``force``. A snapshot whose upstream snapshot is stale is stale itself."""
-    keys = found(con)
+    ``force``. A snapshot whose upstream snapshot is stale is stale itself. ``keys``: the
+    snapshots in the sources, when the caller has them (default: :func:`found`)."""
+    keys = found(con) if keys is None else keys
     if force:
         return keys
     if not all(table_exists(con, t) for t in TABLES):
@@ -221,40 +224,30 @@ def build(
             result.rebuilt.append(k)
         else:
             result.current.append(k)
-    recorded_gone = sorted({k for t, k in built if t == table} - set(now))
-    if exists and not result.rebuilt and not recorded_gone and not _rows_gone(con, table, now):
+    removed = {k for t, k in built if t == table} - set(now)
+    if exists:
+        removed |= set(_rows_gone(con, table, now))
+    if exists and not result.rebuilt and not removed:
         return result
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _found_table(con, now, "found_snapshots")
         _found_table(con, result.rebuilt, "build_snapshots")
-        removed = set(recorded_gone) | set(_rows_gone(con, table, now)) if exists else set()
-        for name in spec.macros:
+        for name in spec.files:  # its macros, then its SQL
             run_sql(con, name)
-        run_sql(con, spec.sql)
         con.execute(
-            f"""DELETE FROM {BUILDS} WHERE table_name = ?
-                AND (snapshot_date IN (SELECT snapshot_date FROM build_snapshots)
-                     OR snapshot_date NOT IN (SELECT snapshot_date FROM found_snapshots))""",
-            [table],
+            sql("ops/snapshot_builds_forget.sql"), {"table": table, "rebuilt": result.rebuilt}
         )
         at = datetime.now(UTC)
         rows = [[table, k, current[table, k], run_id, at] for k in result.rebuilt]
         if rows:
-            con.executemany(f"INSERT INTO {BUILDS} VALUES (?, CAST(? AS DATE), ?, ?, ?)", rows)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    result.removed = sorted(removed)
+            con.executemany(sql("ops/snapshot_builds_insert.sql"), rows)
+    result.removed = sorted(removed) if exists else []
     return result
 
 
 def _rows_gone(con: duckdb.DuckDBPyConnection, table: str, now: list[str]) -> list[str]:
     """Snapshots with rows in ``table`` that the sources no longer hold (a table built
     before it was partitioned has no build records)."""
-    if not table_exists(con, table):
-        return []
     rows = con.execute(
         f"SELECT DISTINCT snapshot_date FROM {table} WHERE snapshot_date IS NOT NULL"
     ).fetchall()
@@ -265,10 +258,8 @@ def built_by(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> list[st
     """The snapshot keys of ``table`` that run ``run_id`` rebuilt."""
     if not table_exists(con, BUILDS):
         return []
-    rows = con.execute(
-        f"SELECT snapshot_date FROM {BUILDS} WHERE table_name = ? AND run_id = ? ORDER BY 1",
-        [table, run_id],
-    ).fetchall()
+    params = {"table": table, "run_id": run_id}
+    rows = con.execute(sql("ops/snapshot_builds_of_run.sql"), params).fetchall()
     return [key(d) for (d,) in rows]
 
 
@@ -283,20 +274,14 @@ def drop_gone(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> list[str
     dropped = sorted({k for t in tables for k in _rows_gone(con, t, now)})
     if not dropped:
         return []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    recorded = table_exists(con, BUILDS)
+    with transaction(con):
         _found_table(con, now, "found_snapshots")
         for t in tables:
-            for target, column in ((t, None), (BUILDS, t)):
-                if not table_exists(con, target):
-                    continue
-                where = "snapshot_date NOT IN (SELECT snapshot_date FROM found_snapshots)"
-                if column:
-                    con.execute(f"DELETE FROM {target} WHERE table_name = ? AND {where}", [t])
-                else:
-                    con.execute(f"DELETE FROM {target} WHERE {where}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            con.execute(
+                f"DELETE FROM {t} "
+                "WHERE snapshot_date NOT IN (SELECT snapshot_date FROM found_snapshots)"
+            )
+            if recorded:
+                con.execute(sql("ops/snapshot_builds_forget.sql"), {"table": t, "rebuilt": []})
     return dropped

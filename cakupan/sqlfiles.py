@@ -10,6 +10,8 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -46,6 +48,19 @@ def sql_version(*names: str, data: tuple[Path, ...] = (), length: int = 12) -> s
 def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
     """Run ``sql/<name>`` (several statements when it takes no parameters)."""
     con.execute(sql(name), params) if params else con.execute(sql(name))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block: committed at its end, rolled back when it fails
+    (a killed process commits nothing)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def literal(text: str) -> str:

@@ -97,7 +97,7 @@ def snapshot_plan(
     too and found current)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         found = snapshots.found(con)
-        stale = snapshots.stale(con, force=force)
+        stale = snapshots.stale(con, force=force, keys=found)
     existing = instance.get_dynamic_partitions(SNAPSHOTS.name)
     add = tuple(k for k in found if k not in existing)
     delete = tuple(k for k in existing if k not in found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import inspect
 import re
 import tomllib
 from pathlib import Path
@@ -267,3 +268,36 @@ def test_the_sql_scanner_sees_plain_and_f_strings(tmp_path):
     module = tmp_path / "m.py"
     module.write_text('a = "select 1"\nb = f"""\n  SELECT x FROM {t}"""\nc = "INSERTED rows"\n')
     assert _inline_sql(module) == ["\n  SELECT x FROM "]
+
+
+def _modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, by its full name (``from a import b``: ``a``, ``a.b``)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_the_ledger_plans_before_the_ingest_reads_and_records_after():
+    """One boundary between the ingest and its ledger: the ledger decides before reading
+    (``ledger.plan``: an immutable plan) and records the ingest's report after
+    (``ledger.record``); the ingest calls nothing else of it, and the ledger imports
+    nothing of the ingest."""
+    from cakupan import ledger
+
+    source = ast.parse((ROOT / "cakupan/ingest.py").read_text(encoding="utf-8"))
+    called = {
+        node.func.attr
+        for node in ast.walk(source)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "ledger"
+    }
+    assert called == {"plan", "record"}
+    assert not {"cakupan.ingest", "cakupan.ingest.ingest"} & _modules(ROOT / "cakupan/ledger.py")
+    assert ledger.Plan.__dataclass_params__.frozen and ledger.Entry.__dataclass_params__.frozen
+    assert "settings" not in inspect.signature(ledger.record).parameters
