@@ -125,7 +125,9 @@ def resolve(value: Any, con: duckdb.DuckDBPyConnection | None) -> Any:
     """``value`` with each ``{rows_of: schema.table}`` replaced by the table's row count
     (read with ``con``; left as it is without one)."""
     if isinstance(value, Mapping) and set(value) == {"rows_of"} and con is not None:
-        return con.execute(f"SELECT count(*) FROM {value['rows_of']}").fetchall()[0][0]
+        if not _TABLE.fullmatch(table := str(value["rows_of"])):
+            raise ValueError(f"rows_of: {table!r} is not schema.table")
+        return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     if isinstance(value, Mapping):
         return {k: resolve(v, con) for k, v in value.items()}
     if isinstance(value, list):
