@@ -16,6 +16,7 @@ import dagster as dg
 from assets.materialize import whole_run_id
 from assets.resources import CakupanSettings, Warehouse
 from cakupan.landing import jakarta_today
+from cakupan.quality import catalogue
 from cakupan.quality.outcomes import ExpectationOutcome
 from cakupan.quality.results import record
 from cakupan.sqlfiles import sql, table_exists
@@ -25,6 +26,7 @@ TABLE = "coverage.coverage_by_city"
 NAME = "latest_snapshot_age"
 MAX_SNAPSHOT_AGE = dt.timedelta(days=40)
 MAX_RUN_AGE = dt.timedelta(hours=26)  # a nightly run, with two hours to spare
+CHECK = catalogue.check(TABLE, NAME)  # declared in expectations/coverage.coverage_by_city.yml
 
 COVERAGE_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=MAX_RUN_AGE)
 PUBLISHED = {
@@ -59,9 +61,7 @@ def snapshot_age(latest: dt.date | None, on: dt.date) -> tuple[bool, int | None]
     asset=COVERAGE,
     name=NAME,
     blocking=True,  # runs before publishing, to be recorded; a WARN failure never blocks
-    description=f"[WARN] The latest membership snapshot is at most {MAX_SNAPSHOT_AGE.days} "
-    "days old (today in Asia/Jakarta). Fails when no newer extract has arrived: the "
-    "figures are still right for their date, but out of date. Never blocks publishing.",
+    description=f"[{CHECK.severity}] {CHECK.description.format(limit=MAX_SNAPSHOT_AGE.days)}",
 )
 def latest_snapshot_age(
     context: dg.AssetCheckExecutionContext, settings: CakupanSettings, warehouse: Warehouse
@@ -85,7 +85,7 @@ def latest_snapshot_age(
         outcome = ExpectationOutcome(
             expectation=NAME,
             expectation_type="cakupan.latest_snapshot_age",
-            severity="WARN",
+            severity=CHECK.severity,
             success=fresh,
             observed_value=observed,
             unexpected_count=None,
@@ -94,7 +94,7 @@ def latest_snapshot_age(
         record(con, settings.get(), run_id, TABLE, [outcome], None, whole_run_id(context), [NAME])
     return dg.AssetCheckResult(
         passed=fresh,
-        severity=dg.AssetCheckSeverity.WARN,
+        severity=dg.AssetCheckSeverity[CHECK.severity],
         description=(
             f"latest snapshot {latest}, {age} days old on {on}"
             if latest

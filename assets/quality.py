@@ -13,14 +13,14 @@ not. A job selection built with ``.downstream()`` takes it in: add ``.materializ
 import dagster as dg
 
 from assets.materialize import OWNERS, report_side_table, table_metadata, when_step_ends
-from cakupan.config import EXPECTATIONS_DIR
+from cakupan.quality.catalogue import catalogues
 from cakupan.quality.report_html import page_path
 from cakupan.sqlfiles import markdown_table, table_exists
 
 KEY = dg.AssetKey(["quality", "validation_results"])
 TABLE = "quality.validation_results"
-# The tables with a suite: expectations/<schema>.<table>.json
-VALIDATED = [dg.AssetKey(p.stem.split(".")) for p in sorted(EXPECTATIONS_DIR.glob("*.json"))]
+# The tables with a suite: expectations/<schema>.<table>.yml (GX runs their checks)
+VALIDATED = [dg.AssetKey(t.split(".")) for t, c in catalogues().items() if c.gx_checks]
 
 validation_results = dg.AssetSpec(
     KEY,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets import quality, reporting_checks
+from assets import checks as table_checks
+from assets import quality
 from assets.materialize import OWNERS, table_metadata, whole_run_id
-from assets.reporting_checks import check_specs, published_checks
 from assets.resources import CakupanSettings, Warehouse
 from cakupan import snapshots
 from cakupan.publish import (
@@ -53,7 +53,7 @@ def run_started_at(context: dg.AssetExecutionContext) -> datetime | None:
         )
         for table, text in PUBLISHED_TABLES.items()
     ],
-    check_specs=check_specs(),
+    check_specs=table_checks.published_specs(),
     can_subset=False,
 )
 def published_coverage(
@@ -80,11 +80,11 @@ def published_coverage(
         tmp = target.with_name(f".{target.name}.{context.run.run_id}.tmp")
         write(con, tmp, tables, config.storage_version)
         try:
-            checks = published_checks(tmp)
+            checks = table_checks.published_checks(tmp, table_checks.expected_rows(con))
         except BaseException:
             _remove(tmp)
             raise
-        for table, outcomes in reporting_checks.outcomes(checks).items():  # the one record
+        for table, outcomes in table_checks.outcomes(checks).items():  # the one record
             names = [o.expectation for o in outcomes]
             record(con, config, context.run.run_id, table, outcomes, None, run_id, names)
         failed = [f"{c.asset_key.to_user_string()} {c.check_name}" for c in checks if not c.passed]

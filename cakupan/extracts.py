@@ -9,7 +9,8 @@ to know about a kind lives in its :class:`Extract` and in the SQL files it names
   a row is bad);
 - ``checks``: SQL files over ``file_rows`` (the well-formed rows of one or more files, in
   ``raw.<name>``'s columns), each returning the rejections of a rule that looks at more
-  than one row (``source_file, line, column, value, reason``);
+  than one row (``source_file, line, column, value, reason``); ``check_sql`` gives their
+  text, ``sql/raw/check_duplicate_keys.sql`` filled with the kind's ``duplicate_key``;
 - ``figures``: a SQL file over ``file_rows`` returning one row of figures per file, shown
   in the asset's metadata and logged when a figure has a note and is not zero.
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from cakupan.sqlfiles import sql
 
+DUPLICATE_KEYS = "raw/check_duplicate_keys.sql"  # one key twice in a file, rejected
 REGION_ALIASES = (
     ("kode", "region_code"),
     ("kode_wilayah", "region_code"),
@@ -54,6 +56,9 @@ class Extract:
     keep: str = "true"  # SQL condition on a parsed row for it to go into raw.<name>
     skipped_note: str = ""  # what the parsed rows not kept are, for the log
     checks: tuple[str, ...] = ()  # sql/raw files: rejections of rules over whole files
+    # DUPLICATE_KEYS's key: ((word, column) of the round or snapshot, (word, column) beside
+    # the kab/kota), e.g. (("period", "reference_period"), ("segment", "segment"))
+    duplicate_key: tuple[tuple[str, str], ...] = ()
     figures: str | None = None  # sql/raw file: one row of figures per accepted file
     figure_notes: tuple[Figure, ...] = ()
     pseudonymized: bool = False  # the parse takes the keyed hash's parameters
@@ -94,6 +99,14 @@ class Extract:
         figures = (self.figures,) if self.figures else ()
         return ("raw/macros.sql", self.table_sql, *prepare, self.parse_sql, *self.checks, *figures)
 
+    def check_sql(self, name: str) -> str:
+        """The text of the check ``name`` (a file of ``checks``), filled with the kind's
+        ``duplicate_key`` when it is DUPLICATE_KEYS."""
+        if name != DUPLICATE_KEYS:
+            return sql(name)
+        (when_word, when), (what_word, what) = self.duplicate_key
+        return sql(name).format(when=when, when_word=when_word, what=what, what_word=what_word)
+
     def parse(self, prepared_rows: str | None = None) -> str:
         """The parse over ``landing_rows``; or, when given, over ``prepared_rows`` (a
         relation: the rows of sql/raw/prepare_<name>.sql), which the parse reads
@@ -117,7 +130,8 @@ WORKFORCE = Extract(
     references=("region_codes",),
     keep="level = 'kabkota'",
     skipped_note="province/national total row(s)",
-    checks=("raw/check_duplicate_keys.sql",),
+    checks=(DUPLICATE_KEYS,),
+    duplicate_key=(("period", "reference_period"), ("segment", "segment")),
     counts=("potential_workers",),
 )
 
@@ -185,7 +199,8 @@ SAKERNAS = Extract(
     references=("region_codes",),
     keep="level = 'kabkota'",
     skipped_note="province/national total row(s)",
-    checks=("raw/check_sakernas_duplicates.sql",),
+    checks=(DUPLICATE_KEYS,),
+    duplicate_key=(("period", "reference_period"), ("status", "status")),
     aliases=REGION_ALIASES,
     reshape="cakupan.sakernas:to_long",
 )
@@ -200,7 +215,8 @@ MEMBERSHIP_COUNTS = Extract(
     columns=("snapshot_date", "region_code", "segment", "covered"),
     extensions=(".csv", ".xlsx", ".xls"),
     references=("region_codes",),
-    checks=("raw/check_counts_duplicates.sql", "raw/check_counts_conflict.sql"),
+    checks=(DUPLICATE_KEYS, "raw/check_counts_conflict.sql"),
+    duplicate_key=(("snapshot", "snapshot_date"), ("segment", "segment")),
     aliases=REGION_ALIASES[:3],
 )
 

@@ -378,7 +378,7 @@ class _Loader:
     def _checks(self) -> list[Rejection]:
         rejections = []
         for check in self.extract.checks:
-            text = sql(check)
+            text = self.extract.check_sql(check)
             rows = self.con.execute(text, _used(text, self.names)).fetchall()
             rejections += [Rejection(*row) for row in rows]
         return rejections

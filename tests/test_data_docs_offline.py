@@ -5,10 +5,8 @@ CDN files and fail: that is what the page replaces (and proves the browser is of
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import UTC, date, datetime
-from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import dagster as dg
@@ -18,6 +16,7 @@ from selenium.webdriver.common.by import By
 
 from assets.freshness import FRESHNESS_CHECK_KEYS
 from cakupan.config import Settings
+from cakupan.quality.catalogue import catalogues
 from cakupan.quality.report_html import _Row, render
 from pipelines.definitions import build_definitions
 from tests.conftest import Landing, both_segments, nik, run_job
@@ -25,7 +24,6 @@ from tests.conftest import Landing, both_segments, nik, run_job
 pytest_plugins = ["tests.browser"]
 
 SNAP = "2025-06-30"
-PROJECT = Path(__file__).resolve().parent.parent
 
 
 def _member(n, region="61.72", **kw):
@@ -98,7 +96,7 @@ def test_page_shows_the_published_results_offline(browser, warned):
     published = run.published("SELECT * FROM quality.validation_results")
     # one row per expectation of every suite (one snapshot in this landing), the
     # snapshot-age check and the published file's checks: every check of the run
-    suites = [json.loads(p.read_text()) for p in (PROJECT / "expectations").glob("*.json")]
+    suites = [c.suite() for c in catalogues().values() if c.gx_checks]
     suite_tables = {s["meta"]["table"] for s in suites}
     by_suites = [
         r

@@ -192,7 +192,7 @@ SQL_FILES = {
         "raw/macros.sql",
         "raw/membership_counts.sql",
         "raw/parse_membership_counts.sql",
-        "raw/check_counts_duplicates.sql",
+        "raw/check_duplicate_keys.sql",
         "raw/check_counts_conflict.sql",
     ],
     "staging/membership": ["staging/membership.sql"],

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 
+import duckdb
 import polars as pl
 import pytest
 
 from cakupan.config import SQL_DIR, Settings
-from cakupan.extracts import EXTRACTS
+from cakupan.extracts import DUPLICATE_KEYS, EXTRACTS
 from cakupan.ingest import ingest
 from cakupan.rejections import FileRejected, Rejection
-from cakupan.sqlfiles import columns
+from cakupan.sqlfiles import columns, run_sql
 from tests.conftest import Landing, both_segments, nik
 
 LOG = logging.getLogger("test_extracts")
@@ -124,3 +125,35 @@ def test_kept_rows_and_figures_come_from_the_spec(warehouse, landing, tmp_path):
         "invalid NIK rows": 1,
         "unknown program names": 201,
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("workforce", "period 2024-08, region 61.72, segment PU"),
+        ("sakernas", "period 2024-08, region 61.72, status PU"),
+        ("membership_counts", "snapshot 2024-08, region 61.72, segment PU"),
+    ],
+)
+def test_one_duplicate_key_rule_filled_with_each_kinds_key(kind, reason):
+    """sql/raw/check_duplicate_keys.sql, the one rule, names each kind's own key."""
+    extract = EXTRACTS[kind]
+    (when_word, when), (what_word, what) = extract.duplicate_key
+    with duckdb.connect() as con:
+        run_sql(con, "raw/macros.sql")
+        con.execute(
+            f"CREATE TABLE file_rows AS SELECT * FROM (VALUES ('a.csv', 2, '2024-08', '61.72', "
+            f"'6172', 'PU'), ('a.csv', 3, '2024-08', '61.72', '61.72', 'PU')) AS t(source_file, "
+            f"source_line, {when}, region_code, region_code_raw, {what})"
+        )
+        text = extract.check_sql(DUPLICATE_KEYS)
+        rows = con.execute(text, {"max_quoted": 5}).fetchall()
+    assert rows == [
+        (
+            "a.csv",
+            3,
+            "region_code",
+            "61.72",
+            f"duplicate of line 2: {reason} appear twice in one file",
+        )
+    ]

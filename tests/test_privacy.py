@@ -35,7 +35,8 @@ from cakupan.extracts import MEMBERSHIP
 from cakupan.landing import CsvRows, list_files, relation
 from cakupan.privacy import SENSITIVE_COLUMNS, redact
 from cakupan.pseudonym import PseudonymSecret
-from cakupan.quality import load_suite, run_suite
+from cakupan.quality import run_suite
+from cakupan.quality.catalogue import catalogues
 from pipelines import cli
 from pipelines.definitions import build_definitions
 from tests.conftest import Landing, both_segments, nik, run_job
@@ -513,7 +514,7 @@ def people_db(tmp_path) -> Path:
 
 
 def test_the_runner_never_samples_a_sensitive_column(people_db, tmp_path):
-    suite = load_suite(REPO / "expectations" / "staging.membership.json")
+    suite = catalogues()["staging.membership"].suite()
     suite["expectations"] += [
         {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "person_key"}},
         {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "nik"}},

@@ -11,7 +11,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from cakupan.config import EXPECTATIONS_DIR, SAMPLE_LANDING_DIR, Settings
+from cakupan.config import SAMPLE_LANDING_DIR, Settings
+from cakupan.quality.catalogue import catalogues
 from pipelines import cli
 from pipelines.definitions import build_definitions
 from tests.conftest import Landing, both_segments, nik, run_job
@@ -70,7 +71,7 @@ def test_without_data_docs_the_results_are_recorded_as_always(published):
     with duckdb.connect(str(output / "coverage.duckdb"), read_only=True) as con:
         tables = con.execute("SELECT DISTINCT table_name FROM quality.validation_results")
         recorded = {name for (name,) in tables.fetchall()}
-    suites = {p.stem for p in EXPECTATIONS_DIR.glob("*.json")}
+    suites = {t for t, c in catalogues().items() if c.gx_checks}
     published = {f"reporting.coverage_{t}" for t in ("by_city", "by_province", "national")}
     assert recorded == suites | published
 

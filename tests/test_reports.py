@@ -732,22 +732,21 @@ def test_observed_value_of_other_checks_in_indonesian(sample):
 
 
 def test_every_check_has_plain_names_in_both_languages(sample):
-    """Every check of expectations/*.json, the published file's checks, latest_snapshot_age,
-    and every check the sample's run recorded."""
-    import json
-
+    """Every check of the GX suites (expectations/*.yml), the published file's checks,
+    latest_snapshot_age, and every check the sample's run recorded."""
+    from assets.checks import published_specs
     from assets.freshness import NAME, TABLE
-    from assets.reporting_checks import check_specs
+    from cakupan.quality.catalogue import catalogues
     from cakupan.reports.labels import CHECKS, TABLES
 
     run, _, _ = sample
     known = {
-        (path.stem, e["meta"]["name"])
-        for path in Path("expectations").glob("*.json")
-        for e in json.loads(path.read_text())["expectations"]
+        (table, e["meta"]["name"])
+        for table, catalogue in catalogues().items()
+        for e in catalogue.suite()["expectations"]
     }
     assert len(known) >= 20
-    known |= {(".".join(s.asset_key.path), s.name) for s in check_specs()}
+    known |= {(".".join(s.asset_key.path), s.name) for s in published_specs()}
     known.add((TABLE, NAME))
     recorded = run.published(
         "SELECT DISTINCT table_name, expectation FROM quality.validation_results"

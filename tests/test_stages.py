@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from assets import raw, reporting, staging
-from assets.reporting_checks import published_checks
+from assets.checks import published_checks
 from cakupan.config import REFERENCE_DIR, Settings
 from cakupan.sqlfiles import run_sql
 from pipelines.definitions import build_definitions, resources
@@ -332,8 +332,11 @@ def test_published_checks_find_duplicate_keys_and_missing_rows(tmp_path):
     }
 
 
-def full_warehouse(settings: Settings, break_province: bool) -> None:
-    """coverage.* for the 514 kab/kota and one snapshot, rollups by plain sums."""
+def full_warehouse(settings: Settings, break_province: bool, reference: Path) -> None:
+    """coverage.* for the 514 kab/kota and one snapshot, rollups by plain sums, beside the
+    reference tables (whose rows the published checks count)."""
+    settings.ensure_private()
+    shutil.copy(reference, settings.warehouse_path)
     with warehouse(settings) as con:
         coverage_tables(con, "coverage")
         con.execute(
@@ -361,9 +364,11 @@ def full_warehouse(settings: Settings, break_province: bool) -> None:
 
 
 @pytest.mark.parametrize("broken", [False, True], ids=["consistent", "province-not-a-sum"])
-def test_publish_replaces_coverage_duckdb_only_when_its_checks_pass(tmp_path, broken):
+def test_publish_replaces_coverage_duckdb_only_when_its_checks_pass(
+    tmp_path, broken, reference_warehouse
+):
     settings = settings_for(tmp_path)
-    full_warehouse(settings, break_province=broken)
+    full_warehouse(settings, break_province=broken, reference=reference_warehouse)
     with duckdb.connect(str(settings.published_path)) as con:  # the last good file
         con.execute("CREATE TABLE previous AS SELECT 1 AS good")
     before = settings.published_path.read_bytes()

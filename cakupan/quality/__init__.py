@@ -1,6 +1,7 @@
 """Data-quality checks: Great Expectations suites run against the DuckDB warehouse.
 
-``suites`` reads the suite files, ``context`` holds the GX side (context, datasource,
+``catalogue`` reads the catalogues of table checks and makes their suites, ``suites``
+checks a suite, ``context`` holds the GX side (context, datasource,
 batches, Data Docs), ``outcomes`` turns GX results into plain outcomes, ``runner`` runs
 a suite, ``gx_duckdb`` is the one fix of GX internals. Importing this package is cheap;
 Great Expectations is imported on the first :func:`run_suite` call.

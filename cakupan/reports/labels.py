@@ -3,6 +3,8 @@ the plain-language names of the data-quality checks and of the tables they check
 
 from __future__ import annotations
 
+from cakupan.quality.catalogue import catalogues
+
 LABELS: dict[str, dict[str, str]] = {
     "id": {
         "title": "Cakupan Universal Jamsostek (UCJ)",
@@ -188,153 +190,19 @@ LABELS: dict[str, dict[str, str]] = {
 
 STALE_AFTER_DAYS = 40  # as the check latest_snapshot_age (assets/freshness.py)
 
-TABLES: dict[str, dict[str, str]] = {  # the tables checked: table -> language -> name
-    "raw.membership": {"id": "Data kepesertaan (masukan)", "en": "Membership (input)"},
-    "raw.workforce": {"id": "Data Sakernas (masukan)", "en": "Sakernas workforce (input)"},
-    "raw.targets": {"id": "Target UCJ (masukan)", "en": "UCJ targets (input)"},
-    "staging.membership": {"id": "Kepesertaan per orang", "en": "Membership per person"},
-    "coverage.coverage_by_city": {"id": "Cakupan per kab/kota", "en": "Coverage by kab/kota"},
-    "coverage.coverage_by_province": {"id": "Cakupan per provinsi", "en": "Coverage by province"},
-    "coverage.coverage_national": {"id": "Cakupan nasional", "en": "National coverage"},
-    "reporting.coverage_by_city": {
-        "id": "Cakupan per kab/kota (berkas terbit)",
-        "en": "Coverage by kab/kota (published file)",
-    },
-    "reporting.coverage_by_province": {
-        "id": "Cakupan per provinsi (berkas terbit)",
-        "en": "Coverage by province (published file)",
-    },
-    "reporting.coverage_national": {
-        "id": "Cakupan nasional (berkas terbit)",
-        "en": "National coverage (published file)",
-    },
-}
-
-# Every check: (table, expectation) -> "id" and "en" names, and "observed": what a failure
-# found, in Indonesian, from the structured columns: {n} the unexpected count, {value} the
-# observed number, {latest} the latest snapshot, {limit} STALE_AFTER_DAYS. (The English
-# pages show the pipeline's own sentence, observed_value.)
+# The tables checked and every check: their plain names, from the catalogues of table
+# checks (expectations/<schema>.<table>.yml). TABLES: table -> language -> name. CHECKS:
+# (table, expectation) -> "id" and "en" names, and "observed": what a failure found, in
+# Indonesian, from the structured columns: {n} the unexpected count, {value} the observed
+# number, {latest} the latest snapshot, {limit} STALE_AFTER_DAYS. (The English pages show
+# the pipeline's own sentence, observed_value.)
+TABLES: dict[str, dict[str, str]] = {t: dict(c.label) for t, c in catalogues().items()}
 CHECKS: dict[tuple[str, str], dict[str, str]] = {
-    ("raw.membership", "no_invalid_nik"): {
-        "id": "NIK terdiri dari 16 digit",
-        "en": "NIK of 16 digits",
-        "observed": "{n} baris dengan NIK tidak valid",
-    },
-    ("raw.membership", "nik_district_is_known"): {
-        "id": "Kode kecamatan pada NIK dikenal",
-        "en": "The NIK's district code is known",
-        "observed": "{n} baris dengan kode kecamatan NIK yang tidak dikenal",
-    },
-    ("raw.membership", "nik_birth_date_is_possible"): {
-        "id": "Tanggal lahir pada NIK mungkin",
-        "en": "The NIK's birth date is possible",
-        "observed": "{n} baris dengan tanggal lahir NIK yang tidak mungkin",
-    },
-    ("raw.targets", "region_maps_to_a_current_kabkota"): {
-        "id": "Target mengarah ke kab/kota yang berlaku",
-        "en": "Targets map to a current kab/kota",
-        "observed": "{n} baris target tanpa kab/kota yang berlaku",
-    },
-    ("raw.targets", "one_target_per_year_and_region"): {
-        "id": "Satu target per tahun dan kab/kota dalam satu berkas",
-        "en": "One target per year and kab/kota in a file",
-        "observed": "{n} baris target ganda",
-    },
-    ("raw.workforce", "every_region_in_each_round"): {
-        "id": "Setiap kab/kota ada di setiap putaran Sakernas",
-        "en": "Every kab/kota in each Sakernas round",
-        "observed": "{n} pasangan (putaran, kab/kota) tanpa baris",
-    },
-    ("raw.workforce", "potential_change_within_30_pct"): {
-        "id": "Potensi berubah paling banyak 30% antarputaran",
-        "en": "Potential changes by at most 30% between rounds",
-        "observed": "{n} perubahan lebih dari 30% antarputaran",
-    },
-    ("staging.membership", "one_row_per_person_and_segment"): {
-        "id": "Satu baris per orang dan segmen",
-        "en": "One row per person and segment",
-        "observed": "{n} orang dengan lebih dari satu baris dalam satu posisi data dan segmen",
-    },
-    ("staging.membership", "source_rows_add_up_to_raw"): {
-        "id": "Baris kepesertaan = baris masukan dengan NIK valid",
-        "en": "Membership rows add up to the input rows with a valid NIK",
-        "observed": "{n} posisi data dengan jumlah baris yang tidak sama",
-    },
-    ("staging.membership", "region_is_set"): {
-        "id": "Setiap orang punya wilayah di setiap segmen",
-        "en": "Every person has a region in each segment",
-        "observed": "{n} baris tanpa wilayah",
-    },
-    ("staging.membership", "registered_on_not_after_snapshot"): {
-        "id": "Tanggal daftar tidak setelah posisi data",
-        "en": "Registration date not after the snapshot",
-        "observed": "{n} keanggotaan terdaftar setelah posisi datanya",
-    },
-    ("coverage.coverage_by_city", "all_514_kabkota"): {
-        "id": "Setiap posisi data memuat tepat 514 kab/kota",
-        "en": "Each snapshot has exactly the 514 kab/kota",
-        "observed": "{value} baris kab/kota (seharusnya 514)",
-    },
-    ("coverage.coverage_by_city", "one_row_per_region"): {
-        "id": "Satu baris per kab/kota dan posisi data",
-        "en": "One row per kab/kota and snapshot",
-        "observed": "{n} baris ganda",
-    },
-    ("coverage.coverage_by_city", "percentages_match_counts"): {
-        "id": "Persentase, potensi dan belum tercakup sesuai dengan hitungannya",
-        "en": "Percentages, potentials and uncovered agree with the counts",
-        "observed": "{n} kab/kota dengan angka yang tidak sesuai",
-    },
-    ("coverage.coverage_by_city", "national_total_is_distinct_persons"): {
-        "id": "Total tercakup nasional = jumlah orang tercakup",
-        "en": "The national covered total is the number of covered persons",
-        "observed": "{n} posisi data dengan total nasional yang berbeda",
-    },
-    ("coverage.coverage_by_city", "covered_not_above_potential"): {
-        "id": "Cakupan tidak melebihi 100%",
-        "en": "Coverage not above 100%",
-        "observed": "{n} kab/kota dengan cakupan di atas 100%",
-    },
-    ("coverage.coverage_by_city", "latest_snapshot_age"): {
-        "id": f"Posisi data terakhir berumur paling lama {STALE_AFTER_DAYS} hari",
-        "en": f"The latest snapshot is at most {STALE_AFTER_DAYS} days old",
-        "observed": "posisi data terakhir {latest}: lebih dari {limit} hari",
-    },
-    ("coverage.coverage_by_province", "all_38_provinces"): {
-        "id": "Setiap posisi data memuat 38 provinsi",
-        "en": "Each snapshot has the 38 provinces",
-        "observed": "{value} baris provinsi (seharusnya 38)",
-    },
-    ("coverage.coverage_by_province", "sums_of_cities"): {
-        "id": "Angka provinsi = jumlah kab/kotanya",
-        "en": "Province figures are the sums of their kab/kota",
-        "observed": "{n} provinsi yang tidak sama dengan jumlah kab/kotanya",
-    },
-    ("coverage.coverage_national", "one_row"): {
-        "id": "Satu baris nasional per posisi data",
-        "en": "One national row per snapshot",
-        "observed": "{value} baris nasional (seharusnya 1)",
-    },
-    ("coverage.coverage_national", "sums_of_cities"): {
-        "id": "Angka nasional = jumlah semua kab/kota",
-        "en": "National figures are the sums of all kab/kota",
-        "observed": "{n} baris nasional yang tidak sama dengan jumlah kab/kota",
-    },
+    (c.table, c.name): {
+        **c.label,
+        "id": c.label["id"].format(limit=STALE_AFTER_DAYS),
+        "en": c.label["en"].format(limit=STALE_AFTER_DAYS),
+    }
+    for catalogue in catalogues().values()
+    for c in catalogue.checks
 }
-for _table in ("coverage_by_city", "coverage_by_province", "coverage_national"):
-    CHECKS[(f"reporting.{_table}", "rows_per_snapshot")] = {
-        "id": "Jumlah baris per posisi data di berkas terbit",
-        "en": "Rows per snapshot in the published file",
-        "observed": "{n} posisi data dengan jumlah baris yang salah",
-    }
-    CHECKS[(f"reporting.{_table}", "unique_key")] = {
-        "id": "Kunci unik dan terisi di berkas terbit",
-        "en": "Key unique and never empty in the published file",
-        "observed": "{n} kunci ganda atau kosong",
-    }
-    if _table != "coverage_by_city":
-        CHECKS[(f"reporting.{_table}", "sums_of_cities")] = {
-            "id": "Angka = jumlah kab/kotanya, di berkas terbit",
-            "en": "Figures are the sums of their kab/kota, in the published file",
-            "observed": "{n} baris yang tidak sama dengan jumlah kab/kotanya",
-        }
