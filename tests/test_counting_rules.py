@@ -347,6 +347,9 @@ def test_the_row_that_counts_for_a_key_is_chosen_in_one_place():
     written = {
         str(f.relative_to(sql)) for f in sql.rglob("*.sql") if "file_seq DESC" in f.read_text()
     }
-    assert written == {"staging/macros.sql"}
+    # ...and once more by the raw.workforce check of consecutive rounds, which runs on the
+    # raw table before staging exists, through GX's own connection (where the connection's
+    # macro is not defined): the one repeat left, named in the issue #22 note
+    assert written == {"staging/macros.sql", "checks/potential_change_within_30_pct.sql"}
     users = {f.stem for f in (sql / "staging").glob("*.sql") if "latest_rows(" in f.read_text()}
     assert users == {"macros", "workforce", "targets", "membership_counts", "sakernas_potentials"}
