@@ -135,9 +135,9 @@ def test_atomic_write_on_a_full_disk_names_the_file_and_keeps_the_old_one(tmpfs)
 
 def test_the_check_before_a_run_names_the_folder(tmpfs):
     landing = SAMPLE_LANDING_DIR
-    full = tmpfs("full", "1m")  # less than the sample landing's 13.1 MiB
+    full = tmpfs("full", "1m")  # less than the sample landing's 3.5 MiB
     output = full / "output"
-    expected = rf"a run's output in {output}: not enough free space \(1.0 MiB free, 13.1 MiB needed"
+    expected = rf"a run's output in {output}: not enough free space \(1.0 MiB free, 3.5 MiB needed"
     with pytest.raises(files.OutputFolderError, match=expected):
         Settings(str(landing), str(full / "output")).check_output()
     read_only = tmpfs("ro", "1m", read_only=True)
@@ -184,7 +184,7 @@ def test_cakupan_run_on_a_read_only_output_folder(tmpfs, previous):
 
 
 def test_cakupan_run_on_a_disk_too_small_for_the_landing(tmpfs, previous):
-    out = tmpfs("out", "3m")  # the sample landing takes 13.1 MiB
+    out = tmpfs("out", "3m")  # the sample landing takes 3.5 MiB
     shutil.copy(previous / "coverage.duckdb", out)
     before = (out / "coverage.duckdb").read_bytes()
     done = run_cli(out)
