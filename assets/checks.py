@@ -192,7 +192,7 @@ def outcomes(checks: list[dg.AssetCheckResult]) -> dict[str, list[ExpectationOut
             ExpectationOutcome(
                 expectation=c.check_name,
                 expectation_type=f"cakupan.published.{c.check_name}",
-                severity="ERROR",
+                severity=c.severity.value,  # as its catalogue declares it
                 success=c.passed,
                 observed_value=c.metadata["observed value"].value,
                 unexpected_count=c.metadata["unexpected count"].value,
